@@ -1,0 +1,91 @@
+"""``python -m server``: start Plaza and print the facilitator link with a QR code."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging.config
+import os
+import resource
+import sys
+
+import qrcode
+import uvicorn
+
+from server.app import create_app
+from server.config import Settings, parse_settings
+from server.hub.hub import Hub
+from server.logs import log_config
+
+LINKS_FILE = "links.json"
+
+
+def raise_open_file_limit() -> None:
+    """A hall of phones needs many sockets: lift the soft fd limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def announce(settings: Settings):  # type: ignore[no-untyped-def]
+    """On first start, create a meeting; on every start, print how to reach the newest one."""
+
+    async def on_startup(hub: Hub) -> None:
+        links_path = settings.data / LINKS_FILE
+        saved: dict[str, dict[str, str]] = {}
+        if links_path.exists():
+            saved = json.loads(links_path.read_text())
+        if not await hub.store.meeting_ids():
+            new = await hub.create_meeting(settings.title)
+            saved[new.id] = {"title": new.title, "code": new.code,
+                             **hub.links(new.id, new.code, new.facilitator_secret, new.screen_key)}
+            settings.data.mkdir(parents=True, exist_ok=True)
+            # The links carry secrets: keep them readable by this user only.
+            fd = os.open(links_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump(saved, f, indent=2)
+        print_links(hub, saved)
+
+    return on_startup
+
+
+def print_links(hub: Hub, saved: dict[str, dict[str, str]]) -> None:
+    out = sys.stdout
+    print(f"\nPlaza is running at {hub.public_url}/  (create more meetings there)\n", file=out)
+    if not saved:
+        return
+    links = list(saved.values())[-1]
+    print(f"Meeting: {links['title']}   code {links['code']}", file=out)
+    print(f"  Facilitator console (keep it secret): {links['facilitator_url']}", file=out)
+    print(f"  Big screen (open on the projector):   {links['screen_url']}", file=out)
+    print(f"  Join link for phones:                 {links['join_url']}\n", file=out)
+    print("Scan to open the facilitator console on your phone:", file=out)
+    qr = qrcode.QRCode(border=1)
+    qr.add_data(links["facilitator_url"])
+    buffer = io.StringIO()
+    qr.print_ascii(out=buffer, invert=True)
+    print(buffer.getvalue(), file=out, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = parse_settings(argv)
+    logging.config.dictConfig(log_config(settings.log_level))
+    raise_open_file_limit()
+    app = create_app(settings, on_startup=announce(settings))
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        # Compression costs hundreds of KB per connection; views are small.
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        log_config=log_config(settings.log_level),
+        timeout_graceful_shutdown=3,
+    )
+
+
+if __name__ == "__main__":
+    main()

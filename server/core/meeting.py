@@ -1,0 +1,283 @@
+"""The meeting itself: who takes part, and its life from creation to end.
+
+Pure: no I/O, no clock, no randomness.  Time and random values (tokens, ids)
+come in with the command and are recorded in the events, so replaying a log
+always gives the same state.
+
+State is immutable.  ``apply`` returns a new state and copies only what the
+event changes, so the hub can decide a batch of commands on a working copy and
+throw it away if the append fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from server.core.errors import Rejection
+from server.core.event import Event, event
+
+NAME_MAX = 40
+TITLE_MAX = 120
+
+
+class Role(str, Enum):
+    PHONE = "phone"
+    SCREEN = "screen"
+    FACILITATOR = "facilitator"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sends a command: a role, and for phones the participant (if joined)."""
+
+    role: Role
+    participant_id: str | None = None
+
+
+def digest(secret: str) -> str:
+    """What the log keeps of a secret: its SHA-256, never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, stored_digest: str) -> bool:
+    return hmac.compare_digest(digest(secret), stored_digest)
+
+
+# --- events -----------------------------------------------------------------
+
+
+@event("meeting.created")
+@dataclass(frozen=True)
+class MeetingCreated(Event):
+    meeting_id: str
+    title: str
+    code: str
+    facilitator_digest: str
+    screen_digest: str
+
+
+@event("participant.joined")
+@dataclass(frozen=True)
+class ParticipantJoined(Event):
+    participant_id: str
+    name: str
+    token_digest: str
+
+
+@event("participant.renamed")
+@dataclass(frozen=True)
+class ParticipantRenamed(Event):
+    participant_id: str
+    name: str
+    by: str  # "self" or "facilitator"
+
+
+@event("participant.removed")
+@dataclass(frozen=True)
+class ParticipantRemoved(Event):
+    participant_id: str
+
+
+@event("meeting.ended")
+@dataclass(frozen=True)
+class MeetingEnded(Event):
+    pass
+
+
+# --- state ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str
+    token_digest: str
+    joined_at: float
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    """The fold of a meeting's log.  ``seq`` is the last event's sequence number."""
+
+    id: str = ""
+    title: str = ""
+    code: str = ""
+    facilitator_digest: str = ""
+    screen_digest: str = ""
+    created_at: float = 0.0
+    ended_at: float | None = None
+    seq: int = 0
+    participants: Mapping[str, Participant] = field(default_factory=dict)
+    by_token: Mapping[str, str] = field(default_factory=dict)  # token digest -> participant id
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+    def participant_for_token(self, token: str) -> Participant | None:
+        pid = self.by_token.get(digest(token))
+        return self.participants.get(pid) if pid else None
+
+
+# --- commands ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Join:
+    """A phone joins under a name.  The hub draws ``participant_id`` and ``token``."""
+
+    name: str
+    participant_id: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A participant changes their own name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameParticipant:
+    participant_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RemoveParticipant:
+    participant_id: str
+
+
+@dataclass(frozen=True)
+class EndMeeting:
+    pass
+
+
+Command = Join | Rename | RenameParticipant | RemoveParticipant | EndMeeting
+
+
+def clean_text(value: str, limit: int, what: str, field_name: str) -> str:
+    """Normalise user text: NFC, no control characters, single spaces, 1..limit chars."""
+    text = unicodedata.normalize("NFC", value)
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        raise Rejection("bad_field", f"The {what} can't be empty.", field_name)
+    if len(text) > limit:
+        raise Rejection("bad_field", f"The {what} can be at most {limit} characters.", field_name)
+    return text
+
+
+def create(
+    *, meeting_id: str, title: str, code: str, facilitator_secret: str, screen_key: str, now: float
+) -> list[Event]:
+    """The first event of every log."""
+    return [
+        MeetingCreated(
+            at=now,
+            meeting_id=meeting_id,
+            title=clean_text(title, TITLE_MAX, "title", "title"),
+            code=code,
+            facilitator_digest=digest(facilitator_secret),
+            screen_digest=digest(screen_key),
+        )
+    ]
+
+
+def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> list[Event]:
+    """Check ``command`` against the actor's role and the state; return its events."""
+    if state.ended:
+        raise Rejection("meeting_ended", "This meeting has ended.")
+    match command:
+        case Join(name=name, participant_id=pid, token=token):
+            _require(actor, Role.PHONE)
+            if actor.participant_id is not None:
+                raise Rejection("already_joined", "You have already joined this meeting.")
+            if pid in state.participants:  # the hub draws fresh ids; this is a bug guard
+                raise Rejection("conflict", "That participant id is taken; try again.")
+            return [ParticipantJoined(at=now, participant_id=pid, name=clean_text(name, NAME_MAX, "name", "name"),
+                                      token_digest=digest(token))]
+        case Rename(name=name):
+            me = _joined(state, actor)
+            new = clean_text(name, NAME_MAX, "name", "name")
+            return [] if new == me.name else [ParticipantRenamed(at=now, participant_id=me.id, name=new, by="self")]
+        case RenameParticipant(participant_id=pid, name=name):
+            _require(actor, Role.FACILITATOR)
+            who = _existing(state, pid)
+            new = clean_text(name, NAME_MAX, "name", "name")
+            if new == who.name:
+                return []
+            return [ParticipantRenamed(at=now, participant_id=pid, name=new, by="facilitator")]
+        case RemoveParticipant(participant_id=pid):
+            _require(actor, Role.FACILITATOR)
+            _existing(state, pid)
+            return [ParticipantRemoved(at=now, participant_id=pid)]
+        case EndMeeting():
+            _require(actor, Role.FACILITATOR)
+            return [MeetingEnded(at=now)]
+    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+
+
+def _require(actor: Actor, role: Role) -> None:
+    if actor.role is not role:
+        raise Rejection("not_allowed", f"Only the {role.value} can do that.")
+
+
+def _joined(state: MeetingState, actor: Actor) -> Participant:
+    _require(actor, Role.PHONE)
+    if actor.participant_id is None:
+        raise Rejection("not_joined", "Join the meeting first.")
+    me = state.participants.get(actor.participant_id)
+    if me is None or me.removed:
+        raise Rejection("removed", "You were removed from this meeting.")
+    return me
+
+
+def _existing(state: MeetingState, pid: str) -> Participant:
+    who = state.participants.get(pid)
+    if who is None or who.removed:
+        raise Rejection("unknown_participant", "There is no such participant in this meeting.", "participant")
+    return who
+
+
+def apply(state: MeetingState, ev: Event) -> MeetingState:
+    """Fold one event into the state (returns a new state)."""
+    match ev:
+        case MeetingCreated():
+            return dataclasses.replace(
+                state, id=ev.meeting_id, title=ev.title, code=ev.code, facilitator_digest=ev.facilitator_digest,
+                screen_digest=ev.screen_digest, created_at=ev.at,
+            )
+        case ParticipantJoined():
+            p = Participant(id=ev.participant_id, name=ev.name, token_digest=ev.token_digest, joined_at=ev.at)
+            return dataclasses.replace(
+                state,
+                participants={**state.participants, p.id: p},
+                by_token={**state.by_token, p.token_digest: p.id},
+            )
+        case ParticipantRenamed():
+            p = dataclasses.replace(state.participants[ev.participant_id], name=ev.name)
+            return dataclasses.replace(state, participants={**state.participants, p.id: p})
+        case ParticipantRemoved():
+            # The token stays known, so a removed phone is told it was removed rather than "unknown token".
+            p = dataclasses.replace(state.participants[ev.participant_id], removed=True)
+            return dataclasses.replace(state, participants={**state.participants, p.id: p})
+        case MeetingEnded():
+            return dataclasses.replace(state, ended_at=ev.at)
+    raise ValueError(f"no apply for {ev.type}")
+
+
+def fold(events: Iterable[tuple[int, Event]], state: MeetingState | None = None) -> MeetingState:
+    """Replay ``(seq, event)`` pairs onto ``state`` (a fresh meeting by default)."""
+    state = state or MeetingState()
+    for seq, ev in events:
+        state = dataclasses.replace(apply(state, ev), seq=seq)
+    return state

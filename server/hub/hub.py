@@ -1,0 +1,151 @@
+"""The hub: the meetings loaded in this process, found by id or join code.
+
+Meetings are loaded lazily from the store on first use (a restart restores a
+meeting the moment a phone, screen or console reconnects to it) and stay
+loaded while the process runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from server.core import event as events
+from server.core import meeting as m
+from server.hub.live import LiveMeeting
+from server.store import CodeTaken, Store
+
+log = logging.getLogger("plaza.hub")
+
+# No look-alikes: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
+CODE_ALPHABET = "ACEFHJKMNPRTWXY3479"
+CODE_LENGTH = 6
+STUCK_AFTER = 30.0  # seconds a send may block before we stop writing to that client
+
+
+def normalize_code(text: str) -> str:
+    """What a person typed ("xk 7 4-pm") as a code ("XK74PM")."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """A meeting just created, with the secrets only its creator ever sees."""
+
+    id: str
+    code: str
+    title: str
+    facilitator_secret: str
+    screen_key: str
+
+
+class Hub:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        public_url: str,
+        clock: Callable[[], float] = time.time,
+        publish_interval: float = 0.05,
+    ) -> None:
+        self.store = store
+        self.public_url = public_url.rstrip("/")
+        self.clock = clock
+        self.publish_interval = publish_interval
+        self._live: dict[str, LiveMeeting] = {}
+        self._loading: dict[str, asyncio.Future[LiveMeeting | None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- links ----------------------------------------------------------------------
+
+    def join_url(self, code: str) -> str:
+        return f"{self.public_url}/j/{code}"
+
+    def links(self, meeting_id: str, code: str, facilitator_secret: str, screen_key: str) -> dict[str, str]:
+        # Secrets ride in the fragment: browsers never send it to the server or in Referer headers.
+        return {
+            "join_url": self.join_url(code),
+            "screen_url": f"{self.public_url}/screen/{meeting_id}#key={screen_key}",
+            "facilitator_url": f"{self.public_url}/facilitate/{meeting_id}#key={facilitator_secret}",
+        }
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for live in self._live.values():
+            live.close_all(1012, "server restarting")
+
+    async def _sweep(self) -> None:
+        """Stop writing to clients whose sends have been stuck for a long time."""
+        while True:
+            await asyncio.sleep(5)
+            now = time.monotonic()
+            for live in list(self._live.values()):
+                for conn in list(live.connections):
+                    if conn.blocked_since is not None and now - conn.blocked_since > STUCK_AFTER:
+                        log.warning("abandoning stuck client", extra={"peer": conn.peer, "meeting": live.id})
+                        conn.abandon()
+                        live.detach(conn)
+
+    # -- meetings ---------------------------------------------------------------------
+
+    async def create_meeting(self, title: str) -> NewMeeting:
+        meeting_id = secrets.token_hex(8)
+        facilitator_secret = secrets.token_urlsafe(18)
+        screen_key = secrets.token_urlsafe(12)
+        for _ in range(20):
+            code = new_code()
+            evs = m.create(meeting_id=meeting_id, title=title, code=code, facilitator_secret=facilitator_secret,
+                           screen_key=screen_key, now=self.clock())
+            try:
+                await self.store.create(meeting_id, code, [e.to_dict() for e in evs])
+            except CodeTaken:
+                continue
+            log.info("meeting created", extra={"meeting": meeting_id, "code": code})
+            return NewMeeting(meeting_id, code, evs[0].title, facilitator_secret, screen_key)  # type: ignore[attr-defined]
+        raise RuntimeError("could not find a free meeting code")
+
+    async def get(self, meeting_id: str) -> LiveMeeting | None:
+        live = self._live.get(meeting_id)
+        if live is not None:
+            return live
+        loading = self._loading.get(meeting_id)
+        if loading is None:
+            loading = self._loading[meeting_id] = asyncio.ensure_future(self._load(meeting_id))
+            loading.add_done_callback(lambda _: self._loading.pop(meeting_id, None))
+        return await asyncio.shield(loading)
+
+    async def get_by_code(self, code: str) -> LiveMeeting | None:
+        meeting_id = await self.store.find_code(normalize_code(code))
+        return await self.get(meeting_id) if meeting_id else None
+
+    async def _load(self, meeting_id: str) -> LiveMeeting | None:
+        records = await self.store.read(meeting_id)
+        if not records:
+            return None
+        state = m.fold((seq, events.from_dict(data)) for seq, data in records)
+        live = LiveMeeting(state, self.store, clock=self.clock, join_url=self.join_url(state.code),
+                           publish_interval=self.publish_interval)
+        self._live[meeting_id] = live
+        log.info("meeting loaded", extra={"meeting": meeting_id, "seq": state.seq})
+        return live
+
+    def loaded(self) -> list[LiveMeeting]:
+        return list(self._live.values())
+
+    def connection_count(self) -> int:
+        return sum(len(live.connections) for live in self._live.values())

@@ -1,0 +1,267 @@
+"""A meeting loaded in this process: its state, its connections, its command loop.
+
+Commands for one meeting go through one queue.  The loop takes everything
+queued, decides each command on a working copy of the state, appends all the
+resulting events in one store call, and only then acknowledges them: a command
+is acknowledged after its events are durable.  If another process appended
+first (:class:`SeqConflict`), the loop reads what it missed and decides the
+batch again.  After a commit the views are marked dirty and published at most
+every ``publish_interval`` seconds (leading edge: an idle meeting publishes
+at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from server.core import event as events
+from server.core import meeting as m
+from server.core import views
+from server.core.errors import Rejection
+from server.hub.connection import Connection, Frame, frame
+from server.store import SeqConflict, Store, StoreError
+
+log = logging.getLogger("plaza.meeting")
+
+MAX_RETRIES = 20
+
+
+@dataclasses.dataclass
+class Pending:
+    command: m.Command
+    actor: m.Actor
+    future: asyncio.Future[int]
+
+
+class LiveMeeting:
+    def __init__(
+        self,
+        state: m.MeetingState,
+        store: Store,
+        *,
+        clock: Callable[[], float],
+        join_url: str,
+        publish_interval: float,
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.clock = clock
+        self.join_url = join_url
+        self.publish_interval = publish_interval
+        self.connections: set[Connection] = set()
+        self.presence: Counter[str] = Counter()  # participant id -> open phone connections
+        self._queue: list[Pending] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._publish_handle: asyncio.Handle | None = None
+        self._last_publish = 0.0
+        self._last_views: dict[str, dict[str, Any]] = {}
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    # -- commands ---------------------------------------------------------------
+
+    async def submit(self, command: m.Command, actor: m.Actor) -> int:
+        """Decide, append, and return the seq once durable; raise :class:`Rejection` if refused."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.append(Pending(command, actor, future))
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
+        return await future
+
+    async def _work(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    await self._run_batch(batch)
+                except Exception as exc:  # never leave a caller hanging
+                    log.exception("batch failed", extra={"meeting": self.id})
+                    for p in batch:
+                        if not p.future.done():
+                            p.future.set_exception(Rejection("internal", f"The server failed: {type(exc).__name__}."))
+        finally:
+            self._worker = None
+
+    async def _run_batch(self, batch: list[Pending]) -> None:
+        for _attempt in range(MAX_RETRIES):
+            now = self.clock()
+            working = self.state
+            decided: list[tuple[Pending, Rejection | int]] = []  # rejection, or how many events
+            new_events: list[events.Event] = []
+            for p in batch:
+                if p.future.done():
+                    continue
+                try:
+                    evs = m.decide(working, p.command, p.actor, now)
+                except Rejection as r:
+                    decided.append((p, r))
+                    continue
+                for ev in evs:
+                    working = m.apply(working, ev)
+                new_events.extend(evs)
+                decided.append((p, len(evs)))
+            base = self.state.seq
+            if new_events:
+                try:
+                    last = await self.store.append(self.id, [e.to_dict() for e in new_events], base)
+                except SeqConflict:
+                    await self.catch_up()
+                    continue
+                except StoreError as exc:
+                    log.error("append failed", extra={"meeting": self.id, "error": str(exc)})
+                    failure = Rejection("store_unavailable", "The meeting can't record changes right now; try again.")
+                    for p, outcome in decided:
+                        p.future.set_exception(failure if isinstance(outcome, int) else outcome)
+                    return
+                self.state = dataclasses.replace(working, seq=last)
+                self._after_commit(new_events)
+            seq = base
+            for p, outcome in decided:
+                if isinstance(outcome, Rejection):
+                    p.future.set_exception(outcome)
+                else:
+                    seq += outcome
+                    p.future.set_result(seq)
+            return
+        for p in batch:
+            if not p.future.done():
+                p.future.set_exception(Rejection("busy", "The meeting is very busy; try again."))
+
+    async def catch_up(self) -> None:
+        """Fold in events that other writers appended since our last seq."""
+        records = await self.store.read(self.id, self.state.seq)
+        if records:
+            evs = [events.from_dict(data) for _, data in records]
+            self.state = m.fold(((seq, ev) for (seq, _), ev in zip(records, evs, strict=True)), self.state)
+            self._after_commit(evs)
+
+    def _after_commit(self, new_events: list[events.Event]) -> None:
+        removed = {ev.participant_id for ev in new_events if isinstance(ev, m.ParticipantRemoved)}
+        if removed:
+            for conn in self.connections:
+                pid = conn.participant_id
+                if pid in removed:
+                    self.presence[pid] -= 1
+                    if self.presence[pid] <= 0:
+                        del self.presence[pid]
+        self.mark_dirty()
+
+    # -- connections and presence ---------------------------------------------------
+
+    def attach(self, conn: Connection) -> None:
+        """Add a connection that said hello, and send it every view it is entitled to now."""
+        conn.meeting = self
+        self.connections.add(conn)
+        if conn.participant_id is not None:
+            self.presence[conn.participant_id] += 1
+            if self.presence[conn.participant_id] == 1:
+                self.mark_dirty()
+        self._send_current(conn)
+
+    def detach(self, conn: Connection) -> None:
+        if conn not in self.connections:
+            return
+        self.connections.discard(conn)
+        self._leave(conn)
+
+    def set_participant(self, conn: Connection, participant_id: str) -> None:
+        """A phone on this meeting just joined."""
+        conn.participant_id = participant_id
+        self.presence[participant_id] += 1
+        self.mark_dirty()
+
+    def _leave(self, conn: Connection) -> None:
+        pid = conn.participant_id
+        if pid is None:
+            return
+        participant = self.state.participants.get(pid)
+        if participant is not None and participant.removed:
+            return  # already uncounted when the removal was committed
+        self.presence[pid] -= 1
+        if self.presence[pid] <= 0:
+            del self.presence[pid]
+            self.mark_dirty()
+
+    def connected(self) -> set[str]:
+        return {pid for pid, n in self.presence.items() if n > 0}
+
+    # -- views ----------------------------------------------------------------------
+
+    def project(self, name: str, connected: set[str]) -> dict[str, Any]:
+        if name == "screen":
+            return views.screen_view(self.state, connected, self.join_url)
+        if name == "facilitator":
+            return views.facilitator_view(self.state, connected, self.join_url)
+        return views.phone_view(self.state, connected)
+
+    def _message(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "view", "view": name, "seq": self.state.seq, "data": data}
+
+    def _send_current(self, conn: Connection) -> None:
+        name = _view_for(conn)
+        data = self.project(name, self.connected())
+        # Invariant: every attached viewer of ``name`` has received ``_last_views[name]``.
+        if self._last_views.get(name) != data:
+            self._last_views.pop(name, None)
+        conn.push_view(name, frame(conn.codec, self._message(name, data)))
+        if name == "phone":
+            me = views.me_view(self.state, conn.participant_id)
+            conn.last_me = me
+            conn.push_view("me", frame(conn.codec, self._message("me", me)))
+
+    def mark_dirty(self) -> None:
+        if self._publish_handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_publish + self.publish_interval - loop.time()
+        if wait <= 0:
+            self._publish_handle = loop.call_soon(self.publish)
+        else:
+            self._publish_handle = loop.call_later(wait, self.publish)
+
+    def publish(self) -> None:
+        """Project every view once, encode it once per codec, push the same frame to all its viewers.
+
+        A view whose data did not change since the last publish is not sent again.
+        """
+        self._publish_handle = None
+        self._last_publish = asyncio.get_running_loop().time()
+        connected = self.connected()
+        data_by_view: dict[str, dict[str, Any]] = {}
+        frames: dict[tuple[str, str], Frame | None] = {}
+        for conn in self.connections:
+            if conn.closed:
+                continue
+            name = _view_for(conn)
+            key = (name, conn.codec.name)
+            if key not in frames:
+                if name not in data_by_view:
+                    data_by_view[name] = self.project(name, connected)
+                data = data_by_view[name]
+                unchanged = self._last_views.get(name) == data
+                frames[key] = None if unchanged else frame(conn.codec, self._message(name, data))
+            shared = frames[key]
+            if shared is not None:
+                conn.push_view(name, shared)
+            if name == "phone":
+                me = views.me_view(self.state, conn.participant_id)
+                if me != conn.last_me:
+                    conn.last_me = me
+                    conn.push_view("me", frame(conn.codec, self._message("me", me)))
+        self._last_views.update(data_by_view)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for conn in self.connections:
+            conn.close(code, reason)
+
+
+def _view_for(conn: Connection) -> str:
+    role = conn.role
+    return role.value if role is not None else "phone"

@@ -1,0 +1,171 @@
+"""The websocket endpoint: one socket per client, raw ASGI on the hot path.
+
+A client connects to ``/ws?format=json|msgpack``, says ``hello`` (which
+meeting, which role, its credential), then sends commands.  Every frame is
+checked here for rate, size and shape before anything else sees it; a bad one
+gets an ``error`` with a code and changes nothing.  See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import parse_qs
+
+from server.core import meeting as m
+from server.core.errors import Rejection
+from server.hub.connection import Connection
+from server.hub.hub import Hub
+from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, parse, to_command
+
+log = logging.getLogger("plaza.socket")
+
+PROTOCOL_VERSION = 1
+
+
+class SocketEndpoint:
+    """ASGI app for ``/ws``.  Starlette calls it with the raw scope/receive/send."""
+
+    def __init__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.scope, self.receive, self.send = scope, receive, send
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self.run().__await__()
+
+    async def run(self) -> None:
+        hub: Hub = self.scope["app"].state.hub
+        first = await self.receive()
+        if first["type"] != "websocket.connect":
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        codec = CODECS.get(query.get("format", ["json"])[0])
+        if codec is None:
+            await self.send({"type": "websocket.close", "code": 1003, "reason": "format must be json or msgpack"})
+            return
+        await self.send({"type": "websocket.accept"})
+        client = self.scope.get("client") or ("?", 0)
+        conn = Connection(self.send, codec, f"{client[0]}:{client[1]}")
+        conn.start()
+        try:
+            while True:
+                message = await self.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("bytes")
+                if data is None:
+                    data = message.get("text", "")
+                await handle_frame(hub, conn, data)
+                if conn.closed:
+                    break
+        finally:
+            if conn.meeting is not None:
+                conn.meeting.detach(conn)
+            await conn.stop()
+
+
+async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
+    """Everything one client frame can do, with every failure answered by an error."""
+    if not conn.allow():
+        if conn.flooding:
+            log.warning("closing flooding client", extra={"peer": conn.peer})
+            conn.close(1008, "flood: too many messages")
+        else:
+            conn.reply({"type": "error", "code": "rate_limited",
+                        "message": "You are sending too fast; that message was dropped."})
+        return
+    size = len(data.encode()) if isinstance(data, str) else len(data)
+    if size > MAX_MESSAGE_BYTES:
+        conn.reply({"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."})
+        return
+    msg: Message | None = None
+    try:
+        msg = parse(conn.codec.decode(data))
+        reply = await dispatch(hub, conn, msg)
+    except Rejection as r:
+        error = r.as_message()
+        if msg is not None and msg.id is not None:
+            error["id"] = msg.id
+        conn.reply(error)
+        return
+    except Exception:
+        log.exception("unexpected failure handling a message", extra={"peer": conn.peer})
+        conn.reply({"type": "error", "code": "internal", "message": "The server failed to handle that message.",
+                    **({"id": msg.id} if msg is not None and msg.id is not None else {})})
+        return
+    if reply is not None:
+        if msg.id is not None:
+            reply["id"] = msg.id
+        conn.reply(reply)
+
+
+async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] | None:
+    if msg.type == "ping":
+        return {"type": "pong", "server_time": hub.clock()}
+    if msg.type == "hello":
+        await hello(hub, conn, msg)
+        return None
+    live = conn.meeting
+    if live is None:
+        raise Rejection("hello_first", "Say hello (which meeting, which role) before anything else.")
+    participant_id = secrets.token_hex(5)
+    token = secrets.token_urlsafe(24)
+    command = to_command(msg, participant_id, token)
+    actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
+    seq = await live.submit(command, actor)
+    ack: dict[str, Any] = {"type": "ack", "seq": seq}
+    if isinstance(command, m.Join):
+        live.set_participant(conn, participant_id)
+        ack.update(participant=participant_id, token=token)
+    return ack
+
+
+async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
+    """Bind the connection to a meeting and role, then send welcome and the current views."""
+    fields = msg.fields
+    if conn.meeting is not None:
+        raise Rejection("already_hello", "This connection already said hello; open a new one to switch.")
+    try:
+        role = m.Role(fields["role"])
+    except ValueError:
+        raise Rejection("bad_field", "'role' must be phone, screen or facilitator.", "role") from None
+    if "meeting" in fields:
+        live = await hub.get(fields["meeting"])
+    elif "code" in fields:
+        live = await hub.get_by_code(fields["code"])
+    else:
+        raise Rejection("bad_field", "Say which meeting: 'meeting' (its id) or 'code'.", "meeting")
+    if live is None:
+        raise Rejection("unknown_meeting", "There is no meeting with that id or code.")
+    state = live.state
+    key = fields.get("key", "")
+    if role is m.Role.FACILITATOR:
+        if not m.secret_matches(key, state.facilitator_digest):
+            raise Rejection("bad_key", "That facilitator link is not valid for this meeting.", "key")
+    elif role is m.Role.SCREEN:
+        if not (m.secret_matches(key, state.screen_digest) or m.secret_matches(key, state.facilitator_digest)):
+            raise Rejection("bad_key", "That screen link is not valid for this meeting.", "key")
+    elif "token" in fields:
+        participant = state.participant_for_token(fields["token"])
+        # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.
+        if participant is None:
+            conn.reply(Rejection("bad_token", "This phone's token is not known here; join again.", "token").as_message())
+        elif participant.removed:
+            conn.reply(Rejection("removed", "The facilitator removed you from this meeting; you may join again.")
+                       .as_message())
+        else:
+            conn.participant_id = participant.id
+    conn.role = role
+    welcome: dict[str, Any] = {
+        "type": "welcome",
+        "protocol": PROTOCOL_VERSION,
+        "meeting": state.id,
+        "role": role.value,
+        "participant": conn.participant_id,
+        "seq": state.seq,
+        "server_time": hub.clock(),
+    }
+    if msg.id is not None:
+        welcome["id"] = msg.id
+    conn.reply(welcome)
+    live.attach(conn)

@@ -1,0 +1,159 @@
+"""The wire protocol: codecs, and validation of every message a client sends.
+
+Clients pick a codec when they connect (``/ws?format=json`` or
+``/ws?format=msgpack``).  JSON travels in text frames, msgpack in binary
+frames.  Every client message is a map with a ``type`` and, optionally, an
+``id`` that the server echoes in the ``ack`` or ``error`` it answers with.
+
+Validation here is about shape (types, sizes, required fields).  Whether the
+sender may do it, given their role and the meeting's state, is the core's
+business.  See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from server.core import meeting as m
+from server.core.errors import Rejection
+
+MAX_MESSAGE_BYTES = 4096  # larger frames get a too_large error (the transport closes at 64 KiB)
+MAX_ID_LENGTH = 64
+
+
+class Codec:
+    name: str
+    binary: bool
+
+    def encode(self, message: dict[str, Any]) -> bytes | str:
+        raise NotImplementedError
+
+    def decode(self, frame: bytes | str) -> Any:
+        raise NotImplementedError
+
+
+class JsonCodec(Codec):
+    name = "json"
+    binary = False
+
+    def encode(self, message: dict[str, Any]) -> str:
+        return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+    def decode(self, frame: bytes | str) -> Any:
+        if isinstance(frame, bytes):
+            raise Rejection("bad_frame", "This connection speaks JSON: send text frames.")
+        try:
+            return json.loads(frame)
+        except ValueError as exc:
+            raise Rejection("bad_frame", f"That frame is not valid JSON ({exc.msg}).") from None
+
+
+class MsgpackCodec(Codec):
+    name = "msgpack"
+    binary = True
+
+    def encode(self, message: dict[str, Any]) -> bytes:
+        return msgpack.packb(message)
+
+    def decode(self, frame: bytes | str) -> Any:
+        if isinstance(frame, str):
+            raise Rejection("bad_frame", "This connection speaks msgpack: send binary frames.")
+        try:
+            # Limits keep a crafted frame from allocating much: it is already <= 4 KiB.
+            return msgpack.unpackb(frame, raw=False, strict_map_key=True, max_bin_len=MAX_MESSAGE_BYTES)
+        except Exception:  # msgpack raises several unrelated types for bad input
+            raise Rejection("bad_frame", "That frame is not valid msgpack.") from None
+
+
+CODECS: dict[str, Codec] = {"json": JsonCodec(), "msgpack": MsgpackCodec()}
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | tuple[type, ...]
+    required: bool = True
+    max_length: int | None = None
+
+
+_TEXT = Field(str, max_length=200)
+_ID = Field(str, max_length=64)
+
+# type -> fields.  Keep in step with docs/protocol.md (tests/test_docs.py checks).
+MESSAGES: dict[str, dict[str, Field]] = {
+    "hello": {
+        "role": Field(str, max_length=16),
+        "meeting": Field(str, required=False, max_length=64),
+        "code": Field(str, required=False, max_length=16),
+        "token": Field(str, required=False, max_length=128),
+        "key": Field(str, required=False, max_length=128),
+        "last_seq": Field(int, required=False),
+    },
+    "ping": {},
+    "join": {"name": _TEXT},
+    "rename": {"name": _TEXT},
+    "rename_participant": {"participant": _ID, "name": _TEXT},
+    "remove_participant": {"participant": _ID},
+    "end_meeting": {},
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    type: str
+    id: int | str | None
+    fields: dict[str, Any]
+
+
+def parse(raw: Any) -> Message:
+    """Check a decoded frame's shape; raise :class:`Rejection` with a code if it's wrong."""
+    if not isinstance(raw, dict):
+        raise Rejection("bad_message", "A message must be a map with a 'type'.")
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise Rejection("bad_message", "A message must have a 'type' string.", "type")
+    spec = MESSAGES.get(kind)
+    if spec is None:
+        raise Rejection("unknown_type", f"Unknown message type {kind[:40]!r}.", "type")
+    msg_id = raw.get("id")
+    if msg_id is not None and not (
+        (isinstance(msg_id, int) and not isinstance(msg_id, bool) and abs(msg_id) < 2**53)
+        or (isinstance(msg_id, str) and len(msg_id) <= MAX_ID_LENGTH)
+    ):
+        raise Rejection("bad_field", "'id' must be an integer or a short string.", "id")
+    fields: dict[str, Any] = {}
+    for name, rule in spec.items():
+        value = raw.get(name)
+        if value is None:
+            if rule.required:
+                raise Rejection("bad_field", f"'{name}' is required.", name)
+            continue
+        if not isinstance(value, rule.kind) or isinstance(value, bool):
+            raise Rejection("bad_field", f"'{name}' has the wrong type.", name)
+        if rule.max_length is not None and len(value) > rule.max_length:
+            raise Rejection("bad_field", f"'{name}' is too long.", name)
+        fields[name] = value
+    unknown = set(raw) - set(spec) - {"type", "id"}
+    if unknown:
+        raise Rejection("bad_field", f"Unexpected field {sorted(unknown)[0][:40]!r}.", sorted(unknown)[0][:40])
+    return Message(kind, msg_id, fields)
+
+
+def to_command(msg: Message, participant_id: str, token: str) -> m.Command:
+    """Turn a validated message into a core command.  ``participant_id``/``token`` are fresh draws for joins."""
+    f = msg.fields
+    match msg.type:
+        case "join":
+            return m.Join(name=f["name"], participant_id=participant_id, token=token)
+        case "rename":
+            return m.Rename(name=f["name"])
+        case "rename_participant":
+            return m.RenameParticipant(participant_id=f["participant"], name=f["name"])
+        case "remove_participant":
+            return m.RemoveParticipant(participant_id=f["participant"])
+        case "end_meeting":
+            return m.EndMeeting()
+    raise Rejection("unknown_type", f"{msg.type!r} is not a command.", "type")

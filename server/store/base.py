@@ -1,0 +1,81 @@
+"""The store: each meeting's log of events, sequenced and durable.
+
+A backend is chosen by URL (:func:`server.store.open_store`).  The contract:
+
+- ``append(meeting, events, expected_seq)`` writes the events after the log's
+  current last sequence number, but only if that number is ``expected_seq``;
+  otherwise it raises :class:`SeqConflict` and writes nothing.  It returns
+  the new last sequence number once the events are durable.  This is what lets
+  several processes accept commands for one meeting: the loser of a race
+  re-reads, re-decides and retries.
+- ``read(meeting, after_seq)`` returns ``(seq, event dict)`` pairs in order.
+- ``create(meeting, code, events)`` starts a log and reserves its join code.
+
+Events are plain dicts (``{"type": ..., "at": ..., ...}``); the store encodes
+them with msgpack.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+EventData = dict[str, Any]
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class SeqConflict(StoreError):
+    """Another writer appended first; ``current`` is the log's last seq now."""
+
+    def __init__(self, meeting_id: str, expected: int, current: int) -> None:
+        super().__init__(f"{meeting_id}: expected seq {expected}, log is at {current}")
+        self.current = current
+
+
+class CodeTaken(StoreError):
+    """The join code is already used by another meeting."""
+
+
+class UnknownMeeting(StoreError):
+    """No log exists for that meeting id."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend can't write right now (disk full, Redis down, ...)."""
+
+
+class Store(abc.ABC):
+    url: str
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect / create files.  Called once before use."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Flush and release resources."""
+
+    @abc.abstractmethod
+    async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
+        """Start a meeting's log with ``events`` and reserve ``code``."""
+
+    @abc.abstractmethod
+    async def append(self, meeting_id: str, events: list[EventData], expected_seq: int) -> int:
+        """Append after ``expected_seq``; return the new last seq once durable."""
+
+    @abc.abstractmethod
+    async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
+        """The log's events after ``after_seq``."""
+
+    @abc.abstractmethod
+    async def find_code(self, code: str) -> str | None:
+        """The meeting id that holds ``code``, if any."""
+
+    @abc.abstractmethod
+    async def meeting_ids(self) -> list[str]:
+        """Every meeting with a log, oldest first."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store can serve."""
