@@ -39,7 +39,7 @@ def frame(codec: Codec, message: dict[str, Any]) -> Frame:
 class Connection:
     __slots__ = (
         "_send", "codec", "peer", "role", "meeting", "participant_id", "last_me",
-        "_outbox", "_replies", "_wake", "_ids", "closed", "blocked_since", "_tokens", "_refilled", "_writer",
+        "_outbox", "_replies", "_wake", "_ids", "closed", "blocked_since", "_tokens", "_refilled", "_writer", "warned",
     )
 
     def __init__(self, send: ASGISend, codec: Codec, peer: str) -> None:
@@ -59,6 +59,7 @@ class Connection:
         self._tokens = RATE_BURST
         self._refilled = time.monotonic()
         self._writer: asyncio.Task[None] | None = None
+        self.warned = False  # told "rate_limited" since it last went over the limit
 
     # -- sending --------------------------------------------------------------
 
@@ -137,7 +138,10 @@ class Connection:
         self._tokens = min(RATE_BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
         self._refilled = now
         self._tokens -= 1
-        return self._tokens >= 0
+        if self._tokens >= 0:
+            self.warned = False
+            return True
+        return False
 
     @property
     def flooding(self) -> bool:

@@ -70,9 +70,10 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         if conn.flooding:
             log.warning("closing flooding client", extra={"peer": conn.peer})
             conn.close(1008, "flood: too many messages")
-        else:
+        elif not conn.warned:  # one warning per episode, not one per dropped message
+            conn.warned = True
             conn.reply({"type": "error", "code": "rate_limited",
-                        "message": "You are sending too fast; that message was dropped."})
+                        "message": "You are sending too fast; messages are being dropped."})
         return
     size = len(data.encode()) if isinstance(data, str) else len(data)
     if size > MAX_MESSAGE_BYTES:
