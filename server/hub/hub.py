@@ -8,6 +8,9 @@ loaded while the process runs.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -31,6 +34,16 @@ STUCK_AFTER = 30.0  # seconds a send may block before we stop writing to that cl
 def normalize_code(text: str) -> str:
     """What a person typed ("xk 7 4-pm") as a code ("XK74PM")."""
     return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def screen_key_for(facilitator_secret: str) -> str:
+    """The screen's view-only key, derived from the facilitator secret.
+
+    Deriving it (rather than drawing it) lets a console that holds the facilitator
+    secret offer the screen link later without the server ever storing a secret.
+    """
+    mac = hmac.new(facilitator_secret.encode(), b"plaza screen key", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:12]).decode()
 
 
 def new_code() -> str:
@@ -106,7 +119,7 @@ class Hub:
     async def create_meeting(self, title: str) -> NewMeeting:
         meeting_id = secrets.token_hex(8)
         facilitator_secret = secrets.token_urlsafe(18)
-        screen_key = secrets.token_urlsafe(12)
+        screen_key = screen_key_for(facilitator_secret)
         for _ in range(20):
             code = new_code()
             evs = m.create(meeting_id=meeting_id, title=title, code=code, facilitator_secret=facilitator_secret,

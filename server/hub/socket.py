@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from server.core import meeting as m
 from server.core.errors import Rejection
 from server.hub.connection import Connection
-from server.hub.hub import Hub
+from server.hub.hub import Hub, screen_key_for
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, parse, to_command
 
 log = logging.getLogger("plaza.socket")
@@ -166,6 +166,8 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         "seq": state.seq,
         "server_time": hub.clock(),
     }
+    if role is m.Role.FACILITATOR:
+        welcome["links"] = hub.links(state.id, state.code, key, screen_key_for(key))
     if msg.id is not None:
         welcome["id"] = msg.id
     conn.reply(welcome)

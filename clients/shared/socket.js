@@ -1,0 +1,176 @@
+// The one module that owns the websocket: connect, say hello, resume, reconnect.
+//
+// Phones lock their screens and venue Wi-Fi drops.  This module reconnects with
+// jittered exponential backoff, and at once when the page becomes visible again
+// (visibilitychange, pageshow) or the network comes back (online).  A ping every
+// 20 s while visible notices a socket that died silently.  Views are whole, so
+// resuming is just saying hello again: the server answers with the newest views.
+//
+// Events (EventTarget): "status" {detail: status}, "message" {detail: message}.
+// Status is one of: connecting, open, reconnecting, closed.
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15000;
+const PING_EVERY_MS = 20000;
+const PONG_WITHIN_MS = 8000;
+
+export class PlazaSocket extends EventTarget {
+  /** @param {() => object} hello builds the hello message (called on every connect). */
+  constructor(hello) {
+    super();
+    this.hello = hello;
+    this.status = "connecting";
+    this.lastSeq = 0;
+    this.ws = null;
+    this.attempt = 0;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    this.stopped = false;
+    const wake = () => { if (document.visibilityState !== "hidden") this.reconnectNow(); };
+    document.addEventListener("visibilitychange", wake);
+    window.addEventListener("pageshow", wake);
+    window.addEventListener("online", () => this.reconnectNow());
+  }
+
+  connect() {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws?format=json`);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      const hello = { ...this.hello(), type: "hello" };
+      if (this.lastSeq) hello.last_seq = this.lastSeq;
+      ws.send(JSON.stringify(hello));
+      this.setStatus("open");
+      this.schedulePing();
+    };
+    ws.onmessage = (event) => this.receive(event.data);
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      clearTimeout(this.pingTimer);
+      clearTimeout(this.pongTimer);
+      for (const { reject } of this.pending.values()) reject(new Error("connection lost"));
+      this.pending.clear();
+      if (this.stopped || event.code === 1008) {
+        this.setStatus("closed");
+        return;
+      }
+      this.setStatus("reconnecting");
+      this.scheduleRetry();
+    };
+  }
+
+  /** Stop for good (meeting ended, or the server refused us). */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (this.ws) this.ws.close(1000);
+    this.setStatus("closed");
+  }
+
+  /** Reconnect from scratch (e.g. after the token changed). */
+  restart() {
+    this.stopped = false;
+    const old = this.ws;
+    this.ws = null;
+    if (old) old.close(1000);
+    this.connect();
+  }
+
+  reconnectNow() {
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) {
+      // The socket may be dead after a screen lock: prove it with a ping.
+      if (this.ws.readyState === WebSocket.OPEN) this.ping();
+      return;
+    }
+    this.attempt = 0;
+    this.connect();
+  }
+
+  scheduleRetry() {
+    // Full jitter: a hall of phones coming back from a Wi-Fi drop must not knock all at once.
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
+  }
+
+  schedulePing() {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => {
+      if (document.visibilityState !== "hidden") this.ping();
+      this.schedulePing();
+    }, PING_EVERY_MS);
+  }
+
+  ping() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    clearTimeout(this.pongTimer);
+    this.pongTimer = setTimeout(() => { if (this.ws === ws) ws.close(4000, "no pong"); }, PONG_WITHIN_MS);
+    ws.send(JSON.stringify({ type: "ping" }));
+  }
+
+  /** Send a command; resolves with its ack, rejects with the server's error. */
+  request(type, fields = {}) {
+    return new Promise((resolve, reject) => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+        reject(Object.assign(new Error("Not connected; try again in a moment."), { code: "offline" }));
+        return;
+      }
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ ...fields, type, id }));
+    });
+  }
+
+  receive(data) {
+    let message;
+    try { message = JSON.parse(data); } catch { return; }
+    if (message.type === "pong") clearTimeout(this.pongTimer);
+    if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
+    const waiting = message.id !== undefined && this.pending.get(message.id);
+    if (waiting) {
+      this.pending.delete(message.id);
+      if (message.type === "error") {
+        waiting.reject(Object.assign(new Error(message.message), { code: message.code, field: message.field }));
+      } else {
+        waiting.resolve(message);
+      }
+    }
+    this.dispatchEvent(new CustomEvent("message", { detail: message }));
+  }
+
+  setStatus(status) {
+    if (status === this.status) return;
+    this.status = status;
+    this.dispatchEvent(new CustomEvent("status", { detail: status }));
+  }
+}
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  open: "",
+  reconnecting: "Reconnecting…",
+  closed: "Disconnected.",
+};
+
+/** Show the socket's state in ``element`` (a role="status" region), plainly. */
+export function showStatus(socket, element) {
+  const render = () => {
+    element.textContent = STATUS_TEXT[socket.status] ?? "";
+    element.hidden = socket.status === "open";
+    element.dataset.status = socket.status;
+  };
+  socket.addEventListener("status", render);
+  render();
+}
+
+/** Shorthand for document.querySelector. */
+export const $ = (selector, root = document) => root.querySelector(selector);
