@@ -83,6 +83,7 @@ function personRow(person, ended) {
   rename.setAttribute("aria-label", `Rename ${person.name}`);
   remove.setAttribute("aria-label", `Remove ${person.name}`);
   rename.disabled = remove.disabled = ended;
+  row.querySelector(".label-text").textContent = `New name for ${person.name}`;
   const form = row.querySelector(".rename-form");
   const input = form.querySelector("input");
   const open = (yes) => {

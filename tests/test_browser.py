@@ -1,0 +1,213 @@
+"""End to end in Debian's headless Chromium: screen, QR, phones, console, kill -9 and restart."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.async_api import Browser, Page, Request, async_playwright, expect
+
+from tests.conftest import TIMEOUT_FACTOR, ServerProcess
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps trying hosts a venue (and CI) can't reach.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+TIMEOUT_MS = 10_000 * TIMEOUT_FACTOR
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        await b.close()
+
+
+def watch_requests(page: Page, server: ServerProcess, seen: list[str]) -> None:
+    def record(request: Request) -> None:
+        seen.append(request.url)
+
+    page.on("request", record)
+    page.set_default_timeout(TIMEOUT_MS)
+
+
+def decode_qr(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    texts = [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
+    assert texts, "no QR code found on the screen"
+    return texts[0]
+
+
+async def phone_page(browser: Browser, url: str, server: ServerProcess, seen: list[str]) -> Page:
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    watch_requests(page, server, seen)
+    await page.goto(url)
+    return page
+
+
+async def test_scan_join_console_screen_and_survive_kill(browser: Browser, server: ServerProcess,
+                                                         meeting: dict[str, Any]) -> None:
+    """Scan the screen's QR, join from a phone, see it on console and screen; after kill -9 the phone is still in."""
+    seen: list[str] = []
+    screen = await browser.new_page(viewport={"width": 1280, "height": 720})
+    watch_requests(screen, server, seen)
+    await screen.goto(meeting["screen_url"])
+    await expect(screen.locator("#code")).to_have_text(meeting["code"])
+    await expect(screen.locator("#qr")).to_have_js_property("complete", True)
+    await screen.wait_for_function("document.querySelector('#qr').naturalWidth > 0")
+    join_url = decode_qr(await screen.screenshot())
+    assert join_url == meeting["join_url"]
+
+    console = await browser.new_page(viewport={"width": 1024, "height": 768})
+    watch_requests(console, server, seen)
+    await console.goto(meeting["facilitator_url"])
+    await expect(console.locator("#nobody")).to_be_visible()
+
+    phone = await phone_page(browser, join_url, server, seen)
+    await phone.get_by_label("Your name").fill("Ana María")
+    await phone.get_by_label("Your name").press("Enter")  # keyboard works as well as taps
+    await expect(phone.get_by_role("heading", name="You're in, Ana María.")).to_be_visible()
+    token = await phone.evaluate(f"localStorage.getItem('plaza.token.{meeting['code']}')")
+    assert token
+
+    await expect(console.locator(".person .name")).to_have_text(["Ana María"])
+    await expect(console.locator("#present")).to_have_text("1")
+    await expect(screen.locator("#present")).to_have_text("1")
+    await expect(screen.locator("#present-label")).to_have_text("person here")
+
+    # Pull the plug, and bring it back on the same data folder.
+    server.kill()
+    await expect(phone.locator("#connection")).to_have_text("Reconnecting…")
+    await expect(screen.locator("#connection")).to_be_visible()
+    server.start()
+    await expect(phone.locator("#connection")).to_be_hidden(timeout=TIMEOUT_MS * 2)
+    await expect(phone.get_by_role("heading", name="You're in, Ana María.")).to_be_visible()
+    await expect(phone.get_by_label("Your name")).to_be_hidden()
+    assert await phone.evaluate(f"localStorage.getItem('plaza.token.{meeting['code']}')") == token
+    await expect(screen.locator("#present")).to_have_text("1", timeout=TIMEOUT_MS * 2)
+    await expect(console.locator(".person .where")).to_have_text(["here"], timeout=TIMEOUT_MS * 2)
+
+    # A reload is the same participant too, without the join form.
+    await phone.reload()
+    await expect(phone.get_by_role("heading", name="You're in, Ana María.")).to_be_visible()
+
+    # Every asset came from Plaza itself: no CDN, no external fonts or scripts.
+    assert seen and all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
+
+
+async def test_console_renames_removes_and_ends(browser: Browser, server: ServerProcess,
+                                                meeting: dict[str, Any]) -> None:
+    """The console renames and removes participants and ends the meeting; phones and screen follow."""
+    seen: list[str] = []
+    console = await browser.new_page(viewport={"width": 390, "height": 844})  # the console on a phone
+    watch_requests(console, server, seen)
+    await console.goto(meeting["facilitator_url"])
+    screen = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch_requests(screen, server, seen)
+    await screen.goto(meeting["screen_url"])
+    phones = []
+    for name in ["Bo", "Prankster"]:
+        page = await phone_page(browser, meeting["join_url"], server, seen)
+        await page.get_by_label("Your name").fill(name)
+        await page.get_by_role("button", name="Join").click()
+        await expect(page.get_by_role("heading", name=f"You're in, {name}.")).to_be_visible()
+        phones.append(page)
+    bo, prankster = phones
+    await expect(screen.locator("#present")).to_have_text("2")
+
+    await console.get_by_role("button", name="Rename Bo").click()
+    await console.get_by_label("New name for Bo").fill("Bo (note-taker)")
+    await console.get_by_role("button", name="Save").click()
+    await expect(bo.get_by_role("heading", name="You're in, Bo (note-taker).")).to_be_visible()
+
+    await console.get_by_role("button", name="Remove Prankster").click()
+    await console.get_by_role("dialog").get_by_role("button", name="Remove").click()
+    await expect(prankster.get_by_role("heading", name="The facilitator removed you from this meeting.")).to_be_visible()
+    await expect(screen.locator("#present")).to_have_text("1")
+    await expect(console.locator(".person .name")).to_have_text(["Bo (note-taker)"])
+    # The removed phone may join again, as a new participant the facilitator can see.
+    await prankster.get_by_role("button", name="Join again").click()
+    await prankster.get_by_label("Your name").fill("Dee")
+    await prankster.get_by_role("button", name="Join").click()
+    await expect(console.locator(".person .name")).to_have_text(["Bo (note-taker)", "Dee"])
+
+    await console.get_by_role("button", name="End meeting").click()
+    await console.get_by_role("dialog").get_by_role("button", name="End meeting").click()
+    await expect(bo.get_by_role("heading", name="This meeting has ended.")).to_be_visible()
+    await expect(screen.locator("#ended")).to_be_visible()
+    await expect(console.get_by_role("button", name="End meeting")).to_be_disabled()
+
+
+async def test_screen_fits_without_scrolling(browser: Browser, server: ServerProcess, meeting: dict[str, Any]) -> None:
+    """The big screen shows everything with no scrolling at 1920×1080 and 1280×720, with a long title."""
+    long = server.create_meeting("Assemblea popolare del quartiere — bilancio partecipativo 2027, seconda sessione")
+    for m in (meeting, long):
+        for width, height in [(1920, 1080), (1280, 720)]:
+            page = await browser.new_page(viewport={"width": width, "height": height})
+            await page.goto(m["screen_url"])
+            await expect(page.locator("#code")).to_have_text(m["code"])
+            size = await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            assert size[0] <= width and size[1] <= height, (m["title"], width, height, size)
+            code_px = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('#code')).fontSize)")
+            assert code_px >= height * 0.1  # the code is legible from the back of a hall
+            await page.close()
+
+
+async def test_landing_creates_a_meeting_and_joins_by_typed_code(browser: Browser, server: ServerProcess) -> None:
+    """From the landing page: create a meeting, then join it by typing its code in lower case."""
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(server.http + "/")
+    await page.get_by_label("Meeting title").fill("Workplace assembly")
+    await page.get_by_role("button", name="Create meeting").click()
+    await expect(page.get_by_text("is ready")).to_be_visible()
+    code = await page.locator("#created-code").text_content()
+    assert code and len(code) == 6
+    console_url = await page.get_by_role("link", name="Open the console").get_attribute("href")
+    assert console_url and "#key=" in console_url
+
+    phone = await (await browser.new_context(**PHONE)).new_page()
+    phone.set_default_timeout(TIMEOUT_MS)
+    await phone.goto(server.http + "/")
+    await phone.get_by_label("Meeting code").fill(f" {code.lower()[:3]} {code.lower()[3:]} ")
+    await phone.get_by_role("button", name="Join").click()
+    await expect(phone.get_by_role("heading", name="Workplace assembly")).to_be_visible()
+    assert phone.url.endswith(f"/j/{code}")
+
+    await phone.goto(server.http + "/j/NOPE42")
+    await expect(phone.get_by_role("heading", name="No meeting with that code.")).to_be_visible()
+
+
+async def test_phone_resumes_after_wifi_drop(browser: Browser, server: ServerProcess, meeting: dict[str, Any]) -> None:
+    """Offline then online: the phone shows it is reconnecting, then resumes without a reload."""
+    page = await phone_page(browser, meeting["join_url"], server, [])
+    await page.get_by_label("Your name").fill("Cleo")
+    await page.get_by_role("button", name="Join").click()
+    await expect(page.get_by_role("heading", name="You're in, Cleo.")).to_be_visible()
+    await page.evaluate("window.__marker = 1")  # proves no reload happened
+    # Cut the socket the way a Wi-Fi drop does, then bring the network back.
+    await page.context.set_offline(True)
+    await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    await server_side_close_all(server, meeting)
+    await expect(page.locator("#connection")).to_have_text("Reconnecting…")
+    await page.context.set_offline(False)
+    await expect(page.locator("#connection")).to_be_hidden()
+    await expect(page.get_by_role("heading", name="You're in, Cleo.")).to_be_visible()
+    assert await page.evaluate("window.__marker") == 1
+
+
+async def server_side_close_all(server: ServerProcess, meeting: dict[str, Any]) -> None:
+    """Restart the server so every socket drops (offline mode alone keeps open sockets in headless Chromium)."""
+    server.kill()
+    await asyncio.sleep(0.2)
+    server.start()
