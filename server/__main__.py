@@ -37,8 +37,11 @@ def announce(settings: Settings):  # type: ignore[no-untyped-def]
             saved = json.loads(links_path.read_text())
         if not await hub.store.meeting_ids():
             new = await hub.create_meeting(settings.title)
-            saved[new.id] = {"title": new.title, "code": new.code,
-                             **hub.links(new.id, new.code, new.facilitator_secret, new.screen_key)}
+            saved[new.id] = {
+                "title": new.title,
+                "code": new.code,
+                **hub.links(new.id, new.code, new.facilitator_secret, new.screen_key),
+            }
             settings.data.mkdir(parents=True, exist_ok=True)
             # The links carry secrets: keep them readable by this user only.
             fd = os.open(links_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

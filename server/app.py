@@ -43,8 +43,9 @@ def api_error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def qr_svg(data: str) -> bytes:
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2,
-                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    image = qrcode.make(
+        data, image_factory=qrcode.image.svg.SvgPathImage, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M
+    )
     out = io.BytesIO()
     image.save(out)
     return out.getvalue()
@@ -77,7 +78,7 @@ async def create_meeting(request: Request) -> Response:
     except ValueError:
         return api_error(400, "bad_json", "The body must be JSON.")
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
-        return api_error(400, "bad_field", "Send {\"title\": \"...\"}.")
+        return api_error(400, "bad_field", 'Send {"title": "..."}.')
     try:
         new = await hub.create_meeting(data["title"][: TITLE_MAX * 4])
     except Rejection as r:
@@ -93,16 +94,18 @@ async def get_meeting(request: Request) -> Response:
     if live is None:
         return api_error(404, "unknown_meeting", "There is no such meeting.")
     state = live.state
-    return JSONResponse({
-        "id": state.id,
-        "code": state.code,
-        "title": state.title,
-        "join_url": hub.join_url(state.code),
-        "qr_url": f"{hub.public_url}/api/meetings/{state.id}/qr.svg",
-        "present": len(live.connected()),
-        "ended": state.ended,
-        "seq": state.seq,
-    })
+    return JSONResponse(
+        {
+            "id": state.id,
+            "code": state.code,
+            "title": state.title,
+            "join_url": hub.join_url(state.code),
+            "qr_url": f"{hub.public_url}/api/meetings/{state.id}/qr.svg",
+            "present": len(live.connected()),
+            "ended": state.ended,
+            "seq": state.seq,
+        }
+    )
 
 
 async def meeting_qr(request: Request) -> Response:
@@ -110,8 +113,11 @@ async def meeting_qr(request: Request) -> Response:
     live = await hub.get(request.path_params["meeting_id"])
     if live is None:
         return api_error(404, "unknown_meeting", "There is no such meeting.")
-    return Response(qr_svg(hub.join_url(live.state.code)), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        qr_svg(hub.join_url(live.state.code)),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 async def join_by_code(request: Request) -> Response:

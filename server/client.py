@@ -1,9 +1,9 @@
 """A Python client for Plaza's websocket protocol (used by the tests and benchmarks).
 
-    async with PlazaClient("ws://127.0.0.1:8000/ws", fmt="msgpack") as c:
-        await c.hello("phone", code="XK74PM")
-        ack = await c.request("join", name="Ana")
-        view = await c.wait_view("phone", lambda v: v["present"] >= 1)
+async with PlazaClient("ws://127.0.0.1:8000/ws", fmt="msgpack") as c:
+    await c.hello("phone", code="XK74PM")
+    ack = await c.request("join", name="Ana")
+    view = await c.wait_view("phone", lambda v: v["present"] >= 1)
 """
 
 from __future__ import annotations

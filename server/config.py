@@ -36,7 +36,12 @@ class Settings:
 
 # (flag, env var, type, help).  docs/deployment.md... see README "Settings".
 OPTIONS = [
-    ("host", "PLAZA_HOST", str, "address to listen on (0.0.0.0: every interface, so phones on the venue Wi-Fi reach it)"),
+    (
+        "host",
+        "PLAZA_HOST",
+        str,
+        "address to listen on (0.0.0.0: every interface, so phones on the venue Wi-Fi reach it)",
+    ),
     ("port", "PORT", int, "port to listen on"),
     ("data", "PLAZA_DATA", Path, "folder for the embedded store (created if missing)"),
     ("store_url", "PLAZA_STORE", str, "store URL; default sqlite:///<data>/plaza.db"),
@@ -53,8 +58,13 @@ def parse_settings(argv: list[str] | None = None, environ: dict[str, str] | None
     parser = argparse.ArgumentParser(prog="python -m server", description="Plaza: a live assembly server.")
     for name, var, kind, text in OPTIONS:
         default = kind(env[var]) if env.get(var) else getattr(defaults, name)
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=default,
-                            help=f"{text} [env {var}; default {getattr(defaults, name)!s}]")
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=kind,
+            default=default,
+            help=f"{text} [env {var}; default {getattr(defaults, name)!s}]",
+        )
     args = parser.parse_args(argv)
     return Settings(**vars(args))
 

@@ -48,8 +48,10 @@ class JsonCodec(Codec):
             raise Rejection("bad_frame", "This connection speaks JSON: send text frames.")
         try:
             return json.loads(frame)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise Rejection("bad_frame", f"That frame is not valid JSON ({exc.msg}).") from None
+        except (ValueError, RecursionError):  # lone surrogates, nesting bombs ("[[[[...")
+            raise Rejection("bad_frame", "That frame is not valid JSON.") from None
 
 
 class MsgpackCodec(Codec):
@@ -133,7 +135,7 @@ def parse(raw: Any) -> Message:
             continue
         if not isinstance(value, rule.kind) or isinstance(value, bool):
             raise Rejection("bad_field", f"'{name}' has the wrong type.", name)
-        if rule.max_length is not None and len(value) > rule.max_length:
+        if rule.max_length is not None and isinstance(value, str) and len(value) > rule.max_length:
             raise Rejection("bad_field", f"'{name}' is too long.", name)
         fields[name] = value
     unknown = set(raw) - set(spec) - {"type", "id"}

@@ -47,9 +47,25 @@ class ServerProcess:
         self.log_path = self.data.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data),
-             "--public-url", self.http, "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"),
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data),
+                "--public-url",
+                self.http,
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_path.open("wb"),
         )
         deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
         while time.monotonic() < deadline:
@@ -79,8 +95,9 @@ class ServerProcess:
 
     def post(self, path: str, body: Any, raw: bytes | None = None) -> tuple[int, Any]:
         data = raw if raw is not None else json.dumps(body).encode()
-        req = urllib.request.Request(f"{self.http}{path}", data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.http}{path}", data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status, json.loads(r.read())

@@ -33,14 +33,16 @@ async def room(server: ServerProcess, meeting: dict[str, Any]) -> AsyncIterator[
 async def unharmed(room: dict[str, Any], seq: int) -> None:
     """The log did not move, and the others still work."""
     bystander: PlazaClient = room["bystander"]
-    status, body, _ = room["server"].get(f"/api/meetings/{room['meeting']['id']}")
+    _, body, _ = room["server"].get(f"/api/meetings/{room['meeting']['id']}")
     assert json.loads(body)["seq"] == seq
     assert (await bystander.request("ping"))["type"] == "pong"
     await bystander.request("rename", name="Still here")
     await room["screen"].wait_view("screen", lambda v: v["present"] == 1)
 
 
-async def prankster(server: ServerProcess, meeting: dict[str, Any], fmt: str = "json", join: bool = True) -> PlazaClient:
+async def prankster(
+    server: ServerProcess, meeting: dict[str, Any], fmt: str = "json", join: bool = True
+) -> PlazaClient:
     client = PlazaClient(server.ws, fmt)
     await client.connect()
     await client.hello("phone", code=meeting["code"])
@@ -80,6 +82,8 @@ async def next_error(client: PlazaClient) -> dict[str, Any]:
         ("json", '{"type": "join", "name": "Ok", "admin": true}', "bad_field"),
         ("json", '{"type": "ping", "id": {"a": 1}}', "bad_field"),
         ("msgpack", msgpack.packb({"type": "join", "name": b"bytes"}), "bad_field"),
+        ("json", "[" * 4000, "bad_frame"),  # nesting bomb
+        ("msgpack", b"\x91" * 4000, "bad_frame"),
         ("json", "x" * 5000, "too_large"),
     ],
 )
@@ -115,8 +119,9 @@ async def test_commands_before_hello_are_refused(room: dict[str, Any]) -> None:
         ({"role": "phone", "meeting": "nope"}, "unknown_meeting"),
     ],
 )
-async def test_hello_without_the_right_capability_is_refused(room: dict[str, Any], hello: dict[str, Any],
-                                                             code: str) -> None:
+async def test_hello_without_the_right_capability_is_refused(
+    room: dict[str, Any], hello: dict[str, Any], code: str
+) -> None:
     """No facilitator or screen powers without the link's secret."""
     client = PlazaClient(room["server"].ws, "json")
     await client.connect()
@@ -139,8 +144,9 @@ async def test_hello_without_the_right_capability_is_refused(room: dict[str, Any
         ({"type": "join", "name": "Twice"}, "already_joined"),
     ],
 )
-async def test_commands_beyond_the_senders_role_are_refused(room: dict[str, Any], command: dict[str, Any],
-                                                            code: str) -> None:
+async def test_commands_beyond_the_senders_role_are_refused(
+    room: dict[str, Any], command: dict[str, Any], code: str
+) -> None:
     """A participant cannot use facilitator commands, nor join twice."""
     server, meeting = room["server"], room["meeting"]
     client = await prankster(server, meeting)

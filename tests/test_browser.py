@@ -18,8 +18,16 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying hosts a venue (and CI) can't reach.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
 PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TIMEOUT_MS = 10_000 * TIMEOUT_FACTOR
 
@@ -55,8 +63,9 @@ async def phone_page(browser: Browser, url: str, server: ServerProcess, seen: li
     return page
 
 
-async def test_scan_join_console_screen_and_survive_kill(browser: Browser, server: ServerProcess,
-                                                         meeting: dict[str, Any]) -> None:
+async def test_scan_join_console_screen_and_survive_kill(
+    browser: Browser, server: ServerProcess, meeting: dict[str, Any]
+) -> None:
     """Scan the screen's QR, join from a phone, see it on console and screen; after kill -9 the phone is still in."""
     seen: list[str] = []
     screen = await browser.new_page(viewport={"width": 1280, "height": 720})
@@ -105,8 +114,9 @@ async def test_scan_join_console_screen_and_survive_kill(browser: Browser, serve
     assert seen and all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
 
 
-async def test_console_renames_removes_and_ends(browser: Browser, server: ServerProcess,
-                                                meeting: dict[str, Any]) -> None:
+async def test_console_renames_removes_and_ends(
+    browser: Browser, server: ServerProcess, meeting: dict[str, Any]
+) -> None:
     """The console renames and removes participants and ends the meeting; phones and screen follow."""
     seen: list[str] = []
     console = await browser.new_page(viewport={"width": 390, "height": 844})  # the console on a phone
@@ -132,7 +142,9 @@ async def test_console_renames_removes_and_ends(browser: Browser, server: Server
 
     await console.get_by_role("button", name="Remove Prankster").click()
     await console.get_by_role("dialog").get_by_role("button", name="Remove").click()
-    await expect(prankster.get_by_role("heading", name="The facilitator removed you from this meeting.")).to_be_visible()
+    await expect(
+        prankster.get_by_role("heading", name="The facilitator removed you from this meeting.")
+    ).to_be_visible()
     await expect(screen.locator("#present")).to_have_text("1")
     await expect(console.locator(".person .name")).to_have_text(["Bo (note-taker)"])
     # The removed phone may join again, as a new participant the facilitator can see.

@@ -18,14 +18,16 @@ SCREEN = m.Actor(m.Role.SCREEN)
 
 
 def created() -> tuple[m.MeetingState, list[tuple[int, events.Event]]]:
-    evs = m.create(meeting_id="mid", title="  Town  hall ", code="XK74PM", facilitator_secret="fs", screen_key="sk",
-                   now=100.0)
+    evs = m.create(
+        meeting_id="mid", title="  Town  hall ", code="XK74PM", facilitator_secret="fs", screen_key="sk", now=100.0
+    )
     log = [(1, evs[0])]
     return m.fold(log), log
 
 
-def run(state: m.MeetingState, log: list[tuple[int, events.Event]], command: m.Command, actor: m.Actor,
-        now: float = 200.0) -> m.MeetingState:
+def run(
+    state: m.MeetingState, log: list[tuple[int, events.Event]], command: m.Command, actor: m.Actor, now: float = 200.0
+) -> m.MeetingState:
     for ev in m.decide(state, command, actor, now):
         log.append((state.seq + 1, ev))
         state = m.fold([log[-1]], state)

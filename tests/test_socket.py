@@ -120,7 +120,9 @@ async def test_every_command_is_acknowledged_with_its_seq(server: ServerProcess,
     await asyncio.gather(*(p.close() for p in phones))
 
 
-async def test_restart_after_kill_restores_the_meeting(server: ServerProcess, meeting: dict[str, Any], fmt: str) -> None:
+async def test_restart_after_kill_restores_the_meeting(
+    server: ServerProcess, meeting: dict[str, Any], fmt: str
+) -> None:
     """After kill -9, a restarted server knows every participant and their tokens."""
     phone, token = await join(server, meeting, fmt, "Survivor")
     pid = (await phone.wait_view("me", lambda v: v["status"] == "joined"))["participant"]["id"]

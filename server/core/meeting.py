@@ -17,7 +17,7 @@ import hmac
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
@@ -26,7 +26,7 @@ NAME_MAX = 40
 TITLE_MAX = 120
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     PHONE = "phone"
     SCREEN = "screen"
     FACILITATOR = "facilitator"
@@ -203,8 +203,14 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
                 raise Rejection("already_joined", "You have already joined this meeting.")
             if pid in state.participants:  # the hub draws fresh ids; this is a bug guard
                 raise Rejection("conflict", "That participant id is taken; try again.")
-            return [ParticipantJoined(at=now, participant_id=pid, name=clean_text(name, NAME_MAX, "name", "name"),
-                                      token_digest=digest(token))]
+            return [
+                ParticipantJoined(
+                    at=now,
+                    participant_id=pid,
+                    name=clean_text(name, NAME_MAX, "name", "name"),
+                    token_digest=digest(token),
+                )
+            ]
         case Rename(name=name):
             me = _joined(state, actor)
             new = clean_text(name, NAME_MAX, "name", "name")
@@ -253,8 +259,13 @@ def apply(state: MeetingState, ev: Event) -> MeetingState:
     match ev:
         case MeetingCreated():
             return dataclasses.replace(
-                state, id=ev.meeting_id, title=ev.title, code=ev.code, facilitator_digest=ev.facilitator_digest,
-                screen_digest=ev.screen_digest, created_at=ev.at,
+                state,
+                id=ev.meeting_id,
+                title=ev.title,
+                code=ev.code,
+                facilitator_digest=ev.facilitator_digest,
+                screen_digest=ev.screen_digest,
+                created_at=ev.at,
             )
         case ParticipantJoined():
             p = Participant(id=ev.participant_id, name=ev.name, token_digest=ev.token_digest, joined_at=ev.at)

@@ -45,7 +45,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
         if not p.removed
     ]
     # Present people first (the facilitator acts on them), each group by name.
-    people.sort(key=lambda p: (not p["present"], p["name"].casefold()))
+    people.sort(key=lambda p: (not p["present"], str(p["name"]).casefold()))
     return {
         "title": state.title,
         "code": state.code,

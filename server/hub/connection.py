@@ -38,8 +38,23 @@ def frame(codec: Codec, message: dict[str, Any]) -> Frame:
 
 class Connection:
     __slots__ = (
-        "_send", "codec", "peer", "role", "meeting", "participant_id", "last_me",
-        "_outbox", "_replies", "_wake", "_ids", "closed", "blocked_since", "_tokens", "_refilled", "_writer", "warned",
+        "_ids",
+        "_outbox",
+        "_refilled",
+        "_replies",
+        "_send",
+        "_tokens",
+        "_wake",
+        "_writer",
+        "blocked_since",
+        "closed",
+        "codec",
+        "last_me",
+        "meeting",
+        "participant_id",
+        "peer",
+        "role",
+        "warned",
     )
 
     def __init__(self, send: ASGISend, codec: Codec, peer: str) -> None:
@@ -127,7 +142,7 @@ class Connection:
                 self._writer.cancel()
             try:
                 await asyncio.wait_for(self._writer, 1.0)
-            except (asyncio.CancelledError, asyncio.TimeoutError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._writer.cancel()
 
     # -- flood control ----------------------------------------------------------

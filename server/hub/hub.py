@@ -122,8 +122,14 @@ class Hub:
         screen_key = screen_key_for(facilitator_secret)
         for _ in range(20):
             code = new_code()
-            evs = m.create(meeting_id=meeting_id, title=title, code=code, facilitator_secret=facilitator_secret,
-                           screen_key=screen_key, now=self.clock())
+            evs = m.create(
+                meeting_id=meeting_id,
+                title=title,
+                code=code,
+                facilitator_secret=facilitator_secret,
+                screen_key=screen_key,
+                now=self.clock(),
+            )
             try:
                 await self.store.create(meeting_id, code, [e.to_dict() for e in evs])
             except CodeTaken:
@@ -151,8 +157,13 @@ class Hub:
         if not records:
             return None
         state = m.fold((seq, events.from_dict(data)) for seq, data in records)
-        live = LiveMeeting(state, self.store, clock=self.clock, join_url=self.join_url(state.code),
-                           publish_interval=self.publish_interval)
+        live = LiveMeeting(
+            state,
+            self.store,
+            clock=self.clock,
+            join_url=self.join_url(state.code),
+            publish_interval=self.publish_interval,
+        )
         self._live[meeting_id] = live
         log.info("meeting loaded", extra={"meeting": meeting_id, "seq": state.seq})
         return live

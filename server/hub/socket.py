@@ -72,12 +72,19 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
             conn.close(1008, "flood: too many messages")
         elif not conn.warned:  # one warning per episode, not one per dropped message
             conn.warned = True
-            conn.reply({"type": "error", "code": "rate_limited",
-                        "message": "You are sending too fast; messages are being dropped."})
+            conn.reply(
+                {
+                    "type": "error",
+                    "code": "rate_limited",
+                    "message": "You are sending too fast; messages are being dropped.",
+                }
+            )
         return
     size = len(data.encode()) if isinstance(data, str) else len(data)
     if size > MAX_MESSAGE_BYTES:
-        conn.reply({"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."})
+        conn.reply(
+            {"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."}
+        )
         return
     msg: Message | None = None
     try:
@@ -91,8 +98,14 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         return
     except Exception:
         log.exception("unexpected failure handling a message", extra={"peer": conn.peer})
-        conn.reply({"type": "error", "code": "internal", "message": "The server failed to handle that message.",
-                    **({"id": msg.id} if msg is not None and msg.id is not None else {})})
+        conn.reply(
+            {
+                "type": "error",
+                "code": "internal",
+                "message": "The server failed to handle that message.",
+                **({"id": msg.id} if msg is not None and msg.id is not None else {}),
+            }
+        )
         return
     if reply is not None:
         if msg.id is not None:
@@ -113,11 +126,12 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     token = secrets.token_urlsafe(24)
     command = to_command(msg, participant_id, token)
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
-    seq = await live.submit(command, actor)
-    ack: dict[str, Any] = {"type": "ack", "seq": seq}
+    ack: dict[str, Any] = {"type": "ack"}
     if isinstance(command, m.Join):
-        live.set_participant(conn, participant_id)
+        ack["seq"] = await live.submit(command, actor, on_commit=lambda: live.set_participant(conn, participant_id))
         ack.update(participant=participant_id, token=token)
+    else:
+        ack["seq"] = await live.submit(command, actor)
     return ack
 
 
@@ -150,10 +164,13 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         participant = state.participant_for_token(fields["token"])
         # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.
         if participant is None:
-            conn.reply(Rejection("bad_token", "This phone's token is not known here; join again.", "token").as_message())
+            conn.reply(
+                Rejection("bad_token", "This phone's token is not known here; join again.", "token").as_message()
+            )
         elif participant.removed:
-            conn.reply(Rejection("removed", "The facilitator removed you from this meeting; you may join again.")
-                       .as_message())
+            conn.reply(
+                Rejection("removed", "The facilitator removed you from this meeting; you may join again.").as_message()
+            )
         else:
             conn.participant_id = participant.id
     conn.role = role

@@ -126,8 +126,9 @@ class SqliteStore(Store):
     async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
         def op(db: sqlite3.Connection) -> int:
             try:
-                db.execute("INSERT INTO meetings (id, code, created_at) VALUES (?, ?, ?)",
-                           (meeting_id, code, time.time()))
+                db.execute(
+                    "INSERT INTO meetings (id, code, created_at) VALUES (?, ?, ?)", (meeting_id, code, time.time())
+                )
             except sqlite3.IntegrityError as exc:
                 raise CodeTaken(code) from exc
             return _insert(db, meeting_id, events, 0)

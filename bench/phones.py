@@ -1,0 +1,258 @@
+"""Connect N simulated phones (msgpack) to one Plaza process and measure it.
+
+Prints: connections per second, server memory per connected phone, and the delay
+for a screen-wide update (the participant count) to reach 50/99% of phones.
+
+    .venv/bin/python -m bench.phones --phones 5000 --workers 2 --rounds 10
+
+By default it starts its own server (embedded store in a temporary folder) so
+that it can read the server's memory; ``--url`` measures a running one instead
+(memory is then not reported).  The load generator runs in ``--workers``
+processes on the same machine, so on 2 cores the phones compete with the server
+for CPU: the figures are an upper bound on the server's own delay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from server.client import PlazaClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lift_fd_limit() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# -- worker process: a share of the phones ----------------------------------------------
+
+
+def worker(pipe: Connection, ws_url: str, code: str, count: int, concurrency: int) -> None:
+    lift_fd_limit()
+    asyncio.run(_worker(pipe, ws_url, code, count, concurrency))
+
+
+async def _worker(pipe: Connection, ws_url: str, code: str, count: int, concurrency: int) -> None:
+    loop = asyncio.get_running_loop()
+    phones: list[PlazaClient] = []
+    gate = asyncio.Semaphore(concurrency)
+    failures = 0
+
+    async def one(i: int) -> None:
+        nonlocal failures
+        async with gate:
+            phone = PlazaClient(ws_url, "msgpack", open_timeout=60)
+            phone.keep_log = False
+            try:
+                await phone.connect()
+                await phone.hello("phone", code=code)
+                await phone.request("join", name=f"Phone {os.getpid()}-{i}", timeout=60)
+                phones.append(phone)
+            except Exception:
+                failures += 1
+
+    await loop.run_in_executor(None, pipe.recv)  # "go"
+    started = time.monotonic()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    pipe.send({"started": started, "finished": time.monotonic(), "failures": failures})
+    while True:
+        command = await loop.run_in_executor(None, pipe.recv)
+        if command[0] == "close":
+            break
+        _, target, t0 = command
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if all((v := p.view("phone")) is not None and v["present"] >= target for p in phones):
+                break
+            await asyncio.sleep(0.02)
+        delays = [
+            p.view_times["phone"] - t0 for p in phones if (v := p.view("phone")) is not None and v["present"] >= target
+        ]
+        pipe.send({"delays": delays, "missed": len(phones) - len(delays)})
+    await asyncio.gather(*(p.close() for p in phones), return_exceptions=True)
+    pipe.send("closed")
+
+
+# -- the conductor -------------------------------------------------------------------------
+
+
+def start_server(port: int, data: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data",
+            data,
+            "--public-url",
+            f"http://127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def create_meeting(http: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{http}/api/meetings",
+        data=json.dumps({"title": "Bench"}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    return json.loads(urllib.request.urlopen(request).read())  # type: ignore[no-any-return]
+
+
+async def trigger_rounds(ws_url: str, code: str, pipes: list[Connection], rounds: int, base: int) -> list[float]:
+    delays: list[float] = []
+    missed = 0
+    extra: list[PlazaClient] = []
+    for r in range(rounds):
+        await asyncio.sleep(1.0)
+        phone = PlazaClient(ws_url, "msgpack")
+        await phone.connect()
+        await phone.hello("phone", code=code)
+        t0 = time.monotonic()
+        for pipe in pipes:
+            pipe.send(("collect", base + r + 1, t0))
+        await phone.request("join", name=f"Trigger {r}")
+        extra.append(phone)
+        loop = asyncio.get_running_loop()
+        for pipe in pipes:
+            result = await loop.run_in_executor(None, pipe.recv)
+            delays.extend(result["delays"])
+            missed += result["missed"]
+    for phone in extra:
+        await phone.close()
+    if missed:
+        print(f"  updates not seen within 15 s: {missed}")
+    return delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phones", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=200, help="connections opening at once per worker")
+    parser.add_argument("--url", help="measure a running server at this http URL instead of starting one")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    args = parser.parse_args()
+    lift_fd_limit()
+
+    server = None
+    tmp = tempfile.TemporaryDirectory(prefix="plaza-bench-")
+    if args.url:
+        http = args.url.rstrip("/")
+    else:
+        port = 18000 + os.getpid() % 1000
+        server = start_server(port, tmp.name)
+        http = f"http://127.0.0.1:{port}"
+    ws_url = http.replace("http", "ws", 1) + "/ws"
+    try:
+        meeting = create_meeting(http)
+        time.sleep(0.5)
+        rss_before = rss_kib(server.pid) if server else 0
+        ctx = mp.get_context("spawn")
+        pipes, procs = [], []
+        share = [
+            args.phones // args.workers + (1 if i < args.phones % args.workers else 0) for i in range(args.workers)
+        ]
+        for n in share:
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=worker, args=(theirs, ws_url, meeting["code"], n, args.concurrency))
+            proc.start()
+            pipes.append(ours)
+            procs.append(proc)
+        time.sleep(2.0)  # let the workers import
+        for pipe in pipes:
+            pipe.send("go")
+        reports = [pipe.recv() for pipe in pipes]
+        started = min(r["started"] for r in reports)
+        finished = max(r["finished"] for r in reports)
+        failures = sum(r["failures"] for r in reports)
+        connected = args.phones - failures
+        rate = connected / (finished - started)
+        time.sleep(1.0)
+        rss_after = rss_kib(server.pid) if server else 0
+        delays = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
+        for pipe in pipes:
+            pipe.send(("close",))
+        for pipe in pipes:
+            while pipe.recv() != "closed":
+                pass
+        for proc in procs:
+            proc.join()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        tmp.cleanup()
+
+    figures = {
+        "phones": connected,
+        "failures": failures,
+        "connect_per_s": round(rate, 1),
+        "server_kib_per_phone": round((rss_after - rss_before) / max(connected, 1), 1) if server else None,
+        "server_rss_mib": round(rss_after / 1024, 1) if server else None,
+        "update_p50_ms": round(percentile(delays, 50) * 1000, 1) if delays else None,
+        "update_p99_ms": round(percentile(delays, 99) * 1000, 1) if delays else None,
+        "update_max_ms": round(max(delays) * 1000, 1) if delays else None,
+        "update_mean_ms": round(statistics.fmean(delays) * 1000, 1) if delays else None,
+        "deliveries": len(delays),
+        "rounds": args.rounds,
+    }
+    print(f"phones connected        {connected} ({failures} failed) by {args.workers} load processes")
+    print(f"connections per second  {figures['connect_per_s']}  (connect + hello + join acknowledged)")
+    if server:
+        print(f"server memory per phone {figures['server_kib_per_phone']} KiB  (RSS {figures['server_rss_mib']} MiB)")
+    print(
+        f"count update reached    p50 {figures['update_p50_ms']} ms, p99 {figures['update_p99_ms']} ms, "
+        f"max {figures['update_max_ms']} ms  over {args.rounds} rounds, {len(delays)} deliveries"
+    )
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
