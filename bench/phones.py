@@ -143,8 +143,13 @@ def create_meeting(http: str) -> dict[str, Any]:
     return json.loads(urllib.request.urlopen(request).read())  # type: ignore[no-any-return]
 
 
-async def trigger_rounds(ws_url: str, code: str, pipes: list[Connection], rounds: int, base: int) -> list[float]:
+async def trigger_rounds(
+    ws_url: str, code: str, pipes: list[Connection], rounds: int, base: int
+) -> tuple[list[float], list[float]]:
+    """Each round one more phone joins; returns every delivery delay, and each round's p99."""
     delays: list[float] = []
+    round_p99: list[float] = []
+    acks: list[float] = []
     missed = 0
     extra: list[PlazaClient] = []
     for r in range(rounds):
@@ -156,17 +161,23 @@ async def trigger_rounds(ws_url: str, code: str, pipes: list[Connection], rounds
         for pipe in pipes:
             pipe.send(("collect", base + r + 1, t0))
         await phone.request("join", name=f"Trigger {r}")
+        acks.append(time.monotonic() - t0)
         extra.append(phone)
         loop = asyncio.get_running_loop()
+        this_round: list[float] = []
         for pipe in pipes:
             result = await loop.run_in_executor(None, pipe.recv)
-            delays.extend(result["delays"])
+            this_round.extend(result["delays"])
             missed += result["missed"]
+        delays.extend(this_round)
+        if this_round:
+            round_p99.append(percentile(this_round, 99))
     for phone in extra:
         await phone.close()
     if missed:
         print(f"  updates not seen within 15 s: {missed}")
-    return delays
+    print(f"ack of each trigger (ms) {[round(a * 1000) for a in acks]}")
+    return delays, round_p99
 
 
 def main() -> None:
@@ -215,7 +226,7 @@ def main() -> None:
         rate = connected / (finished - started)
         time.sleep(1.0)
         rss_after = rss_kib(server.pid) if server else 0
-        delays = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
+        delays, round_p99 = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
         for pipe in pipes:
             pipe.send(("close",))
         for pipe in pipes:
@@ -239,6 +250,7 @@ def main() -> None:
         "update_p99_ms": round(percentile(delays, 99) * 1000, 1) if delays else None,
         "update_max_ms": round(max(delays) * 1000, 1) if delays else None,
         "update_mean_ms": round(statistics.fmean(delays) * 1000, 1) if delays else None,
+        "round_p99_ms": [round(x * 1000) for x in round_p99],
         "deliveries": len(delays),
         "rounds": args.rounds,
     }
@@ -250,6 +262,7 @@ def main() -> None:
         f"count update reached    p50 {figures['update_p50_ms']} ms, p99 {figures['update_p99_ms']} ms, "
         f"max {figures['update_max_ms']} ms  over {args.rounds} rounds, {len(delays)} deliveries"
     )
+    print(f"p99 of each round (ms)  {figures['round_p99_ms']}")
     if args.json:
         print(json.dumps(figures))
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from server.core import event as events
 from server.core import meeting as m
+from server.hub.collector import Collector
 from server.hub.live import LiveMeeting
 from server.store import CodeTaken, Store
 
@@ -28,6 +29,8 @@ log = logging.getLogger("plaza.hub")
 # No look-alikes: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G, U/V.
 CODE_ALPHABET = "ACEFHJKMNPRTWXY3479"
 CODE_LENGTH = 6
+LAG_TICK = 0.05
+LAG_WARNING = 0.1  # seconds the event loop may be late before it is logged
 STUCK_AFTER = 30.0  # seconds a send may block before we stop writing to that client
 
 
@@ -77,6 +80,8 @@ class Hub:
         self._live: dict[str, LiveMeeting] = {}
         self._loading: dict[str, asyncio.Future[LiveMeeting | None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._lag_watch: asyncio.Task[None] | None = None
+        self.collector = Collector()
 
     # -- links ----------------------------------------------------------------------
 
@@ -94,13 +99,30 @@ class Hub:
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.collector.install()
         self._sweeper = asyncio.create_task(self._sweep())
+        self._lag_watch = asyncio.create_task(self._watch_lag())
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._lag_watch):
+            if task is not None:
+                task.cancel()
+        self.collector.uninstall()
         for live in self._live.values():
             live.close_all(1012, "server restarting")
+
+    async def _watch_lag(self) -> None:
+        """Log when the event loop was blocked: every client of this process waited that long."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(LAG_TICK)
+            lag = loop.time() - before - LAG_TICK
+            self.collector.tick()
+            if lag > LAG_WARNING:
+                log.warning(
+                    "event loop was blocked", extra={"seconds": round(lag, 3), "connections": self.connection_count()}
+                )
 
     async def _sweep(self) -> None:
         """Stop writing to clients whose sends have been stuck for a long time."""

@@ -61,6 +61,7 @@ class SocketEndpoint:
         finally:
             if conn.meeting is not None:
                 conn.meeting.detach(conn)
+            hub.collector.connection_closed()
             await conn.stop()
 
 

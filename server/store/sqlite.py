@@ -11,6 +11,7 @@ rolls back only that operation.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 Op = Callable[[sqlite3.Connection], Any]
+SLOW_COMMIT = 0.1  # seconds; a commit slower than this is logged (usually a slow fsync)
+log = logging.getLogger("plaza.store")
 
 
 class SqliteStore(Store):
@@ -85,8 +88,12 @@ class SqliteStore(Store):
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
+                started = time.monotonic()
                 try:
                     results = await self._run(self._commit, [op for op, _ in batch])
+                    took = time.monotonic() - started
+                    if took > SLOW_COMMIT:
+                        log.warning("slow commit", extra={"seconds": round(took, 3), "operations": len(batch)})
                 except sqlite3.Error as exc:
                     error = StoreUnavailable(f"the embedded store could not write: {exc}")
                     results = [error] * len(batch)

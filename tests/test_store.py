@@ -1,0 +1,99 @@
+"""The store contract, and the hub's retry when another writer appended first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from server.core import meeting as m
+from server.hub.hub import Hub
+from server.store import CodeTaken, SeqConflict, Store, UnknownMeeting, open_store
+
+StoreFactory = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture
+async def make_store(tmp_path: Path) -> AsyncIterator[StoreFactory]:
+    """Opens stores on one backend location; a second call is a restart (or another process)."""
+    opened: list[Store] = []
+
+    async def factory() -> Store:
+        store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+        await store.open()
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        await store.close()
+
+
+def ev(n: int) -> dict[str, object]:
+    return {"type": "test.event", "at": float(n), "n": n}
+
+
+async def test_append_read_and_conflict(make_store: StoreFactory) -> None:
+    """Appends are sequenced from 1; an append at a stale seq writes nothing and says where the log is."""
+    store = await make_store()
+    assert await store.create("m1", "AAAAAA", [ev(1)]) == 1
+    assert await store.append("m1", [ev(2), ev(3)], 1) == 3
+    with pytest.raises(SeqConflict) as err:
+        await store.append("m1", [ev(99)], 1)
+    assert err.value.current == 3
+    assert [seq for seq, _ in await store.read("m1")] == [1, 2, 3]
+    assert await store.read("m1", 2) == [(3, ev(3))]
+    assert await store.find_code("AAAAAA") == "m1" and await store.find_code("ZZZZZZ") is None
+    with pytest.raises(CodeTaken):
+        await store.create("m2", "AAAAAA", [ev(1)])
+    with pytest.raises(UnknownMeeting):
+        await store.append("nope", [ev(1)], 0)
+    assert await store.meeting_ids() == ["m1"]
+
+
+async def test_concurrent_appends_commit_together_and_only_one_wins(make_store: StoreFactory) -> None:
+    """Many appends in flight share transactions; of those racing for one seq, exactly one wins."""
+    store = await make_store()
+    for i in range(50):
+        await store.create(f"m{i}", f"C{i:05d}", [ev(0)])
+    results = await asyncio.gather(*(store.append(f"m{i}", [ev(1)], 1) for i in range(50)))
+    assert results == [2] * 50
+    racing = await asyncio.gather(*(store.append("m0", [ev(k)], 2) for k in range(10)), return_exceptions=True)
+    assert sum(1 for r in racing if r == 3) == 1
+    assert sum(1 for r in racing if isinstance(r, SeqConflict)) == 9
+
+
+async def test_events_survive_reopen(make_store: StoreFactory) -> None:
+    """What append acknowledged is there after the store is reopened."""
+    store = await make_store()
+    await store.create("m1", "AAAAAA", [ev(1)])
+    await store.append("m1", [ev(2)], 1)
+    again = await make_store()
+    assert await again.read("m1") == [(1, ev(1)), (2, ev(2))]
+
+
+async def test_a_hub_that_lost_the_race_redecides(make_store: StoreFactory) -> None:
+    """Two hubs on one store: the second's join conflicts, it reads what it missed and lands after it."""
+    a = Hub(await make_store(), public_url="http://x")
+    b = Hub(await make_store(), public_url="http://x")
+    new = await a.create_meeting("Shared")
+    live_a, live_b = await a.get(new.id), await b.get(new.id)
+    assert live_a is not None and live_b is not None
+    phone = m.Actor(m.Role.PHONE)
+    assert await live_a.submit(m.Join(name="Ana", participant_id="pa", token="ta"), phone) == 2
+    # b still thinks the log is at seq 1: its append conflicts, it catches up and re-decides.
+    assert await live_b.submit(m.Join(name="Bo", participant_id="pb", token="tb"), phone) == 3
+    assert set(live_b.state.participants) == {"pa", "pb"} and live_b.state.seq == 3
+    # A command that is only valid on the newest state is decided on it.
+    fac = m.Actor(m.Role.FACILITATOR)
+    assert await live_a.submit(m.RemoveParticipant(participant_id="pb"), fac) == 4
+    assert live_a.state.participants["pb"].removed
+    records = await a.store.read(new.id)
+    assert [data["type"] for _, data in records] == [
+        "meeting.created",
+        "participant.joined",
+        "participant.joined",
+        "participant.removed",
+    ]
