@@ -1,0 +1,51 @@
+"""Refresh the README's screenshots: docs/img/{screen,phone,console}.png.
+
+.venv/bin/python -m scripts.screenshots     (starts its own server on a free port)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from tests.conftest import ServerProcess, free_port
+from tests.test_browser import ARGS, CHROMIUM, PHONE
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(data=Path(tmp) / "data", port=free_port()).start()
+        try:
+            meeting = server.create_meeting("Neighbourhood assembly — Parc Central")
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                screen = await browser.new_page(viewport={"width": 1280, "height": 720})
+                await screen.goto(meeting["screen_url"])
+                console = await browser.new_page(viewport={"width": 420, "height": 640})
+                await console.goto(meeting["facilitator_url"])
+                phones = []
+                for name in ["Ana María", "Bo", "Chidi", "Dee"]:
+                    page = await (await browser.new_context(**PHONE)).new_page()
+                    await page.goto(meeting["join_url"])
+                    await page.get_by_label("Your name").fill(name)
+                    await page.get_by_role("button", name="Join").click()
+                    await page.get_by_text("You're in").wait_for()
+                    phones.append(page)
+                await screen.get_by_text("4 people here").wait_for()
+                await console.locator("#present").get_by_text("4").wait_for()
+                OUT.mkdir(parents=True, exist_ok=True)
+                await screen.screenshot(path=OUT / "screen.png")
+                await phones[0].screenshot(path=OUT / "phone.png")
+                await console.screenshot(path=OUT / "console.png")
+                await browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
