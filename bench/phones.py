@@ -21,8 +21,6 @@ import multiprocessing as mp
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from server.client import PlazaClient
+from server.testing import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,35 +103,6 @@ async def _worker(pipe: Connection, ws_url: str, code: str, count: int, concurre
 # -- the conductor -------------------------------------------------------------------------
 
 
-def start_server(port: int, data: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data",
-            data,
-            "--public-url",
-            f"http://127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
-
-
 def create_meeting(http: str) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{http}/api/meetings",
@@ -191,19 +161,19 @@ def main() -> None:
     args = parser.parse_args()
     lift_fd_limit()
 
-    server = None
+    server: ServerProcess | None = None
     tmp = tempfile.TemporaryDirectory(prefix="plaza-bench-")
     if args.url:
         http = args.url.rstrip("/")
     else:
-        port = 18000 + os.getpid() % 1000
-        server = start_server(port, tmp.name)
-        http = f"http://127.0.0.1:{port}"
+        server = ServerProcess(data=Path(tmp.name) / "data", port=free_port()).start()
+        http = server.http
     ws_url = http.replace("http", "ws", 1) + "/ws"
+    pid = server.proc.pid if server is not None and server.proc is not None else 0
     try:
         meeting = create_meeting(http)
         time.sleep(0.5)
-        rss_before = rss_kib(server.pid) if server else 0
+        rss_before = rss_kib(pid) if pid else 0
         ctx = mp.get_context("spawn")
         pipes, procs = [], []
         share = [
@@ -225,7 +195,7 @@ def main() -> None:
         connected = args.phones - failures
         rate = connected / (finished - started)
         time.sleep(1.0)
-        rss_after = rss_kib(server.pid) if server else 0
+        rss_after = rss_kib(pid) if pid else 0
         delays, round_p99 = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
         for pipe in pipes:
             pipe.send(("close",))
@@ -236,8 +206,7 @@ def main() -> None:
             proc.join()
     finally:
         if server is not None:
-            server.terminate()
-            server.wait()
+            server.stop()
         tmp.cleanup()
 
     figures = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.conftest import ServerProcess, free_port
+from server.testing import ServerProcess, free_port
 from tests.test_browser import ARGS, CHROMIUM, PHONE
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
