@@ -144,12 +144,10 @@ def parse(raw: Any) -> Message:
     return Message(kind, msg_id, fields)
 
 
-def to_command(msg: Message, participant_id: str, token: str) -> m.Command:
-    """Turn a validated message into a core command.  ``participant_id``/``token`` are fresh draws for joins."""
+def to_command(msg: Message) -> m.Command:
+    """Turn a validated message into a core command (``join`` is built by the socket, which draws its token)."""
     f = msg.fields
     match msg.type:
-        case "join":
-            return m.Join(name=f["name"], participant_id=participant_id, token=token)
         case "rename":
             return m.Rename(name=f["name"])
         case "rename_participant":

@@ -123,17 +123,14 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     live = conn.meeting
     if live is None:
         raise Rejection("hello_first", "Say hello (which meeting, which role) before anything else.")
-    participant_id = secrets.token_hex(5)
-    token = secrets.token_urlsafe(24)
-    command = to_command(msg, participant_id, token)
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
-    ack: dict[str, Any] = {"type": "ack"}
-    if isinstance(command, m.Join):
-        ack["seq"] = await live.submit(command, actor, on_commit=lambda: live.set_participant(conn, participant_id))
-        ack.update(participant=participant_id, token=token)
-    else:
-        ack["seq"] = await live.submit(command, actor)
-    return ack
+    if msg.type == "join":
+        # The core is deterministic: the random id and token are drawn here and recorded in the event.
+        participant_id, token = secrets.token_hex(5), secrets.token_urlsafe(24)
+        join = m.Join(name=msg.fields["name"], participant_id=participant_id, token=token)
+        seq = await live.submit(join, actor, on_commit=lambda: live.set_participant(conn, participant_id))
+        return {"type": "ack", "seq": seq, "participant": participant_id, "token": token}
+    return {"type": "ack", "seq": await live.submit(to_command(msg), actor)}
 
 
 async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
