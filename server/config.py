@@ -14,14 +14,15 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 8000
     data: Path = Path("plaza-data")
-    store_url: str = ""  # default: sqlite:///<data>/plaza.db
+    store_url: str = ""  # default: the Redis URL if given, else sqlite:///<data>/plaza.db
+    redis_url: str = ""
     public_url: str = ""  # default: http://<LAN address>:<port>
     title: str = "General assembly"
     log_level: str = "info"
     publish_interval: float = 0.05
 
     def resolved_store_url(self) -> str:
-        return self.store_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
+        return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
 
     def resolved_public_url(self) -> str:
         if self.public_url:
@@ -44,7 +45,8 @@ OPTIONS = [
     ),
     ("port", "PORT", int, "port to listen on"),
     ("data", "PLAZA_DATA", Path, "folder for the embedded store (created if missing)"),
-    ("store_url", "PLAZA_STORE", str, "store URL; default sqlite:///<data>/plaza.db"),
+    ("store_url", "PLAZA_STORE", str, "store URL; default the Redis URL if given, else sqlite:///<data>/plaza.db"),
+    ("redis_url", "REDIS_URL", str, "keep meetings in Redis (several processes serve one meeting)"),
     ("public_url", "PUBLIC_URL", str, "base URL phones use (behind a proxy, or to pick a LAN address)"),
     ("title", "PLAZA_TITLE", str, "title of the meeting created on first start"),
     ("log_level", "PLAZA_LOG_LEVEL", str, "debug, info, warning or error"),

@@ -15,13 +15,17 @@ from server.store import CodeTaken, SeqConflict, Store, UnknownMeeting, open_sto
 StoreFactory = Callable[[], Awaitable[Store]]
 
 
-@pytest.fixture
-async def make_store(tmp_path: Path) -> AsyncIterator[StoreFactory]:
-    """Opens stores on one backend location; a second call is a restart (or another process)."""
+@pytest.fixture(params=["sqlite", "redis"])
+async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
+    """Opens stores on one backend location; a second call is a restart (or another process).
+
+    Every test here runs against both backends: the embedded store and a real Redis.
+    """
     opened: list[Store] = []
+    url = f"sqlite:///{tmp_path / 'plaza.db'}" if request.param == "sqlite" else request.getfixturevalue("redis_url")
 
     async def factory() -> Store:
-        store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+        store = open_store(url)
         await store.open()
         opened.append(store)
         return store

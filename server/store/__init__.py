@@ -10,7 +10,7 @@ __all__ = ["CodeTaken", "SeqConflict", "Store", "StoreError", "StoreUnavailable"
 
 
 def open_store(url: str) -> Store:
-    """``sqlite:///path/to/plaza.db`` (the embedded default).  Redis comes with its own backend."""
+    """``sqlite:///path/to/plaza.db`` (the embedded default) or ``redis://host:port/db[?prefix=plaza:]``."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         from server.store.sqlite import SqliteStore
@@ -18,4 +18,8 @@ def open_store(url: str) -> Store:
         # sqlite:///abs/path -> path "/abs/path"; sqlite://rel/path -> netloc "rel"
         path = (parsed.netloc + parsed.path) if parsed.netloc else parsed.path
         return SqliteStore(path)
-    raise ValueError(f"unsupported store URL {url!r} (expected sqlite:///path)")
+    if parsed.scheme in ("redis", "rediss", "unix"):
+        from server.store.redis import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unsupported store URL {url!r} (expected sqlite:///path or redis://host:port/db)")

@@ -18,6 +18,7 @@ them with msgpack.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from typing import Any
 
 EventData = dict[str, Any]
@@ -49,6 +50,14 @@ class StoreUnavailable(StoreError):
 
 class Store(abc.ABC):
     url: str
+    shared = False  # True when several processes may append to the same logs
+
+    async def watch(self, on_append: Callable[[str, int], None], on_status: Callable[[bool], None]) -> None:
+        """Report other processes' appends (``on_append(meeting, seq)``) and the store's health.
+
+        An embedded store has no other writers, so there is nothing to watch.
+        """
+        return None
 
     async def open(self) -> None:  # noqa: B027 - optional hook
         """Connect / create files.  Called once before use."""

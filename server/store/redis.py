@@ -1,0 +1,191 @@
+"""The shared store: meeting logs in Redis Streams, sequenced by Redis itself.
+
+Several Plaza processes can accept commands for one meeting because the append is
+one Lua script: it checks the log's head against ``expected_seq`` and adds the events
+with explicit stream ids ``<seq>-0``, atomically. A process whose append lost the race
+gets :class:`SeqConflict`, re-reads, re-decides and retries. The same script publishes
+``"<meeting> <seq>"`` on the appends channel, so every process learns of every append
+and can push views to its own connections.
+
+Keys (``P`` is the prefix, ``plaza:`` by default; braces keep a meeting's keys in one
+cluster slot, so meetings can be sharded):
+
+- ``P m:{id}:log``: the stream of events (field ``e``: msgpack of the event dict)
+- ``P m:{id}:head``: the last sequence number
+- ``P code:<CODE>``: the meeting id holding a join code
+- ``P meetings``: sorted set of meeting ids by creation time
+- channel ``P appends``
+
+Durability is Redis's: run it with ``appendonly yes`` (see docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
+
+import msgpack
+import redis.asyncio as aioredis
+from redis import exceptions as rexc
+
+from server.store.base import CodeTaken, EventData, SeqConflict, Store, StoreUnavailable, UnknownMeeting
+
+log = logging.getLogger("plaza.store")
+
+APPEND = """
+local head = redis.call('GET', KEYS[2])
+if not head then return redis.error_reply('PLAZA_UNKNOWN_MEETING') end
+head = tonumber(head)
+if head ~= tonumber(ARGV[1]) then return {0, head} end
+for i = 4, #ARGV do
+  head = head + 1
+  redis.call('XADD', KEYS[1], head .. '-0', 'e', ARGV[i])
+end
+redis.call('SET', KEYS[2], head)
+redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. head)
+return {1, head}
+"""
+
+CREATE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0, 0} end
+local head = 0
+for i = 4, #ARGV do
+  head = head + 1
+  redis.call('XADD', KEYS[3], head .. '-0', 'e', ARGV[i])
+end
+redis.call('SET', KEYS[2], head)
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+return {1, head}
+"""
+
+UNAVAILABLE = (rexc.ConnectionError, rexc.TimeoutError, OSError)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``redis://host:port/db?prefix=p:`` -> (URL for redis-py, key prefix)."""
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    prefix = query.pop("prefix", ["plaza:"])[0]
+    rest = urlencode({k: v[0] for k, v in query.items()})
+    return urlunparse(parsed._replace(query=rest)), prefix
+
+
+class RedisStore(Store):
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        redis_url, self.prefix = split_url(url)
+        self.redis = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self._append = self.redis.register_script(APPEND)
+        self._create = self.redis.register_script(CREATE)
+        self.channel = f"{self.prefix}appends"
+
+    def _log(self, meeting_id: str) -> str:
+        return f"{self.prefix}m:{{{meeting_id}}}:log"
+
+    def _head(self, meeting_id: str) -> str:
+        return f"{self.prefix}m:{{{meeting_id}}}:head"
+
+    async def open(self) -> None:
+        try:
+            await self.redis.ping()
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis does not answer at {self.url}: {exc}") from exc
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
+        keys = [f"{self.prefix}code:{code}", self._head(meeting_id), self._log(meeting_id), f"{self.prefix}meetings"]
+        args = [meeting_id, time.time(), meeting_id, *(msgpack.packb(e) for e in events)]
+        ok, head = await self._call(self._create, keys, args)
+        if not ok:
+            raise CodeTaken(code)
+        return int(head)
+
+    async def append(self, meeting_id: str, events: list[EventData], expected_seq: int) -> int:
+        keys = [self._log(meeting_id), self._head(meeting_id)]
+        args = [expected_seq, self.channel, meeting_id, *(msgpack.packb(e) for e in events)]
+        try:
+            ok, head = await self._call(self._append, keys, args)
+        except rexc.ResponseError as exc:
+            if "PLAZA_UNKNOWN_MEETING" in str(exc):
+                raise UnknownMeeting(meeting_id) from None
+            raise
+        if not ok:
+            raise SeqConflict(meeting_id, expected_seq, int(head))
+        return int(head)
+
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return await script(keys=keys, args=args)
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
+        try:
+            entries = await self.redis.xrange(self._log(meeting_id), min=f"{after_seq + 1}-0", max="+")
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+        return [(int(entry_id.split(b"-")[0]), msgpack.unpackb(fields[b"e"])) for entry_id, fields in entries]
+
+    async def find_code(self, code: str) -> str | None:
+        try:
+            value = await self.redis.get(f"{self.prefix}code:{code}")
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+        return value.decode() if value is not None else None
+
+    async def meeting_ids(self) -> list[str]:
+        try:
+            return [m.decode() for m in await self.redis.zrange(f"{self.prefix}meetings", 0, -1)]
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    async def ping(self) -> None:
+        try:
+            await self.redis.ping()
+        except UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    async def watch(
+        self,
+        on_append: Callable[[str, int], None],
+        on_status: Callable[[bool], None],
+    ) -> None:
+        """Follow other processes' appends until cancelled; report Redis going away and coming back.
+
+        Messages published while this process was cut off are lost, so ``on_status(True)``
+        after a reconnect means: re-read every loaded meeting.
+        """
+        delay = 0.2
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                on_status(True)
+                delay = 0.2
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None:
+                        await self.redis.ping()  # notice a dead connection while the hall is quiet
+                        continue
+                    meeting_id, _, seq = message["data"].decode().partition(" ")
+                    on_append(meeting_id, int(seq))
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except (*UNAVAILABLE, rexc.RedisError) as exc:
+                log.warning("lost Redis; retrying", extra={"error": str(exc), "retry_in": round(delay, 2)})
+                on_status(False)
+                try:
+                    await pubsub.aclose()
+                except Exception:  # the connection is already gone
+                    pass
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
