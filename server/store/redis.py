@@ -80,7 +80,8 @@ class RedisStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         redis_url, self.prefix = split_url(url)
-        self.redis = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        # redis-py annotates replies as loose unions; this module decodes them itself.
+        self.redis: Any = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self._append = self.redis.register_script(APPEND)
         self._create = self.redis.register_script(CREATE)
         self.channel = f"{self.prefix}appends"
