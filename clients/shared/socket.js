@@ -161,14 +161,26 @@ const STATUS_TEXT = {
   closed: "Disconnected.",
 };
 
-/** Show the socket's state in ``element`` (a role="status" region), plainly. */
+/** Show the socket's state in ``element`` (a role="status" region), plainly, including read-only spells. */
 export function showStatus(socket, element) {
+  let readOnly = "";
   const render = () => {
-    element.textContent = STATUS_TEXT[socket.status] ?? "";
-    element.hidden = socket.status === "open";
+    const text = socket.status === "open" ? readOnly : STATUS_TEXT[socket.status] ?? "";
+    element.textContent = text;
+    element.hidden = !text;
     element.dataset.status = socket.status;
   };
   socket.addEventListener("status", render);
+  socket.addEventListener("message", ({ detail: message }) => {
+    if (message.type === "status") {
+      readOnly = message.read_only ? message.message : "";
+      render();
+    }
+    if (message.type === "welcome") {
+      readOnly = "";  // a fresh hello: the server re-sends the status if still read-only
+      render();
+    }
+  });
   render();
 }
 

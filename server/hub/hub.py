@@ -81,6 +81,8 @@ class Hub:
         self._loading: dict[str, asyncio.Future[LiveMeeting | None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._lag_watch: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self.writable = True  # False while the store is known to be unreachable
         self.collector = Collector()
 
     # -- links ----------------------------------------------------------------------
@@ -102,14 +104,48 @@ class Hub:
         self.collector.install()
         self._sweeper = asyncio.create_task(self._sweep())
         self._lag_watch = asyncio.create_task(self._watch_lag())
+        if self.store.shared:
+            self._watcher = asyncio.create_task(self.store.watch(self._on_append, self._on_store_status))
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._lag_watch):
+        for task in (self._sweeper, self._lag_watch, self._watcher):
             if task is not None:
                 task.cancel()
         self.collector.uninstall()
         for live in self._live.values():
             live.close_all(1012, "server restarting")
+
+    def _on_append(self, meeting_id: str, seq: int) -> None:
+        """Some process appended to a meeting's log: if we serve it and are behind, catch up."""
+        live = self._live.get(meeting_id)
+        if live is not None and seq > live.state.seq:
+            live.request_sync()
+
+    def _on_store_status(self, ok: bool) -> None:
+        """The store went away or came back.  Coming back: appends may have been missed, so resync."""
+        if ok:
+            for live in self._live.values():
+                live.request_sync()
+        if ok == self.writable:
+            return
+        self.writable = ok
+        log.warning(
+            "store is back" if ok else "store unreachable: meetings are read-only",
+            extra={"store": self.store.url.split("?")[0]},
+        )
+        message = self.status_message()
+        for live in self._live.values():
+            for conn in live.connections:
+                conn.reply(message)
+
+    def status_message(self) -> dict[str, object]:
+        if self.writable:
+            return {"type": "status", "read_only": False, "message": ""}
+        return {
+            "type": "status",
+            "read_only": True,
+            "message": "Read-only for the moment: changes can't be saved. Reconnecting…",
+        }
 
     async def _watch_lag(self) -> None:
         """Log when the event loop was blocked: every client of this process waited that long."""

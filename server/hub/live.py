@@ -62,6 +62,7 @@ class LiveMeeting:
         self.presence: Counter[str] = Counter()  # participant id -> open phone connections
         self._queue: list[Pending] = []
         self._worker: asyncio.Task[None] | None = None
+        self._sync_wanted = False
         self._publish_handle: asyncio.Handle | None = None
         self._last_publish = 0.0
         self._last_views: dict[str, dict[str, Any]] = {}
@@ -80,9 +81,26 @@ class LiveMeeting:
             self._worker = asyncio.create_task(self._work())
         return await future
 
+    def request_sync(self) -> None:
+        """Another process appended (or we may have missed appends): read the log's tail soon.
+
+        The worker does it, so a catch-up never runs at the same time as a batch.
+        """
+        self._sync_wanted = True
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
+
     async def _work(self) -> None:
         try:
-            while self._queue:
+            while self._queue or self._sync_wanted:
+                if self._sync_wanted:
+                    self._sync_wanted = False
+                    try:
+                        await self.catch_up()
+                    except StoreError as exc:
+                        log.warning("could not read the log", extra={"meeting": self.id, "error": str(exc)})
+                if not self._queue:
+                    continue
                 batch, self._queue = self._queue, []
                 try:
                     await self._run_batch(batch)

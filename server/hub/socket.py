@@ -18,6 +18,7 @@ from server.core.errors import Rejection
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, parse, to_command
+from server.store import StoreError
 
 log = logging.getLogger("plaza.socket")
 
@@ -97,6 +98,16 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
             error["id"] = msg.id
         conn.reply(error)
         return
+    except StoreError:
+        conn.reply(
+            {
+                "type": "error",
+                "code": "store_unavailable",
+                "message": "The meeting's records can't be reached right now; try again soon.",
+                **({"id": msg.id} if msg is not None and msg.id is not None else {}),
+            }
+        )
+        return
     except Exception:
         log.exception("unexpected failure handling a message", extra={"peer": conn.peer})
         conn.reply(
@@ -123,6 +134,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     live = conn.meeting
     if live is None:
         raise Rejection("hello_first", "Say hello (which meeting, which role) before anything else.")
+    if not hub.writable:
+        raise Rejection("read_only", "The meeting is read-only for the moment: changes can't be saved. Try again soon.")
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
     if msg.type == "join":
         # The core is deterministic: the random id and token are drawn here and recorded in the event.
@@ -186,4 +199,6 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
     if msg.id is not None:
         welcome["id"] = msg.id
     conn.reply(welcome)
+    if not hub.writable:
+        conn.reply(hub.status_message())
     live.attach(conn)

@@ -1,0 +1,92 @@
+"""Several Plaza processes on one real Redis serve one meeting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.client import PlazaClient
+from tests.conftest import ServerProcess, free_port, key_of
+
+
+@pytest.fixture
+def pair(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two server processes sharing one Redis (and nothing else)."""
+    servers = [
+        ServerProcess(data=tmp_path / name, port=free_port(), extra_args=["--redis-url", redis_url]).start()
+        for name in ("a", "b")
+    ]
+    yield servers[0], servers[1]
+    for s in servers:
+        s.stop()
+
+
+async def phone_on(server: ServerProcess, meeting: dict[str, Any], name: str, fmt: str = "msgpack") -> PlazaClient:
+    phone = PlazaClient(server.ws, fmt)
+    await phone.connect()
+    await phone.hello("phone", code=meeting["code"])
+    await phone.request("join", name=name)
+    return phone
+
+
+async def console_on(server: ServerProcess, meeting: dict[str, Any]) -> PlazaClient:
+    console = PlazaClient(server.ws, "json")
+    await console.connect()
+    await console.hello("facilitator", meeting=meeting["id"], key=key_of(meeting["facilitator_url"]))
+    return console
+
+
+async def test_a_change_on_one_process_reaches_clients_of_the_other(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """A join through process A shows on B's console; B's rename reaches the phone on A."""
+    a, b = pair
+    meeting = a.create_meeting("Hall")
+    console = await console_on(b, meeting)
+    phone = await phone_on(a, meeting, "Ana")
+    view = await console.wait_view("facilitator", lambda v: len(v["participants"]) == 1, timeout=3)
+    pid = view["participants"][0]["id"]
+    await console.request("rename_participant", participant=pid, name="Ana B")
+    me = await phone.wait_view("me", lambda v: v["participant"]["name"] == "Ana B", timeout=3)
+    assert me["status"] == "joined"
+    await phone.close()
+    await console.close()
+
+
+async def test_concurrent_commands_on_two_processes_land_once_each(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """Joins racing through two processes all land exactly once, in one order every viewer agrees on."""
+    a, b = pair
+    meeting = a.create_meeting("Race")
+    phones = [PlazaClient((a if i % 2 else b).ws, "msgpack") for i in range(40)]
+    await asyncio.gather(*(p.connect() for p in phones))
+    await asyncio.gather(*(p.hello("phone", code=meeting["code"]) for p in phones))
+    acks = await asyncio.gather(*(p.request("join", name=f"P{i}") for i, p in enumerate(phones)))
+    assert sorted(ack["seq"] for ack in acks) == list(range(2, 42))
+    consoles = [await console_on(a, meeting), await console_on(b, meeting)]
+    lists = []
+    for console in consoles:
+        view = await console.wait_view("facilitator", lambda v: len(v["participants"]) == 40, timeout=5)
+        lists.append([p["id"] for p in view["participants"]])
+        assert sorted(p["name"] for p in view["participants"]) == sorted(f"P{i}" for i in range(40))
+    assert consoles[0].views["facilitator"]["seq"] == consoles[1].views["facilitator"]["seq"] == 41
+    await asyncio.gather(*(p.close() for p in [*phones, *consoles]))
+
+
+async def test_a_phone_resumes_on_another_process_when_its_own_dies(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """Process A is killed; the phone reconnects to B with its token and is the same participant."""
+    a, b = pair
+    meeting = a.create_meeting("Failover")
+    phone = PlazaClient(a.ws, "json")
+    await phone.connect()
+    await phone.hello("phone", code=meeting["code"])
+    ack = await phone.request("join", name="Bo")
+    a.kill()
+    await phone.wait_for(lambda: phone.close_code is not None, timeout=5)
+    async with PlazaClient(b.ws, "json") as again:
+        welcome = await again.hello("phone", code=meeting["code"], token=ack["token"])
+        assert welcome["participant"] == ack["participant"]
+        await again.request("rename", name="Bo again")
+        me = await again.wait_view("me", lambda v: v["participant"]["name"] == "Bo again", timeout=3)
+        assert me["participant"]["id"] == ack["participant"]
