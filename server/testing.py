@@ -140,6 +140,7 @@ class RedisProcess:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisProcess:
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [
                 "redis-server",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.client import PlazaClient
+from server.client import PlazaClient, PlazaError
+from server.testing import start_redis
 from tests.conftest import ServerProcess, free_port, key_of
 
 
@@ -90,3 +92,31 @@ async def test_a_phone_resumes_on_another_process_when_its_own_dies(pair: tuple[
         await again.request("rename", name="Bo again")
         me = await again.wait_view("me", lambda v: v["participant"]["name"] == "Bo again", timeout=3)
         assert me["participant"]["id"] == ack["participant"]
+
+
+async def test_redis_restart_makes_the_meeting_read_only_then_carries_on(tmp_path: Path) -> None:
+    """Redis stops: sockets stay open, clients hear read-only, commands fail fast; it returns, nothing lost."""
+    redis = start_redis(tmp_path / "redis")
+    server = ServerProcess(data=tmp_path / "data", port=free_port(), extra_args=["--redis-url", redis.url]).start()
+    try:
+        meeting = server.create_meeting("Storm")
+        phone = await phone_on(server, meeting, "Ana", fmt="json")
+        redis.stop()
+        await phone.wait_for(lambda: any(m.get("type") == "status" and m["read_only"] for m in phone.received), 10)
+        started = time.monotonic()
+        with pytest.raises(PlazaError) as err:
+            await phone.request("rename", name="Ana B")
+        assert err.value.code in ("read_only", "store_unavailable")
+        assert time.monotonic() - started < 5  # a clear error, not a hang
+        assert phone.close_code is None  # the socket stayed open
+        redis.start()
+        await phone.wait_for(
+            lambda: [m["read_only"] for m in phone.received if m.get("type") == "status"][-1] is False, 15
+        )
+        await phone.request("rename", name="Ana B")
+        me = await phone.wait_view("me", lambda v: v["participant"]["name"] == "Ana B")
+        assert me["status"] == "joined"  # the join acknowledged before the outage survived it
+        await phone.close()
+    finally:
+        server.stop()
+        redis.stop()
