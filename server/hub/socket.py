@@ -93,36 +93,19 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         msg = parse(conn.codec.decode(data))
         reply = await dispatch(hub, conn, msg)
     except Rejection as r:
-        error = r.as_message()
-        if msg is not None and msg.id is not None:
-            error["id"] = msg.id
-        conn.reply(error)
-        return
+        reply = r.as_message()
     except StoreError:
-        conn.reply(
-            {
-                "type": "error",
-                "code": "store_unavailable",
-                "message": "The meeting's records can't be reached right now; try again soon.",
-                **({"id": msg.id} if msg is not None and msg.id is not None else {}),
-            }
-        )
-        return
+        reply = Rejection(
+            "store_unavailable", "The meeting's records can't be reached right now; try again soon."
+        ).as_message()
     except Exception:
         log.exception("unexpected failure handling a message", extra={"peer": conn.peer})
-        conn.reply(
-            {
-                "type": "error",
-                "code": "internal",
-                "message": "The server failed to handle that message.",
-                **({"id": msg.id} if msg is not None and msg.id is not None else {}),
-            }
-        )
+        reply = Rejection("internal", "The server failed to handle that message.").as_message()
+    if reply is None:
         return
-    if reply is not None:
-        if msg.id is not None:
-            reply["id"] = msg.id
-        conn.reply(reply)
+    if msg is not None and msg.id is not None:
+        reply["id"] = msg.id
+    conn.reply(reply)
 
 
 async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] | None:

@@ -16,15 +16,17 @@ cluster slot, so meetings can be sharded):
 - ``P meetings``: sorted set of meeting ids by creation time
 - channel ``P appends``
 
-Durability is Redis's: run it with ``appendonly yes`` (see docs/deployment.md).
+Durability is Redis's: run it with ``appendonly yes``, ``appendfsync everysec`` and
+``maxmemory-policy noeviction`` (logs must never be evicted).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
@@ -53,16 +55,25 @@ return {1, head}
 CREATE = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0, 0} end
 local head = 0
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[3], head .. '-0', 'e', ARGV[i])
 end
 redis.call('SET', KEYS[2], head)
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return {1, head}
 """
 
 UNAVAILABLE = (rexc.ConnectionError, rexc.TimeoutError, OSError)
+
+
+@contextlib.contextmanager
+def reachable() -> Iterator[None]:
+    """Turn "Redis can't be reached" into the store's :class:`StoreUnavailable`."""
+    try:
+        yield
+    except UNAVAILABLE as exc:
+        raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -93,18 +104,17 @@ class RedisStore(Store):
         return f"{self.prefix}m:{{{meeting_id}}}:head"
 
     async def open(self) -> None:
-        try:
+        with reachable():
             await self.redis.ping()
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis does not answer at {self.url}: {exc}") from exc
 
     async def close(self) -> None:
         await self.redis.aclose()
 
     async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
         keys = [f"{self.prefix}code:{code}", self._head(meeting_id), self._log(meeting_id), f"{self.prefix}meetings"]
-        args = [meeting_id, time.time(), meeting_id, *(msgpack.packb(e) for e in events)]
-        ok, head = await self._call(self._create, keys, args)
+        args = [meeting_id, time.time(), *(msgpack.packb(e) for e in events)]
+        with reachable():
+            ok, head = await self._create(keys=keys, args=args)
         if not ok:
             raise CodeTaken(code)
         return int(head)
@@ -113,7 +123,8 @@ class RedisStore(Store):
         keys = [self._log(meeting_id), self._head(meeting_id)]
         args = [expected_seq, self.channel, meeting_id, *(msgpack.packb(e) for e in events)]
         try:
-            ok, head = await self._call(self._append, keys, args)
+            with reachable():
+                ok, head = await self._append(keys=keys, args=args)
         except rexc.ResponseError as exc:
             if "PLAZA_UNKNOWN_MEETING" in str(exc):
                 raise UnknownMeeting(meeting_id) from None
@@ -122,37 +133,23 @@ class RedisStore(Store):
             raise SeqConflict(meeting_id, expected_seq, int(head))
         return int(head)
 
-    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
-        try:
-            return await script(keys=keys, args=args)
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
-
     async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
-        try:
+        with reachable():
             entries = await self.redis.xrange(self._log(meeting_id), min=f"{after_seq + 1}-0", max="+")
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
         return [(int(entry_id.split(b"-")[0]), msgpack.unpackb(fields[b"e"])) for entry_id, fields in entries]
 
     async def find_code(self, code: str) -> str | None:
-        try:
+        with reachable():
             value = await self.redis.get(f"{self.prefix}code:{code}")
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
         return value.decode() if value is not None else None
 
     async def meeting_ids(self) -> list[str]:
-        try:
+        with reachable():
             return [m.decode() for m in await self.redis.zrange(f"{self.prefix}meetings", 0, -1)]
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
     async def ping(self) -> None:
-        try:
+        with reachable():
             await self.redis.ping()
-        except UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
     async def watch(
         self,
