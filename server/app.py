@@ -142,7 +142,12 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         the_store = store or open_store(settings.resolved_store_url())
         await the_store.open()
-        hub = Hub(the_store, public_url=settings.resolved_public_url(), publish_interval=settings.publish_interval)
+        hub = Hub(
+            the_store,
+            public_url=settings.resolved_public_url(),
+            publish_interval=settings.publish_interval,
+            presence_lease=settings.presence_lease,
+        )
         await hub.start()
         app.state.hub = hub
         if on_startup is not None:

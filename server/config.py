@@ -20,6 +20,7 @@ class Settings:
     title: str = "General assembly"
     log_level: str = "info"
     publish_interval: float = 0.05
+    presence_lease: float = 15.0
 
     def resolved_store_url(self) -> str:
         return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
@@ -51,6 +52,12 @@ OPTIONS = [
     ("title", "PLAZA_TITLE", str, "title of the meeting created on first start"),
     ("log_level", "PLAZA_LOG_LEVEL", str, "debug, info, warning or error"),
     ("publish_interval", "PLAZA_PUBLISH_INTERVAL", float, "least seconds between two view updates of a meeting"),
+    (
+        "presence_lease",
+        "PLAZA_PRESENCE_LEASE",
+        float,
+        "with Redis: seconds after a process dies before its phones stop counting as present",
+    ),
 ]
 
 

@@ -14,14 +14,14 @@ from server.client import PlazaClient, PlazaError
 from server.testing import start_redis
 from tests.conftest import ServerProcess, free_port, key_of
 
+LEASE = 3.0  # presence lease for these tests (15 s in production): how long a dead process's phones count
+
 
 @pytest.fixture
 def pair(tmp_path: Path, redis_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     """Two server processes sharing one Redis (and nothing else)."""
-    servers = [
-        ServerProcess(data=tmp_path / name, port=free_port(), extra_args=["--redis-url", redis_url]).start()
-        for name in ("a", "b")
-    ]
+    args = ["--redis-url", redis_url, "--presence-lease", str(LEASE)]
+    servers = [ServerProcess(data=tmp_path / name, port=free_port(), extra_args=args).start() for name in ("a", "b")]
     yield servers[0], servers[1]
     for s in servers:
         s.stop()
@@ -92,6 +92,39 @@ async def test_a_phone_resumes_on_another_process_when_its_own_dies(pair: tuple[
         await again.request("rename", name="Bo again")
         me = await again.wait_view("me", lambda v: v["participant"]["name"] == "Bo again", timeout=3)
         assert me["participant"]["id"] == ack["participant"]
+
+
+async def test_presence_follows_phones_across_processes_and_outlives_no_dead_process(
+    pair: tuple[ServerProcess, ServerProcess],
+) -> None:
+    """A phone on A counts on B's console; A dies: it stops counting after the lease, and counts again on B."""
+    a, b = pair
+    meeting = a.create_meeting("Presence")
+    console = await console_on(b, meeting)
+    phone = PlazaClient(a.ws, "json")
+    await phone.connect()
+    await phone.hello("phone", code=meeting["code"])
+    token = (await phone.request("join", name="Ana"))["token"]
+    other = await phone_on(b, meeting, "Bo")
+    view = await console.wait_view("facilitator", lambda v: v["present"] == 2, timeout=3)
+    assert all(p["present"] for p in view["participants"])
+    a.kill()
+    started = time.monotonic()
+    view = await console.wait_view("facilitator", lambda v: v["present"] == 1, timeout=LEASE * 3)
+    waited = time.monotonic() - started
+    assert [p["name"] for p in view["participants"] if p["present"]] == ["Bo"]
+    assert waited < LEASE + LEASE / 3 + 1  # within one lease and one renewal
+    async with PlazaClient(b.ws, "json") as again:
+        await again.hello("phone", code=meeting["code"], token=token)
+        await console.wait_view("facilitator", lambda v: v["present"] == 2, timeout=3)
+        screen = PlazaClient(b.ws, "json")
+        await screen.connect()
+        await screen.hello("screen", meeting=meeting["id"], key=key_of(meeting["screen_url"]))
+        assert (await screen.wait_view("screen", lambda v: v["present"] == 2, timeout=3))["present"] == 2
+        await screen.close()
+    await console.wait_view("facilitator", lambda v: v["present"] == 1, timeout=3)  # a clean leave counts at once
+    await other.close()
+    await console.close()
 
 
 async def test_redis_restart_makes_the_meeting_read_only_then_carries_on(tmp_path: Path) -> None:

@@ -109,3 +109,35 @@ async def test_a_rejection_is_decided_on_the_newest_state(redis_url: str) -> Non
     assert live_a.state.participants["pb"].removed
     for store in stores:
         await store.close()
+
+
+async def test_presence_is_shared_under_a_lease(redis_url: str) -> None:
+    """Each process sees the others' participants; a lapsed lease stops counting; a leaver is gone at once."""
+    store = open_store(redis_url)
+    await store.open()
+    try:
+        await store.put_presence("m1", "a", ["p1", "p2"], lease=10)
+        await store.put_presence("m1", "b", ["p3"], lease=0.3)
+        assert await store.get_presence("m1", "c") == {"p1", "p2", "p3"}
+        assert await store.get_presence("m1", "a") == {"p3"}  # not its own
+        assert await store.get_presence("m2", "c") == set()  # meetings don't mix
+        await asyncio.sleep(0.5)
+        assert await store.get_presence("m1", "c") == {"p1", "p2"}  # b's lease ran out (b died)
+        await store.put_presence("m1", "a", [], lease=10)
+        assert await store.get_presence("m1", "c") == set()
+        await store.put_presence("m1", "a", ["p1"], lease=10)
+        await store.drop_presence(["m1"], "a")
+        assert await store.get_presence("m1", "c") == set()
+    finally:
+        await store.close()
+
+
+async def test_the_embedded_store_has_no_one_else_to_share_presence_with(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    try:
+        assert not store.shared
+        await store.put_presence("m1", "a", ["p1"], lease=10)
+        assert await store.get_presence("m1", "b") == set()
+    finally:
+        await store.close()

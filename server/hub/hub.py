@@ -12,8 +12,10 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from server.core import event as events
 from server.core import meeting as m
 from server.hub.collector import Collector
 from server.hub.live import LiveMeeting
+from server.hub.presence import SharedPresence
 from server.store import CodeTaken, Store
 
 log = logging.getLogger("plaza.hub")
@@ -72,6 +75,7 @@ class Hub:
         public_url: str,
         clock: Callable[[], float] = time.time,
         publish_interval: float = 0.05,
+        presence_lease: float = 15.0,
     ) -> None:
         self.store = store
         self.public_url = public_url.rstrip("/")
@@ -84,6 +88,12 @@ class Hub:
         self._watcher: asyncio.Task[None] | None = None
         self.writable = True  # False while the store is known to be unreachable
         self.collector = Collector()
+        # This process's name among those sharing the store (logs, presence leases).
+        self.proc = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+        self.presence: SharedPresence | None = None
+        if store.shared:
+            self.presence = SharedPresence(store, self.proc, lambda: self._live, lease=presence_lease)
+        self._presence_task: asyncio.Task[None] | None = None
 
     # -- links ----------------------------------------------------------------------
 
@@ -105,27 +115,39 @@ class Hub:
         self._sweeper = asyncio.create_task(self._sweep())
         self._lag_watch = asyncio.create_task(self._watch_lag())
         if self.store.shared:
-            self._watcher = asyncio.create_task(self.store.watch(self._on_append, self._on_store_status))
+            self._watcher = asyncio.create_task(self.store.watch(self))
+        if self.presence is not None:
+            self._presence_task = asyncio.create_task(self.presence.run())
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._lag_watch, self._watcher):
+        for task in (self._sweeper, self._lag_watch, self._watcher, self._presence_task):
             if task is not None:
                 task.cancel()
         self.collector.uninstall()
         for live in self._live.values():
             live.close_all(1012, "server restarting")
+        if self.presence is not None:
+            await self.presence.leave()
 
-    def _on_append(self, meeting_id: str, seq: int) -> None:
+    # -- what the shared store tells us (server.store.base.Listener) -------------------
+
+    def on_append(self, meeting_id: str, seq: int) -> None:
         """Some process appended to a meeting's log: if we serve it and are behind, catch up."""
         live = self._live.get(meeting_id)
         if live is not None and seq > live.state.seq:
             live.request_sync()
 
-    def _on_store_status(self, ok: bool) -> None:
+    def on_presence(self, meeting_id: str, proc: str) -> None:
+        if self.presence is not None and proc != self.proc and meeting_id in self._live:
+            self.presence.remote_changed(meeting_id)
+
+    def on_status(self, ok: bool) -> None:
         """The store went away or came back.  Coming back: appends may have been missed, so resync."""
         if ok:
             for live in self._live.values():
                 live.request_sync()
+            if self.presence is not None:
+                self.presence.everything_changed()
         if ok == self.writable:
             return
         self.writable = ok
@@ -223,6 +245,10 @@ class Hub:
             publish_interval=self.publish_interval,
         )
         self._live[meeting_id] = live
+        if self.presence is not None:
+            presence = self.presence
+            live.on_presence_change = lambda: presence.local_changed(meeting_id)
+            presence.remote_changed(meeting_id)
         log.info("meeting loaded", extra={"meeting": meeting_id, "seq": state.seq})
         return live
 

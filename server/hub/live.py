@@ -59,7 +59,9 @@ class LiveMeeting:
         self.join_url = join_url
         self.publish_interval = publish_interval
         self.connections: set[Connection] = set()
-        self.presence: Counter[str] = Counter()  # participant id -> open phone connections
+        self.presence: Counter[str] = Counter()  # participant id -> open phone connections here
+        self.remote: frozenset[str] = frozenset()  # participants connected to other processes
+        self.on_presence_change: Callable[[], None] | None = None  # who is connected here changed
         self._queue: list[Pending] = []
         self._worker: asyncio.Task[None] | None = None
         self._sync_wanted = False
@@ -187,6 +189,7 @@ class LiveMeeting:
                     self.presence[pid] -= 1
                     if self.presence[pid] <= 0:
                         del self.presence[pid]
+                        self._presence_changed()
         self.mark_dirty()
 
     # -- connections and presence ---------------------------------------------------
@@ -199,6 +202,7 @@ class LiveMeeting:
             self.presence[conn.participant_id] += 1
             if self.presence[conn.participant_id] == 1:
                 self.mark_dirty()
+                self._presence_changed()
         self._send_current(conn)
 
     def detach(self, conn: Connection) -> None:
@@ -212,6 +216,7 @@ class LiveMeeting:
         conn.participant_id = participant_id
         if conn in self.connections:  # it may have hung up while the join was being written
             self.presence[participant_id] += 1
+            self._presence_changed()
 
     def _leave(self, conn: Connection) -> None:
         pid = conn.participant_id
@@ -224,9 +229,25 @@ class LiveMeeting:
         if self.presence[pid] <= 0:
             del self.presence[pid]
             self.mark_dirty()
+            self._presence_changed()
+
+    def _presence_changed(self) -> None:
+        if self.on_presence_change is not None:
+            self.on_presence_change()
+
+    def local_ids(self) -> list[str]:
+        """Participants connected to this process."""
+        return [pid for pid, n in self.presence.items() if n > 0]
+
+    def set_remote(self, participant_ids: set[str]) -> None:
+        """Who is connected to other processes (from the shared store)."""
+        remote = frozenset(participant_ids)
+        if remote != self.remote:
+            self.remote = remote
+            self.mark_dirty()
 
     def connected(self) -> set[str]:
-        return {pid for pid, n in self.presence.items() if n > 0}
+        return {pid for pid, n in self.presence.items() if n > 0} | self.remote
 
     # -- views ----------------------------------------------------------------------
 

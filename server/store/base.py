@@ -18,8 +18,8 @@ them with msgpack.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 EventData = dict[str, Any]
 
@@ -48,15 +48,44 @@ class StoreUnavailable(StoreError):
     """The backend can't write right now (disk full, Redis down, ...)."""
 
 
+class Listener(Protocol):
+    """What a process hears from a shared store (see :meth:`Store.watch`)."""
+
+    def on_append(self, meeting_id: str, seq: int) -> None:
+        """Some process appended to the meeting's log; its last seq is now ``seq``."""
+
+    def on_presence(self, meeting_id: str, proc: str) -> None:
+        """Process ``proc`` changed who is connected to it in that meeting."""
+
+    def on_status(self, ok: bool) -> None:
+        """The store went away (False) or is reachable again (True)."""
+
+
 class Store(abc.ABC):
     url: str
     shared = False  # True when several processes may append to the same logs
 
-    async def watch(self, on_append: Callable[[str, int], None], on_status: Callable[[bool], None]) -> None:
-        """Report other processes' appends (``on_append(meeting, seq)``) and the store's health.
+    async def watch(self, listener: Listener) -> None:
+        """Report other processes' appends and presence, and the store's health, until cancelled.
 
         An embedded store has no other writers, so there is nothing to watch.
         """
+        return None
+
+    # Presence is not part of the log (a Wi-Fi drop is not an event of the meeting).  A shared
+    # store also shares it: each process publishes the participants connected to it, with a
+    # lease, so a process that dies stops counting once its lease runs out.
+
+    async def put_presence(self, meeting_id: str, proc: str, participant_ids: Iterable[str], lease: float) -> None:
+        """Record who is connected to ``proc`` in the meeting, valid for ``lease`` seconds."""
+        return None
+
+    async def get_presence(self, meeting_id: str, proc: str) -> set[str]:
+        """Participants connected to other processes (leases still valid), excluding ``proc``'s."""
+        return set()
+
+    async def drop_presence(self, meeting_ids: Iterable[str], proc: str) -> None:
+        """``proc`` is going away: forget its presence in these meetings now."""
         return None
 
     async def open(self) -> None:  # noqa: B027 - optional hook

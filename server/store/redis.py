@@ -14,7 +14,9 @@ cluster slot, so meetings can be sharded):
 - ``P m:{id}:head``: the last sequence number
 - ``P code:<CODE>``: the meeting id holding a join code
 - ``P meetings``: sorted set of meeting ids by creation time
-- channel ``P appends``
+- ``P m:{id}:here``: presence; per process ``<proc>`` (participant ids, space separated)
+  and ``<proc>@`` (lease end, ms on Redis's clock, so processes' clocks don't matter)
+- channels ``P appends`` (``"<meeting> <seq>"``) and ``P presence`` (``"<meeting> <proc>"``)
 
 Durability is Redis's: run it with ``appendonly yes``, ``appendfsync everysec`` and
 ``maxmemory-policy noeviction`` (logs must never be evicted).
@@ -26,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
@@ -34,7 +36,15 @@ import msgpack
 import redis.asyncio as aioredis
 from redis import exceptions as rexc
 
-from server.store.base import CodeTaken, EventData, SeqConflict, Store, StoreUnavailable, UnknownMeeting
+from server.store.base import (
+    CodeTaken,
+    EventData,
+    Listener,
+    SeqConflict,
+    Store,
+    StoreUnavailable,
+    UnknownMeeting,
+)
 
 log = logging.getLogger("plaza.store")
 
@@ -62,6 +72,40 @@ end
 redis.call('SET', KEYS[2], head)
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return {1, head}
+"""
+
+PUT_PRESENCE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. '@')
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[1] .. '@', now + tonumber(ARGV[2]))
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. ARGV[1])
+return 1
+"""
+
+# Other processes' participant lists whose lease still runs; expired ones are deleted on the way.
+GET_PRESENCE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local all = redis.call('HGETALL', KEYS[1])
+local fields = {}
+for i = 1, #all, 2 do fields[all[i]] = all[i + 1] end
+local out = {}
+for field, value in pairs(fields) do
+  if string.sub(field, -1) == '@' then
+    local proc = string.sub(field, 1, -2)
+    if tonumber(value) < now then
+      redis.call('HDEL', KEYS[1], field, proc)
+    elseif proc ~= ARGV[1] and fields[proc] then
+      table.insert(out, fields[proc])
+    end
+  end
+end
+return out
 """
 
 UNAVAILABLE = (rexc.ConnectionError, rexc.TimeoutError, OSError)
@@ -95,7 +139,10 @@ class RedisStore(Store):
         self.redis: Any = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self._append = self.redis.register_script(APPEND)
         self._create = self.redis.register_script(CREATE)
+        self._put_presence = self.redis.register_script(PUT_PRESENCE)
+        self._get_presence = self.redis.register_script(GET_PRESENCE)
         self.channel = f"{self.prefix}appends"
+        self.presence_channel = f"{self.prefix}presence"
 
     def _log(self, meeting_id: str) -> str:
         return f"{self.prefix}m:{{{meeting_id}}}:log"
@@ -151,36 +198,57 @@ class RedisStore(Store):
         with reachable():
             await self.redis.ping()
 
-    async def watch(
-        self,
-        on_append: Callable[[str, int], None],
-        on_status: Callable[[bool], None],
-    ) -> None:
-        """Follow other processes' appends until cancelled; report Redis going away and coming back.
+    def _here(self, meeting_id: str) -> str:
+        return f"{self.prefix}m:{{{meeting_id}}}:here"
+
+    async def put_presence(self, meeting_id: str, proc: str, participant_ids: Iterable[str], lease: float) -> None:
+        args: list[str | int] = [proc, int(lease * 1000), " ".join(participant_ids), self.presence_channel, meeting_id]
+        with reachable():
+            await self._put_presence(keys=[self._here(meeting_id)], args=args)
+
+    async def get_presence(self, meeting_id: str, proc: str) -> set[str]:
+        with reachable():
+            lists = await self._get_presence(keys=[self._here(meeting_id)], args=[proc])
+        return {pid for ids in lists for pid in ids.decode().split()}
+
+    async def drop_presence(self, meeting_ids: Iterable[str], proc: str) -> None:
+        with reachable():
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for meeting_id in meeting_ids:
+                    pipe.hdel(self._here(meeting_id), proc, f"{proc}@")
+                    pipe.publish(self.presence_channel, f"{meeting_id} {proc}")
+                await pipe.execute()
+
+    async def watch(self, listener: Listener) -> None:
+        """Follow other processes' appends and presence until cancelled; report Redis going and coming.
 
         Messages published while this process was cut off are lost, so ``on_status(True)``
         after a reconnect means: re-read every loaded meeting.
         """
         delay = 0.2
+        appends = self.channel.encode()
         while True:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self.channel)
-                on_status(True)
+                await pubsub.subscribe(self.channel, self.presence_channel)
+                listener.on_status(True)
                 delay = 0.2
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         await self.redis.ping()  # notice a dead connection while the hall is quiet
                         continue
-                    meeting_id, _, seq = message["data"].decode().partition(" ")
-                    on_append(meeting_id, int(seq))
+                    meeting_id, _, rest = message["data"].decode().partition(" ")
+                    if message["channel"] == appends:
+                        listener.on_append(meeting_id, int(rest))
+                    else:
+                        listener.on_presence(meeting_id, rest)
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise
             except (*UNAVAILABLE, rexc.RedisError) as exc:
                 log.warning("lost Redis; retrying", extra={"error": str(exc), "retry_in": round(delay, 2)})
-                on_status(False)
+                listener.on_status(False)
                 try:
                     await pubsub.aclose()
                 except Exception:  # the connection is already gone
