@@ -71,6 +71,11 @@ def print_links(hub: Hub, saved: dict[str, dict[str, str]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("export", "import", "archive"):
+        from server import records
+
+        sys.exit(records.main(argv))
     settings = parse_settings(argv)
     logging.config.dictConfig(log_config(settings.log_level))
     raise_open_file_limit()

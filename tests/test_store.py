@@ -141,3 +141,40 @@ async def test_the_embedded_store_has_no_one_else_to_share_presence_with(tmp_pat
         assert await store.get_presence("m1", "b") == set()
     finally:
         await store.close()
+
+
+async def test_delete_removes_only_an_unchanged_log_and_frees_its_code(make_store: StoreFactory) -> None:
+    """Archiving deletes a log only if nothing was appended since it was written out."""
+    store = await make_store()
+    await store.create("m1", "AAAAAA", [ev(1), ev(2)])
+    await store.create("m2", "BBBBBB", [ev(1)])
+    with pytest.raises(SeqConflict):
+        await store.delete("m1", "AAAAAA", 1)  # an event arrived after the archive was written
+    assert len(await store.read("m1")) == 2
+    await store.delete("m1", "AAAAAA", 2)
+    assert await store.read("m1") == []
+    assert await store.find_code("AAAAAA") is None
+    assert await store.meeting_ids() == ["m2"]
+    with pytest.raises(UnknownMeeting):
+        await store.delete("m1", "AAAAAA", 2)
+    await store.create("m3", "AAAAAA", [ev(1)])  # the code is free again
+    assert await store.find_code("BBBBBB") == "m2"
+
+
+async def test_redis_settings_that_can_lose_logs_are_called_out(tmp_path: Path) -> None:
+    """A Redis that may evict keys or keeps no append-only file gets a warning at start."""
+    from server.store.redis import RedisStore
+    from server.testing import start_redis
+
+    redis = start_redis(tmp_path / "redis")
+    try:
+        store = RedisStore(redis.url)
+        await store.open()
+        assert await store.check_config() == []  # the test Redis runs as docs/deployment.md says
+        await store.redis.config_set("maxmemory-policy", "allkeys-lru")
+        await store.redis.config_set("appendonly", "no")
+        warnings = await store.check_config()
+        assert any("noeviction" in w for w in warnings) and any("appendonly yes" in w for w in warnings)
+        await store.close()
+    finally:
+        redis.stop()

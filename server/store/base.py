@@ -10,6 +10,7 @@ A backend is chosen by URL (:func:`server.store.open_store`).  The contract:
   re-reads, re-decides and retries.
 - ``read(meeting, after_seq)`` returns ``(seq, event dict)`` pairs in order.
 - ``create(meeting, code, events)`` starts a log and reserves its join code.
+- ``delete(meeting, code, expected_seq)`` removes a log that was archived.
 
 Events are plain dicts (``{"type": ..., "at": ..., ...}``); the store encodes
 them with msgpack.
@@ -113,6 +114,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def meeting_ids(self) -> list[str]:
         """Every meeting with a log, oldest first."""
+
+    @abc.abstractmethod
+    async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
+        """Remove a meeting's log and free its code, only if the log still ends at ``expected_seq``.
+
+        Used after the log was safely written elsewhere (``python -m server archive``);
+        raises :class:`SeqConflict` if something was appended since.
+        """
 
     @abc.abstractmethod
     async def ping(self) -> None:

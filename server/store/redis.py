@@ -74,6 +74,17 @@ redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return {1, head}
 """
 
+# Only if the log still ends where the archive ends; the code is freed only if it is still ours.
+DELETE = """
+local head = redis.call('GET', KEYS[2])
+if not head then return -1 end
+if tonumber(head) ~= tonumber(ARGV[1]) then return tonumber(head) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+redis.call('ZREM', KEYS[4], ARGV[2])
+return -2
+"""
+
 PUT_PRESENCE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -120,6 +131,10 @@ def reachable() -> Iterator[None]:
         raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def split_url(url: str) -> tuple[str, str]:
     """``redis://host:port/db?prefix=p:`` -> (URL for redis-py, key prefix)."""
     parsed = urlparse(url)
@@ -139,6 +154,7 @@ class RedisStore(Store):
         self.redis: Any = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self._append = self.redis.register_script(APPEND)
         self._create = self.redis.register_script(CREATE)
+        self._delete = self.redis.register_script(DELETE)
         self._put_presence = self.redis.register_script(PUT_PRESENCE)
         self._get_presence = self.redis.register_script(GET_PRESENCE)
         self.channel = f"{self.prefix}appends"
@@ -153,6 +169,24 @@ class RedisStore(Store):
     async def open(self) -> None:
         with reachable():
             await self.redis.ping()
+            await self.check_config()
+
+    async def check_config(self) -> list[str]:
+        """Warn (in the log) about Redis settings that can lose meeting logs; return the warnings."""
+        try:
+            config = await self.redis.config_get("appendonly", "maxmemory-policy")
+        except rexc.ResponseError:  # CONFIG is often disabled on managed Redis
+            log.info("could not read the Redis configuration; see docs/deployment.md for what it needs")
+            return []
+        warnings = []
+        config = {_text(k): _text(v) for k, v in config.items()}
+        if config.get("maxmemory-policy", "noeviction") != "noeviction":
+            warnings.append("Redis may evict keys: set maxmemory-policy noeviction, or meeting logs can vanish")
+        if config.get("appendonly") != "yes":
+            warnings.append("Redis has no append-only file: a Redis restart loses meetings; set appendonly yes")
+        for warning in warnings:
+            log.warning(warning, extra={"store": self.url.split("?")[0]})
+        return warnings
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -179,6 +213,21 @@ class RedisStore(Store):
         if not ok:
             raise SeqConflict(meeting_id, expected_seq, int(head))
         return int(head)
+
+    async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
+        keys = [
+            self._log(meeting_id),
+            self._head(meeting_id),
+            f"{self.prefix}code:{code}",
+            f"{self.prefix}meetings",
+            self._here(meeting_id),
+        ]
+        with reachable():
+            result = int(await self._delete(keys=keys, args=[expected_seq, meeting_id]))
+        if result == -1:
+            raise UnknownMeeting(meeting_id)
+        if result >= 0:
+            raise SeqConflict(meeting_id, expected_seq, result)
 
     async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
         with reachable():

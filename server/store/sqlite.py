@@ -153,6 +153,18 @@ class SqliteStore(Store):
 
         return int(await self._write(op))
 
+    async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
+        def op(db: sqlite3.Connection) -> None:
+            current = _head(db, meeting_id)
+            if current == 0:
+                raise UnknownMeeting(meeting_id)
+            if current != expected_seq:
+                raise SeqConflict(meeting_id, expected_seq, current)
+            db.execute("DELETE FROM events WHERE meeting_id = ?", (meeting_id,))
+            db.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+
+        await self._write(op)
+
     # -- reads ----------------------------------------------------------------
 
     async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
