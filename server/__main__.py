@@ -1,7 +1,15 @@
-"""``python -m server``: start Plaza and print the facilitator link with a QR code."""
+"""``python -m server``: start Plaza and print the facilitator link with a QR code.
+
+``--workers N`` (or ``WEB_CONCURRENCY``) runs N processes on one port (uvicorn's
+workers); they share meetings through Redis, so it needs ``--redis-url``.  The
+parent process creates the first meeting before the workers start, so they
+don't race to create one each.  ``export``, ``import`` and ``archive`` are
+in :mod:`server.records`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging.config
@@ -13,9 +21,10 @@ import qrcode
 import uvicorn
 
 from server.app import create_app
-from server.config import Settings, parse_settings
+from server.config import OPTIONS, Settings, parse_settings
 from server.hub.hub import Hub
 from server.logs import log_config
+from server.store import open_store
 
 LINKS_FILE = "links.json"
 
@@ -70,6 +79,24 @@ def print_links(hub: Hub, saved: dict[str, dict[str, str]]) -> None:
     print(buffer.getvalue(), file=out, flush=True)
 
 
+async def bootstrap(settings: Settings) -> None:
+    """Before the workers start: the first meeting and the links, once."""
+    store = open_store(settings.resolved_store_url())
+    await store.open()
+    try:
+        await announce(settings)(Hub(store, public_url=settings.resolved_public_url()))
+    finally:
+        await store.close()
+
+
+def worker_app():  # type: ignore[no-untyped-def]
+    """The app of one of several workers (``uvicorn --factory``): settings come from the environment."""
+    settings = parse_settings([])
+    logging.config.dictConfig(log_config(settings.log_level))
+    raise_open_file_limit()
+    return create_app(settings)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("export", "import", "archive"):
@@ -79,20 +106,28 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
     logging.config.dictConfig(log_config(settings.log_level))
     raise_open_file_limit()
-    app = create_app(settings, on_startup=announce(settings))
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        ws="websockets-sansio",
+    server_options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "ws": "websockets-sansio",
         # Compression costs hundreds of KB per connection; views are small.
-        ws_per_message_deflate=False,
-        ws_max_size=64 * 1024,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        log_config=log_config(settings.log_level),
-        timeout_graceful_shutdown=3,
-    )
+        "ws_per_message_deflate": False,
+        "ws_max_size": 64 * 1024,
+        "ws_ping_interval": 20,
+        "ws_ping_timeout": 20,
+        "log_config": log_config(settings.log_level),
+        "timeout_graceful_shutdown": 3,
+    }
+    if settings.workers <= 1:
+        uvicorn.run(create_app(settings, on_startup=announce(settings)), **server_options)  # type: ignore[arg-type]
+        return
+    if not open_store(settings.resolved_store_url()).shared:
+        sys.exit("error: --workers needs --redis-url: the workers share meetings through Redis (docs/deployment.md)")
+    asyncio.run(bootstrap(settings))
+    # The workers read their settings from the environment, which they inherit.
+    for name, var, _, _ in OPTIONS:
+        os.environ[var] = str(getattr(settings, name))
+    uvicorn.run("server.__main__:worker_app", factory=True, workers=settings.workers, **server_options)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -134,7 +134,14 @@ async def healthz(request: Request) -> Response:
         await hub.store.ping()
     except StoreError as exc:
         return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ok", "meetings_loaded": len(hub.loaded()), "connections": hub.connection_count()})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "process": hub.proc,
+            "meetings_loaded": len(hub.loaded()),
+            "connections": hub.connection_count(),
+        }
+    )
 
 
 def create_app(settings: Settings, *, store: Store | None = None, on_startup: Startup | None = None) -> Starlette:

@@ -21,6 +21,7 @@ class Settings:
     log_level: str = "info"
     publish_interval: float = 0.05
     presence_lease: float = 15.0
+    workers: int = 1
 
     def resolved_store_url(self) -> str:
         return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
@@ -58,6 +59,7 @@ OPTIONS = [
         float,
         "with Redis: seconds after a process dies before its phones stop counting as present",
     ),
+    ("workers", "WEB_CONCURRENCY", int, "processes serving one port (more than 1 needs --redis-url)"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +154,39 @@ async def test_redis_restart_makes_the_meeting_read_only_then_carries_on(tmp_pat
     finally:
         server.stop()
         redis.stop()
+
+
+async def test_workers_share_one_port_and_one_meeting(tmp_path: Path, redis_url: str) -> None:
+    """``--workers 2``: two processes answer on one port; phones spread over them see one meeting."""
+    hall = ServerProcess(
+        data=tmp_path / "hall", port=free_port(), extra_args=["--redis-url", redis_url, "--workers", "2"]
+    ).start()
+    try:
+        meeting = hall.create_meeting("Workers")
+        phones = [PlazaClient(hall.ws, "msgpack") for _ in range(30)]
+        await asyncio.gather(*(p.connect() for p in phones))
+        await asyncio.gather(*(p.hello("phone", code=meeting["code"]) for p in phones))
+        await asyncio.gather(*(p.request("join", name=f"P{i}") for i, p in enumerate(phones)))
+        seen = {json.loads(hall.get("/healthz")[1])["process"] for _ in range(40)}
+        assert len(seen) == 2, seen
+        for phone in phones[:3]:  # whichever worker a phone reached, it sees everyone
+            await phone.wait_view("phone", lambda v: v["present"] == 30, timeout=5)
+        await asyncio.gather(*(p.close() for p in phones))
+    finally:
+        hall.stop()
+
+
+def test_several_workers_need_redis(tmp_path: Path) -> None:
+    """On the embedded store, more workers would be more writers to one file: refused with the reason."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--workers", "2", "--data", str(tmp_path), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "--workers needs --redis-url" in result.stderr
