@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.async_api import Browser, Page, Request, async_playwright, expect
 
-from tests.conftest import TIMEOUT_FACTOR, ServerProcess
+from tests.conftest import TIMEOUT_FACTOR, ServerProcess, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -216,3 +217,45 @@ async def test_phone_resumes_after_wifi_drop(browser: Browser, server: ServerPro
     await expect(page.locator("#connection")).to_be_hidden()
     await expect(page.get_by_role("heading", name="You're in, Cleo.")).to_be_visible()
     assert await page.evaluate("window.__marker") == 1
+
+
+async def test_screen_on_one_process_phones_on_another(browser: Browser, tmp_path: Path, redis_url: str) -> None:
+    """Two processes on one Redis: the screen on A follows phones on B, through B's death and return."""
+    args = ["--redis-url", redis_url, "--presence-lease", "3"]
+    a = ServerProcess(data=tmp_path / "a", port=free_port(), extra_args=args).start()
+    b = ServerProcess(data=tmp_path / "b", port=free_port(), extra_args=args).start()
+    try:
+        meeting = a.create_meeting("Two doors, one hall")
+        seen: list[str] = []
+        screen = await browser.new_page(viewport={"width": 1920, "height": 1080})
+        watch_requests(screen, seen)
+        await screen.goto(meeting["screen_url"])
+        await expect(screen.locator("#title")).to_have_text("Two doors, one hall")
+        console = await browser.new_page(viewport={"width": 390, "height": 844})
+        watch_requests(console, seen)
+        await console.goto(meeting["facilitator_url"].replace(a.http, b.http))
+        phones = []
+        for name in ["Ana", "Bo", "Cleo"]:
+            page = await phone_page(browser, f"{b.http}/j/{meeting['code']}", seen)
+            await page.get_by_label("Your name").fill(name)
+            await page.get_by_role("button", name="Join").click()
+            await expect(page.get_by_role("heading", name=f"You're in, {name}.")).to_be_visible()
+            phones.append(page)
+        await expect(screen.locator("#present")).to_have_text("3")
+        # The console on B renames a phone on B; the change goes through Redis like any other.
+        await console.get_by_role("button", name="Rename Bo").click()
+        await console.get_by_label("New name for Bo").fill("Bo (minutes)")
+        await console.get_by_role("button", name="Save").click()
+        await expect(phones[1].get_by_role("heading", name="You're in, Bo (minutes).")).to_be_visible()
+
+        b.kill()  # process B dies with every phone on it
+        await expect(screen.locator("#present")).to_have_text("0", timeout=TIMEOUT_MS * 2)
+        b.start()  # it comes back (a proxy would have sent the phones to A meanwhile)
+        for page, name in zip(phones, ["Ana", "Bo (minutes)", "Cleo"], strict=True):
+            await expect(page.locator("#connection")).to_be_hidden(timeout=TIMEOUT_MS * 2)
+            await expect(page.get_by_role("heading", name=f"You're in, {name}.")).to_be_visible()
+        await expect(screen.locator("#present")).to_have_text("3")
+        assert all(url.startswith((a.http, b.http, a.ws.rsplit("/", 1)[0], b.ws.rsplit("/", 1)[0])) for url in seen)
+    finally:
+        a.stop()
+        b.stop()
