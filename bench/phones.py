@@ -19,11 +19,13 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import random
 import resource
 import statistics
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -54,38 +56,67 @@ def percentile(values: list[float], p: float) -> float:
 # -- worker process: a share of the phones ----------------------------------------------
 
 
-def worker(pipe: Connection, ws_url: str, code: str, count: int, concurrency: int) -> None:
+def worker(pipe: Connection, ws_urls: list[str], code: str, count: int, concurrency: int) -> None:
+    """Phone ``i`` connects to ``ws_urls[i % len(ws_urls)]`` (several server processes: spread evenly)."""
     lift_fd_limit()
-    asyncio.run(_worker(pipe, ws_url, code, count, concurrency))
+    asyncio.run(_worker(pipe, ws_urls, code, count, concurrency))
 
 
-async def _worker(pipe: Connection, ws_url: str, code: str, count: int, concurrency: int) -> None:
+async def storm(phones: list[PlazaClient], seconds: float, rate: float) -> dict[str, Any]:
+    """Each phone sends ``rate`` commands a second (one in flight; under the server's per-client limit)."""
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+
+    async def one(phone: PlazaClient, n: int) -> None:
+        start = time.monotonic() + random.random() / rate  # spread the senders over the first interval
+        k = 0
+        while (due := start + k / rate) < start + seconds:
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            k += 1
+            t0 = time.monotonic()
+            try:
+                await phone.request("rename", name=f"Storm {n}-{k % 10}", timeout=10)
+                latencies.append(time.monotonic() - t0)
+            except Exception as exc:
+                errors[f"{type(exc).__name__}: {exc}"[:80]] += 1
+
+    await asyncio.gather(*(one(p, n) for n, p in enumerate(phones)))
+    return {"latencies": latencies, "errors": dict(errors)}
+
+
+async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, concurrency: int) -> None:
     loop = asyncio.get_running_loop()
     phones: list[PlazaClient] = []
     gate = asyncio.Semaphore(concurrency)
     failures = 0
+    reasons: Counter[str] = Counter()
 
     async def one(i: int) -> None:
         nonlocal failures
         async with gate:
-            phone = PlazaClient(ws_url, "msgpack", open_timeout=60)
+            phone = PlazaClient(ws_urls[i % len(ws_urls)], "msgpack", open_timeout=60)
             phone.keep_log = False
             try:
                 await phone.connect()
                 await phone.hello("phone", code=code)
                 await phone.request("join", name=f"Phone {os.getpid()}-{i}", timeout=60)
                 phones.append(phone)
-            except Exception:
+            except Exception as exc:
                 failures += 1
+                reasons[f"{type(exc).__name__}: {exc}"[:80]] += 1
 
     await loop.run_in_executor(None, pipe.recv)  # "go"
     started = time.monotonic()
     await asyncio.gather(*(one(i) for i in range(count)))
-    pipe.send({"started": started, "finished": time.monotonic(), "failures": failures})
+    pipe.send({"started": started, "finished": time.monotonic(), "failures": failures, "reasons": dict(reasons)})
     while True:
         command = await loop.run_in_executor(None, pipe.recv)
         if command[0] == "close":
             break
+        if command[0] == "storm":
+            _, seconds, senders, rate = command
+            pipe.send(await storm(phones[:senders], seconds, rate))
+            continue
         _, target, t0 = command
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -114,10 +145,15 @@ def create_meeting(http: str) -> dict[str, Any]:
 
 
 async def trigger_rounds(
-    ws_url: str, code: str, pipes: list[Connection], rounds: int, base: int
-) -> tuple[list[float], list[float]]:
-    """Each round one more phone joins; returns every delivery delay, and each round's p99."""
+    ws_url: str, code: str, pipes: list[Connection], rounds: int, base: int, screen: PlazaClient | None = None
+) -> tuple[list[float], list[float], list[float]]:
+    """Each round one more phone joins (through ``ws_url``).
+
+    Returns every delivery delay to the phones, each round's p99, and the ``screen``'s
+    delays if there is one (it may be connected to another process).
+    """
     delays: list[float] = []
+    screen_delays: list[float] = []
     round_p99: list[float] = []
     acks: list[float] = []
     missed = 0
@@ -133,6 +169,10 @@ async def trigger_rounds(
         await phone.request("join", name=f"Trigger {r}")
         acks.append(time.monotonic() - t0)
         extra.append(phone)
+        if screen is not None:
+            target = base + r + 1
+            await screen.wait_view("screen", lambda v, target=target: v["present"] >= target, timeout=15)
+            screen_delays.append(screen.view_times["screen"] - t0)
         loop = asyncio.get_running_loop()
         this_round: list[float] = []
         for pipe in pipes:
@@ -147,7 +187,7 @@ async def trigger_rounds(
     if missed:
         print(f"  updates not seen within 15 s: {missed}")
     print(f"ack of each trigger (ms) {[round(a * 1000) for a in acks]}")
-    return delays, round_p99
+    return delays, round_p99, screen_delays
 
 
 def main() -> None:
@@ -181,7 +221,7 @@ def main() -> None:
         ]
         for n in share:
             ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker, args=(theirs, ws_url, meeting["code"], n, args.concurrency))
+            proc = ctx.Process(target=worker, args=(theirs, [ws_url], meeting["code"], n, args.concurrency))
             proc.start()
             pipes.append(ours)
             procs.append(proc)
@@ -196,7 +236,7 @@ def main() -> None:
         rate = connected / (finished - started)
         time.sleep(1.0)
         rss_after = rss_kib(pid) if pid else 0
-        delays, round_p99 = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
+        delays, round_p99, _ = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
         for pipe in pipes:
             pipe.send(("close",))
         for pipe in pipes:

@@ -77,6 +77,18 @@ async def test_concurrent_commands_on_two_processes_land_once_each(pair: tuple[S
     await asyncio.gather(*(p.close() for p in [*phones, *consoles]))
 
 
+async def test_a_join_storm_queues_for_redis_instead_of_failing(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    """300 phones saying hello and joining at once through one process: every one gets in (none is 'unavailable')."""
+    a, _ = pair
+    meeting = a.create_meeting("Storm")
+    phones = [PlazaClient(a.ws, "msgpack") for _ in range(300)]
+    await asyncio.gather(*(p.connect() for p in phones))
+    await asyncio.gather(*(p.hello("phone", code=meeting["code"]) for p in phones))
+    acks = await asyncio.gather(*(p.request("join", name=f"P{i}") for i, p in enumerate(phones)))
+    assert sorted(ack["seq"] for ack in acks) == list(range(2, 302))
+    await asyncio.gather(*(p.close() for p in phones))
+
+
 async def test_a_phone_resumes_on_another_process_when_its_own_dies(pair: tuple[ServerProcess, ServerProcess]) -> None:
     """Process A is killed; the phone reconnects to B with its token and is the same participant."""
     a, b = pair

@@ -178,3 +178,15 @@ async def test_redis_settings_that_can_lose_logs_are_called_out(tmp_path: Path) 
         await store.close()
     finally:
         redis.stop()
+
+
+async def test_many_concurrent_calls_wait_for_a_redis_connection_instead_of_failing(redis_url: str) -> None:
+    """More calls at once than the pool has connections: they queue (redis-py's default pool would refuse)."""
+    store = open_store(redis_url)
+    await store.open()
+    try:
+        await store.create("m1", "AAAAAA", [ev(1)])
+        found = await asyncio.gather(*(store.find_code("AAAAAA") for _ in range(400)))
+        assert found == ["m1"] * 400
+    finally:
+        await store.close()

@@ -82,6 +82,7 @@ class Hub:
         self.clock = clock
         self.publish_interval = publish_interval
         self._live: dict[str, LiveMeeting] = {}
+        self._by_code: dict[str, LiveMeeting] = {}
         self._loading: dict[str, asyncio.Future[LiveMeeting | None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._lag_watch: asyncio.Task[None] | None = None
@@ -229,7 +230,11 @@ class Hub:
         return await asyncio.shield(loading)
 
     async def get_by_code(self, code: str) -> LiveMeeting | None:
-        meeting_id = await self.store.find_code(normalize_code(code))
+        code = normalize_code(code)
+        live = self._by_code.get(code)  # a hall of phones saying hello costs no store round trip
+        if live is not None:
+            return live
+        meeting_id = await self.store.find_code(code)
         return await self.get(meeting_id) if meeting_id else None
 
     async def _load(self, meeting_id: str) -> LiveMeeting | None:
@@ -245,6 +250,7 @@ class Hub:
             publish_interval=self.publish_interval,
         )
         self._live[meeting_id] = live
+        self._by_code[state.code] = live
         if self.presence is not None:
             presence = self.presence
             live.on_presence_change = lambda: presence.local_changed(meeting_id)

@@ -8,8 +8,9 @@ read those lists when told of a change and at every renewal, so:
 - when a process dies, its participants stop counting once its lease runs out
   (at most one lease), and count again as their phones reconnect elsewhere.
 
-Changes are coalesced for :data:`SETTLE` seconds: a join storm of thousands of
-phones costs a few writes per second, not one per phone.  An embedded store has
+Changes are synced at once, then at most every :data:`SETTLE` seconds: a lone
+phone shows at once, and a join storm of thousands of phones costs a few writes
+per second, not one per phone.  An embedded store has
 no other processes, and this class is not used with it.
 """
 
@@ -58,13 +59,18 @@ class SharedPresence:
 
     async def run(self) -> None:
         renew_at = time.monotonic() + self.renew
+        last_sync = 0.0
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, renew_at - time.monotonic()))
-                await asyncio.sleep(SETTLE)  # let a burst of changes gather
+                # Leading edge: a lone change goes out at once; a burst waits and goes out together.
+                wait = last_sync + SETTLE - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             except TimeoutError:
                 pass
             self._wake.clear()
+            last_sync = time.monotonic()
             if time.monotonic() >= renew_at:
                 renew_at = time.monotonic() + self.renew
                 for meeting_id in self.meetings():

@@ -119,6 +119,9 @@ end
 return out
 """
 
+MAX_CONNECTIONS = 50  # per process
+POOL_WAIT = 5.0  # seconds a command may wait for a free connection before it is "unavailable"
+
 UNAVAILABLE = (rexc.ConnectionError, rexc.TimeoutError, OSError)
 
 
@@ -151,7 +154,11 @@ class RedisStore(Store):
         self.url = url
         redis_url, self.prefix = split_url(url)
         # redis-py annotates replies as loose unions; this module decodes them itself.
-        self.redis: Any = aioredis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        # A bounded pool that queues: a join storm waits for a connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=MAX_CONNECTIONS, timeout=POOL_WAIT, socket_timeout=2, socket_connect_timeout=2
+        )
+        self.redis: Any = aioredis.Redis(connection_pool=pool)
         self._append = self.redis.register_script(APPEND)
         self._create = self.redis.register_script(CREATE)
         self._delete = self.redis.register_script(DELETE)
