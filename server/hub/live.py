@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +30,11 @@ from server.store import SeqConflict, Store, StoreError
 
 log = logging.getLogger("plaza.meeting")
 
-MAX_RETRIES = 20
+# Losing an append race to another process: retry after a random pause that grows with each loss
+# (two busy processes retrying in lockstep would keep colliding), for at most RETRY_FOR seconds.
+RETRY_FOR = 10.0
+BACKOFF_BASE = 0.001
+BACKOFF_MAX = 0.05
 # Each frame pushed costs the process roughly 25-40 µs (measured in bench/phones.py).  Spacing a
 # meeting's publishes by 50 µs per connection keeps fan-out under about half a core during bursts
 # (a join storm, a wave of ballots) while an idle meeting still publishes at once.
@@ -115,7 +121,9 @@ class LiveMeeting:
             self._worker = None
 
     async def _run_batch(self, batch: list[Pending]) -> None:
-        for _attempt in range(MAX_RETRIES):
+        give_up = time.monotonic() + RETRY_FOR
+        lost = 0
+        while time.monotonic() < give_up:
             now = self.clock()
             working = self.state
             decided: list[tuple[Pending, Rejection | int]] = []  # rejection, or how many events
@@ -142,8 +150,12 @@ class LiveMeeting:
             if new_events:
                 try:
                     last = await self.store.append(self.id, [e.to_dict() for e in new_events], base)
-                except SeqConflict:
-                    await self.catch_up()
+                except SeqConflict as conflict:
+                    lost += 1
+                    if conflict.missed is not None:
+                        self._fold_in(conflict.missed)
+                    await asyncio.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**lost)))
+                    await self.catch_up()  # and whatever came during the pause
                     continue
                 except StoreError as exc:
                     log.error("append failed", extra={"meeting": self.id, "error": str(exc)})
@@ -174,6 +186,11 @@ class LiveMeeting:
     async def catch_up(self) -> int:
         """Fold in events that other writers appended since our last seq; return how many."""
         records = await self.store.read(self.id, self.state.seq)
+        return self._fold_in(records)
+
+    def _fold_in(self, records: list[tuple[int, dict[str, Any]]]) -> int:
+        """Apply events another writer appended (those we already have are skipped)."""
+        records = [(seq, data) for seq, data in records if seq > self.state.seq]
         if records:
             evs = [events.from_dict(data) for _, data in records]
             self.state = m.fold(((seq, ev) for (seq, _), ev in zip(records, evs, strict=True)), self.state)

@@ -30,11 +30,18 @@ class StoreError(Exception):
 
 
 class SeqConflict(StoreError):
-    """Another writer appended first; ``current`` is the log's last seq now."""
+    """Another writer appended first; ``current`` is the log's last seq now.
 
-    def __init__(self, meeting_id: str, expected: int, current: int) -> None:
+    ``missed``, when the store can give it in the same round trip, holds the events
+    after ``expected`` (what the loser must fold in before deciding again).
+    """
+
+    def __init__(
+        self, meeting_id: str, expected: int, current: int, missed: list[tuple[int, EventData]] | None = None
+    ) -> None:
         super().__init__(f"{meeting_id}: expected seq {expected}, log is at {current}")
         self.current = current
+        self.missed = missed
 
 
 class CodeTaken(StoreError):

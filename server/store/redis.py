@@ -52,7 +52,9 @@ APPEND = """
 local head = redis.call('GET', KEYS[2])
 if not head then return redis.error_reply('PLAZA_UNKNOWN_MEETING') end
 head = tonumber(head)
-if head ~= tonumber(ARGV[1]) then return {0, head} end
+if head ~= tonumber(ARGV[1]) then
+  return {0, head, redis.call('XRANGE', KEYS[1], (tonumber(ARGV[1]) + 1) .. '-0', '+')}
+end
 for i = 4, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[1], head .. '-0', 'e', ARGV[i])
@@ -134,6 +136,16 @@ def reachable() -> Iterator[None]:
         raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
 
+def _records(entries: list[Any]) -> list[tuple[int, EventData]]:
+    """Stream entries ``[id, [field, value, ...] or {field: value}]`` as ``(seq, event)``."""
+    records = []
+    for entry_id, fields in entries:
+        if isinstance(fields, list):  # raw from a script
+            fields = dict(zip(fields[::2], fields[1::2], strict=True))
+        records.append((int(entry_id.split(b"-")[0]), msgpack.unpackb(fields[b"e"])))
+    return records
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -212,14 +224,15 @@ class RedisStore(Store):
         args = [expected_seq, self.channel, meeting_id, *(msgpack.packb(e) for e in events)]
         try:
             with reachable():
-                ok, head = await self._append(keys=keys, args=args)
+                reply = await self._append(keys=keys, args=args)
         except rexc.ResponseError as exc:
             if "PLAZA_UNKNOWN_MEETING" in str(exc):
                 raise UnknownMeeting(meeting_id) from None
             raise
-        if not ok:
-            raise SeqConflict(meeting_id, expected_seq, int(head))
-        return int(head)
+        if not reply[0]:
+            # The loser gets what it missed in the same round trip: one less read before it retries.
+            raise SeqConflict(meeting_id, expected_seq, int(reply[1]), _records(reply[2]))
+        return int(reply[1])
 
     async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
         keys = [
@@ -239,7 +252,7 @@ class RedisStore(Store):
     async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:
         with reachable():
             entries = await self.redis.xrange(self._log(meeting_id), min=f"{after_seq + 1}-0", max="+")
-        return [(int(entry_id.split(b"-")[0]), msgpack.unpackb(fields[b"e"])) for entry_id, fields in entries]
+        return _records(entries)
 
     async def find_code(self, code: str) -> str | None:
         with reachable():
@@ -287,6 +300,7 @@ class RedisStore(Store):
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel, self.presence_channel)
+                await self.redis.ping()  # commands get through too, not only the subscription
                 listener.on_status(True)
                 delay = 0.2
                 while True:
@@ -307,7 +321,10 @@ class RedisStore(Store):
                 listener.on_status(False)
                 try:
                     await pubsub.aclose()
-                except Exception:  # the connection is already gone
+                    # Connections pooled before the loss may be dead: drop them all, so the first
+                    # commands after Redis returns don't fail on a stale one and flap the status.
+                    await self.redis.connection_pool.disconnect()
+                except Exception:  # the connections are already gone
                     pass
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
