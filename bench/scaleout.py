@@ -117,6 +117,7 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
             pipe.send(("storm", args.storm, senders, args.rate))
         storms = [pipe.recv() for pipe in pipes]
         storm_s = time.monotonic() - t_storm
+        health = [json.loads(s.get("/healthz")[1]) for s in servers]
         cpu4 = redis_cpu(store.url)
         latencies = [x for s in storms for x in s["latencies"]]
         memory_after = redis_memory(store.url)
@@ -149,6 +150,8 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
         "commands_per_s": round(len(latencies) / storm_s, 1),
         "command_ack_p50_ms": ms(percentile(latencies, 50)) if latencies else None,
         "command_ack_p99_ms": ms(percentile(latencies, 99)) if latencies else None,
+        "appends": sum(h["appends"] for h in health),
+        "races_lost": [h["races_lost"] for h in health],
         "command_errors": sum(n for s in storms for n in s["errors"].values()),
         "command_error_kinds": sorted({kind for s in storms for kind in s["errors"]}),
         "redis_cpu_connect_pct": round(100 * (cpu1 - cpu0) / connect_s, 1),
@@ -191,6 +194,7 @@ def main() -> None:
             f"{figures['commands_offered_per_s']} offered (ack p50 {figures['command_ack_p50_ms']}"
             f" ms, p99 {figures['command_ack_p99_ms']} ms, {figures['command_errors']} errors)"
         )
+        print(f"  appends (batches)       {figures['appends']}; lost races per process {figures['races_lost']}")
         if figures["command_errors"]:
             print(f"  command errors          {figures['command_error_kinds']}")
         print(

@@ -140,6 +140,7 @@ async def healthz(request: Request) -> Response:
             "process": hub.proc,
             "meetings_loaded": len(hub.loaded()),
             "connections": hub.connection_count(),
+            **hub.append_stats(),
         }
     )
 

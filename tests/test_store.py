@@ -190,3 +190,23 @@ async def test_many_concurrent_calls_wait_for_a_redis_connection_instead_of_fail
         assert found == ["m1"] * 400
     finally:
         await store.close()
+
+
+async def test_processes_take_turns_to_write_a_meeting(redis_url: str) -> None:
+    """The write turn: one holder; the next in line gets it when it ends, not the holder again; it expires."""
+    store = open_store(redis_url)
+    await store.open()
+    try:
+        await store.create("m1", "AAAAAA", [ev(1)])
+        assert await store.take_turn("m1", "a", 1, hold=5) == []  # a's turn, nothing missed
+        assert await store.take_turn("m1", "b", 1, hold=5) is None  # b waits (and is next in line)
+        await store.append("m1", [ev(2)], 1, end_turn_of="a")  # appending ends a's turn
+        assert await store.take_turn("m1", "a", 2, hold=5) is None  # a can't cut in front of b
+        assert await store.take_turn("m1", "b", 1, hold=5) == [(2, ev(2))]  # b's turn, with what it missed
+        await store.end_turn("m1", "b")  # b had nothing to write
+        assert await store.take_turn("m1", "a", 2, hold=0.2) == []
+        assert await store.take_turn("m1", "b", 2, hold=5) is None
+        await asyncio.sleep(0.3)  # a died holding the turn: it lapses
+        assert await store.take_turn("m1", "b", 2, hold=5) == []
+    finally:
+        await store.close()

@@ -17,6 +17,7 @@ import re
 import secrets
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -135,7 +136,10 @@ class Hub:
     def on_append(self, meeting_id: str, seq: int) -> None:
         """Some process appended to a meeting's log: if we serve it and are behind, catch up."""
         live = self._live.get(meeting_id)
-        if live is not None and seq > live.state.seq:
+        if live is None:
+            return
+        live.turn_freed()
+        if seq > live.state.seq:
             live.request_sync()
 
     def on_presence(self, meeting_id: str, proc: str) -> None:
@@ -248,6 +252,7 @@ class Hub:
             clock=self.clock,
             join_url=self.join_url(state.code),
             publish_interval=self.publish_interval,
+            proc=self.proc,
         )
         self._live[meeting_id] = live
         self._by_code[state.code] = live
@@ -260,6 +265,13 @@ class Hub:
 
     def loaded(self) -> list[LiveMeeting]:
         return list(self._live.values())
+
+    def append_stats(self) -> dict[str, object]:
+        """Appends by this process, and how many lost races to other processes first (by losses)."""
+        lost: Counter[int] = Counter()
+        for live in self._live.values():
+            lost.update(live.races_lost)
+        return {"appends": sum(live.appends for live in self._live.values()), "races_lost": dict(sorted(lost.items()))}
 
     def connection_count(self) -> int:
         return sum(len(live.connections) for live in self._live.values())

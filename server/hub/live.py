@@ -13,6 +13,7 @@ connections (leading edge: an idle meeting publishes at once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import random
@@ -33,6 +34,8 @@ log = logging.getLogger("plaza.meeting")
 # Losing an append race to another process: retry after a random pause that grows with each loss
 # (two busy processes retrying in lockstep would keep colliding), for at most RETRY_FOR seconds.
 RETRY_FOR = 10.0
+TURN_HOLD = 2.0  # seconds a write turn lasts at most (a process that dies holding it blocks no longer)
+TURN_POLL = 0.02  # ask again this often if no append wakes us
 BACKOFF_BASE = 0.001
 BACKOFF_MAX = 0.05
 # Each frame pushed costs the process roughly 25-40 µs (measured in bench/phones.py).  Spacing a
@@ -58,8 +61,10 @@ class LiveMeeting:
         clock: Callable[[], float],
         join_url: str,
         publish_interval: float,
+        proc: str = "",
     ) -> None:
         self.state = state
+        self.proc = proc  # this process's name, for write turns
         self.store = store
         self.clock = clock
         self.join_url = join_url
@@ -71,9 +76,12 @@ class LiveMeeting:
         self._queue: list[Pending] = []
         self._worker: asyncio.Task[None] | None = None
         self._sync_wanted = False
+        self._turn_freed = asyncio.Event()
         self._publish_handle: asyncio.Handle | None = None
         self._last_publish = 0.0
         self._last_views: dict[str, dict[str, Any]] = {}
+        self.appends = 0  # batches appended by this process
+        self.races_lost: Counter[int] = Counter()  # batches by how many append races they lost (5: 5 or more)
 
     @property
     def id(self) -> str:
@@ -123,7 +131,19 @@ class LiveMeeting:
     async def _run_batch(self, batch: list[Pending]) -> None:
         give_up = time.monotonic() + RETRY_FOR
         lost = 0
+        turns = self.store.shared  # other processes write too: take the meeting's write turn
         while time.monotonic() < give_up:
+            try:
+                if turns:
+                    # Holding the turn, the state is current (the turn brings what we missed): an
+                    # acceptance or a refusal decided now is as if the commands came to one process.
+                    missed = await self._take_turn(give_up)
+                    if missed is None:
+                        break  # another process held the meeting all along: busy
+                    self._fold_in(missed)
+            except StoreError as exc:
+                self._fail(batch, exc)
+                return
             now = self.clock()
             working = self.state
             decided: list[tuple[Pending, Rejection | int]] = []  # rejection, or how many events
@@ -141,32 +161,37 @@ class LiveMeeting:
                 new_events.extend(evs)
                 decided.append((p, len(evs)))
             base = self.state.seq
-            # An accepted command is safe: the append's expected_seq proves the state was current.
-            # A rejection proves nothing, so where other processes write too, make sure none
-            # changed the meeting first.  (The embedded store has no other writers.)
-            rejected = any(isinstance(outcome, Rejection) for _, outcome in decided)
-            if rejected and self.store.shared and await self.catch_up():
-                continue
             if new_events:
                 try:
-                    last = await self.store.append(self.id, [e.to_dict() for e in new_events], base)
+                    data = [e.to_dict() for e in new_events]
+                    last = await self.store.append(self.id, data, base, end_turn_of=self.proc if turns else "")
                 except SeqConflict as conflict:
+                    # Our turn ran out mid-batch and another process wrote: decide again on its events.
                     lost += 1
+                    await asyncio.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**lost)))
                     if conflict.missed is not None:
                         self._fold_in(conflict.missed)
-                    await asyncio.sleep(random.uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**lost)))
-                    await self.catch_up()  # and whatever came during the pause
+                    try:
+                        await self.catch_up()  # what came during the pause (or all of it)
+                    except StoreError as exc:
+                        self._fail(batch, exc)
+                        return
                     continue
                 except StoreError as exc:
-                    log.error("append failed", extra={"meeting": self.id, "error": str(exc)})
-                    failure = Rejection("store_unavailable", "The meeting can't record changes right now; try again.")
-                    for p, outcome in decided:
-                        p.future.set_exception(failure if isinstance(outcome, int) else outcome)
+                    self._fail(batch, exc, decided)
                     return
                 self.state = dataclasses.replace(working, seq=last)
+                self.appends += 1
+                if lost:
+                    self.races_lost[min(lost, 5)] += 1
                 for p, outcome in decided:
                     if p.on_commit is not None and isinstance(outcome, int):
                         p.on_commit()
+            elif turns:
+                try:
+                    await self.store.end_turn(self.id, self.proc)
+                except StoreError as exc:  # the turn expires by itself
+                    log.warning("could not end the write turn", extra={"meeting": self.id, "error": str(exc)})
             # Acks first: resolving the futures before marking views dirty puts each ack ahead of
             # the fan-out in the event loop, so a sender hears back before 5,000 phones are written to.
             seq = base
@@ -182,6 +207,36 @@ class LiveMeeting:
         for p in batch:
             if not p.future.done():
                 p.future.set_exception(Rejection("busy", "The meeting is very busy; try again."))
+
+    def _fail(
+        self, batch: list[Pending], exc: StoreError, decided: list[tuple[Pending, Rejection | int]] | None = None
+    ) -> None:
+        """The store failed: commands that would have been accepted get ``store_unavailable``."""
+        log.error("append failed", extra={"meeting": self.id, "error": str(exc)})
+        failure = Rejection("store_unavailable", "The meeting can't record changes right now; try again.")
+        refused = {id(p): outcome for p, outcome in decided or [] if isinstance(outcome, Rejection)}
+        for p in batch:
+            if not p.future.done():
+                p.future.set_exception(refused.get(id(p), failure))
+
+    async def _take_turn(self, give_up: float) -> list[tuple[int, dict[str, Any]]] | None:
+        """Wait for this meeting's write turn (another process's append or turn end wakes us).
+
+        Returns the events we missed, or None if the turn did not come by ``give_up``.
+        """
+        while True:
+            self._turn_freed.clear()
+            missed = await self.store.take_turn(self.id, self.proc, self.state.seq, TURN_HOLD)
+            if missed is not None:
+                return missed
+            if time.monotonic() >= give_up:
+                return None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._turn_freed.wait(), TURN_POLL)
+
+    def turn_freed(self) -> None:
+        """Another process appended to this meeting or ended its turn: it may be ours now."""
+        self._turn_freed.set()
 
     async def catch_up(self) -> int:
         """Fold in events that other writers appended since our last seq; return how many."""

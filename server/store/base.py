@@ -107,8 +107,32 @@ class Store(abc.ABC):
         """Start a meeting's log with ``events`` and reserve ``code``."""
 
     @abc.abstractmethod
-    async def append(self, meeting_id: str, events: list[EventData], expected_seq: int) -> int:
-        """Append after ``expected_seq``; return the new last seq once durable."""
+    async def append(
+        self, meeting_id: str, events: list[EventData], expected_seq: int, *, end_turn_of: str = ""
+    ) -> int:
+        """Append after ``expected_seq``; return the new last seq once durable.
+
+        ``end_turn_of``: in the same step, end that process's write turn (see :meth:`take_turn`).
+        """
+
+    # Taking turns.  Optimistic appends alone make two busy processes collide on a hot meeting
+    # (each loses races while the other appends).  With a shared store, a process takes the
+    # meeting's write turn, decides on the state as of the turn, appends, and ends the turn.
+    # ``expected_seq`` still guards every append, so an expired turn can't corrupt the log.
+
+    async def take_turn(
+        self, meeting_id: str, proc: str, after_seq: int, hold: float
+    ) -> list[tuple[int, EventData]] | None:
+        """Take the meeting's write turn for at most ``hold`` seconds; return the events after
+        ``after_seq``, or None if it is another process's turn (wait for an append and ask again).
+
+        An embedded store has one writer: it is always its turn, and nothing was missed.
+        """
+        return []
+
+    async def end_turn(self, meeting_id: str, proc: str) -> None:
+        """End ``proc``'s turn without appending (every command of the batch was refused)."""
+        return None
 
     @abc.abstractmethod
     async def read(self, meeting_id: str, after_seq: int = 0) -> list[tuple[int, EventData]]:

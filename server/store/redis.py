@@ -14,6 +14,7 @@ cluster slot, so meetings can be sharded):
 - ``P m:{id}:head``: the last sequence number
 - ``P code:<CODE>``: the meeting id holding a join code
 - ``P meetings``: sorted set of meeting ids by creation time
+- ``P m:{id}:turn`` / ``P m:{id}:want``: whose turn it is to write, and who is next
 - ``P m:{id}:here``: presence; per process ``<proc>`` (participant ids, space separated)
   and ``<proc>@`` (lease end, ms on Redis's clock, so processes' clocks don't matter)
 - channels ``P appends`` (``"<meeting> <seq>"``) and ``P presence`` (``"<meeting> <proc>"``)
@@ -55,13 +56,40 @@ head = tonumber(head)
 if head ~= tonumber(ARGV[1]) then
   return {0, head, redis.call('XRANGE', KEYS[1], (tonumber(ARGV[1]) + 1) .. '-0', '+')}
 end
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[1], head .. '-0', 'e', ARGV[i])
 end
 redis.call('SET', KEYS[2], head)
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. head)
 return {1, head}
+"""
+
+# The write turn: one process at a time decides and appends for a meeting, so busy processes
+# take turns instead of losing races.  A process that finds the turn taken queues in the one
+# ``want`` slot; when the turn is free only the queued process may take it, so the holder can't
+# take it straight back and starve the others.  Both keys expire: a dead process blocks nobody
+# for long.  Taking the turn returns the events after ``after_seq`` (nil: not your turn).
+TAKE_TURN = """
+local holder = redis.call('GET', KEYS[1])
+local waiter = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then
+  if not waiter or waiter == ARGV[1] then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4]) end
+  return false
+end
+if waiter and waiter ~= ARGV[1] then return false end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return redis.call('XRANGE', KEYS[3], (tonumber(ARGV[3]) + 1) .. '-0', '+')
+"""
+
+END_TURN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. (redis.call('GET', KEYS[2]) or 0))
+end
+return 1
 """
 
 CREATE = """
@@ -121,6 +149,7 @@ end
 return out
 """
 
+WANT_HOLD = 0.2  # seconds a queued process keeps its place without asking again
 MAX_CONNECTIONS = 50  # per process
 POOL_WAIT = 5.0  # seconds a command may wait for a free connection before it is "unavailable"
 
@@ -174,6 +203,8 @@ class RedisStore(Store):
         self._append = self.redis.register_script(APPEND)
         self._create = self.redis.register_script(CREATE)
         self._delete = self.redis.register_script(DELETE)
+        self._take_turn = self.redis.register_script(TAKE_TURN)
+        self._end_turn = self.redis.register_script(END_TURN)
         self._put_presence = self.redis.register_script(PUT_PRESENCE)
         self._get_presence = self.redis.register_script(GET_PRESENCE)
         self.channel = f"{self.prefix}appends"
@@ -219,9 +250,11 @@ class RedisStore(Store):
             raise CodeTaken(code)
         return int(head)
 
-    async def append(self, meeting_id: str, events: list[EventData], expected_seq: int) -> int:
-        keys = [self._log(meeting_id), self._head(meeting_id)]
-        args = [expected_seq, self.channel, meeting_id, *(msgpack.packb(e) for e in events)]
+    async def append(
+        self, meeting_id: str, events: list[EventData], expected_seq: int, *, end_turn_of: str = ""
+    ) -> int:
+        keys = [self._log(meeting_id), self._head(meeting_id), self._turn(meeting_id)]
+        args = [expected_seq, self.channel, meeting_id, end_turn_of, *(msgpack.packb(e) for e in events)]
         try:
             with reachable():
                 reply = await self._append(keys=keys, args=args)
@@ -233,6 +266,20 @@ class RedisStore(Store):
             # The loser gets what it missed in the same round trip: one less read before it retries.
             raise SeqConflict(meeting_id, expected_seq, int(reply[1]), _records(reply[2]))
         return int(reply[1])
+
+    async def take_turn(
+        self, meeting_id: str, proc: str, after_seq: int, hold: float
+    ) -> list[tuple[int, EventData]] | None:
+        keys = [self._turn(meeting_id), f"{self.prefix}m:{{{meeting_id}}}:want", self._log(meeting_id)]
+        args: list[str | int] = [proc, int(hold * 1000), after_seq, int(WANT_HOLD * 1000)]
+        with reachable():
+            entries = await self._take_turn(keys=keys, args=args)
+        return None if entries is None else _records(entries)
+
+    async def end_turn(self, meeting_id: str, proc: str) -> None:
+        keys = [self._turn(meeting_id), self._head(meeting_id)]
+        with reachable():
+            await self._end_turn(keys=keys, args=[proc, self.channel, meeting_id])
 
     async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
         keys = [
@@ -266,6 +313,9 @@ class RedisStore(Store):
     async def ping(self) -> None:
         with reachable():
             await self.redis.ping()
+
+    def _turn(self, meeting_id: str) -> str:
+        return f"{self.prefix}m:{{{meeting_id}}}:turn"
 
     def _here(self, meeting_id: str) -> str:
         return f"{self.prefix}m:{{{meeting_id}}}:here"

@@ -142,7 +142,9 @@ class SqliteStore(Store):
 
         return int(await self._write(op))
 
-    async def append(self, meeting_id: str, events: list[EventData], expected_seq: int) -> int:
+    async def append(
+        self, meeting_id: str, events: list[EventData], expected_seq: int, *, end_turn_of: str = ""
+    ) -> int:
         def op(db: sqlite3.Connection) -> int:
             current = _head(db, meeting_id)
             if current == 0 and not db.execute("SELECT 1 FROM meetings WHERE id = ?", (meeting_id,)).fetchone():
