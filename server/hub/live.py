@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 import random
 import time
@@ -44,6 +45,9 @@ BACKOFF_MAX = 0.05
 FANOUT_SPACING_PER_CONNECTION = 50e-6
 
 
+FRONT = (m.Role.SCREEN, m.Role.FACILITATOR)
+
+
 @dataclasses.dataclass
 class Pending:
     command: m.Command
@@ -70,6 +74,7 @@ class LiveMeeting:
         self.join_url = join_url
         self.publish_interval = publish_interval
         self.connections: set[Connection] = set()
+        self.front: set[Connection] = set()  # screens and consoles: published to first
         self.presence: Counter[str] = Counter()  # participant id -> open phone connections here
         self.remote: frozenset[str] = frozenset()  # participants connected to other processes
         self.on_presence_change: Callable[[], None] | None = None  # who is connected here changed
@@ -270,6 +275,8 @@ class LiveMeeting:
         """Add a connection that said hello, and send it every view it is entitled to now."""
         conn.meeting = self
         self.connections.add(conn)
+        if conn.role in FRONT:
+            self.front.add(conn)
         if conn.participant_id is not None:
             self.presence[conn.participant_id] += 1
             if self.presence[conn.participant_id] == 1:
@@ -281,6 +288,7 @@ class LiveMeeting:
         if conn not in self.connections:
             return
         self.connections.discard(conn)
+        self.front.discard(conn)
         self._leave(conn)
 
     def set_participant(self, conn: Connection, participant_id: str) -> None:
@@ -366,7 +374,9 @@ class LiveMeeting:
         connected = self.connected()
         data_by_view: dict[str, dict[str, Any]] = {}
         frames: dict[tuple[str, str], Frame | None] = {}
-        for conn in self.connections:
+        # Screens and consoles first: the room reads the big screen, and with thousands of phones
+        # the last connection written to waits for all the others.
+        for conn in itertools.chain(self.front, (c for c in self.connections if c not in self.front)):
             if conn.closed:
                 continue
             name = _view_for(conn)
