@@ -9,8 +9,11 @@ as docs/deployment.md says) and that many server processes on it, then:
    join acknowledged);
 2. runs ``--rounds`` rounds in which one more phone joins through the *last*
    process, and measures how long the count takes to reach every phone (all
-   processes) and a big screen connected to the *first* process: the cross-process
-   path, a change on A seen on B;
+   processes) and a big screen connected to the *first* process (with several
+   processes the count also waits for presence to be shared); then ``--rounds``
+   renames by a phone on the last process, timed until a console on the first
+   process shows them: the cross-process path of a logged change, a hand raised on A
+   seen on B;
 3. lets ``--senders`` phones each offer ``--rate`` commands a second (renames, one in
    flight per phone) for ``--storm`` seconds, and counts acknowledged commands per second;
 4. reads Redis's CPU time (``INFO cpu``) before and after, and per phase.
@@ -106,9 +109,31 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
                 await screen.hello("screen", meeting=meeting["id"], key=key)
                 return await trigger_rounds(ws_urls[-1], meeting["code"], pipes, args.rounds, connected, screen)
 
+        async def log_rounds() -> list[float]:
+            """A phone on the last process renames itself; how long until the console on the first shows it."""
+            found: list[float] = []
+            async with PlazaClient(ws_urls[0], "msgpack") as console, PlazaClient(ws_urls[-1], "msgpack") as phone:
+                key = meeting["facilitator_url"].split("#key=", 1)[1]
+                await console.hello("facilitator", meeting=meeting["id"], key=key)
+                await phone.hello("phone", code=meeting["code"])
+                me = (await phone.request("join", name="Renamer"))["participant"]
+                for r in range(args.rounds):
+                    await asyncio.sleep(0.5)
+                    name = f"Renamer {r}"
+                    t0 = time.monotonic()
+                    await phone.request("rename", name=name)
+
+                    def renamed(v: dict[str, Any], name: str = name) -> bool:
+                        return any(p["id"] == me and p["name"] == name for p in v["participants"])
+
+                    await console.wait_view("facilitator", renamed, timeout=15)
+                    found.append(console.view_times["facilitator"] - t0)
+            return found
+
         t_rounds = time.monotonic()
         cpu2 = redis_cpu(store.url)
         delays, round_p99, screen_delays = asyncio.run(rounds())
+        console_delays = asyncio.run(log_rounds())
         rounds_s = time.monotonic() - t_rounds
         cpu3 = redis_cpu(store.url)
         t_storm = time.monotonic()
@@ -146,6 +171,8 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
         "round_p99_ms": [round(x * 1000) for x in round_p99],
         "screen_on_other_process_p50_ms": ms(percentile(screen_delays, 50)) if screen_delays else None,
         "screen_on_other_process_p99_ms": ms(percentile(screen_delays, 99)) if screen_delays else None,
+        "console_on_other_process_p50_ms": ms(percentile(console_delays, 50)),
+        "console_on_other_process_p99_ms": ms(percentile(console_delays, 99)),
         "commands_offered_per_s": args.senders * args.rate,
         "commands_per_s": round(len(latencies) / storm_s, 1),
         "command_ack_p50_ms": ms(percentile(latencies, 50)) if latencies else None,
@@ -188,6 +215,10 @@ def main() -> None:
         print(
             f"  screen on process 1, change through the last: p50 {figures['screen_on_other_process_p50_ms']} ms,"
             f" p99 {figures['screen_on_other_process_p99_ms']} ms"
+        )
+        print(
+            f"  rename on the last process seen on a console on the first: p50 "
+            f"{figures['console_on_other_process_p50_ms']} ms, p99 {figures['console_on_other_process_p99_ms']} ms"
         )
         print(
             f"  commands                {figures['commands_per_s']} per second acknowledged of "
