@@ -20,6 +20,7 @@ import msgpack
 
 from server.core import meeting as m
 from server.core.errors import Rejection
+from server.stack import core as sk
 
 MAX_MESSAGE_BYTES = 4096  # larger frames get a too_large error (the transport closes at 64 KiB)
 MAX_ID_LENGTH = 64
@@ -83,6 +84,9 @@ class Field:
 
 _TEXT = Field(str, max_length=200)
 _ID = Field(str, max_length=64)
+_BOOL = Field(bool)
+_ENTRY = Field(int)
+_NUMBER = Field((int, float))
 
 # type -> fields.  Keep in step with docs/protocol.md (tests/test_docs.py checks).
 MESSAGES: dict[str, dict[str, Field]] = {
@@ -100,6 +104,22 @@ MESSAGES: dict[str, dict[str, Field]] = {
     "rename_participant": {"participant": _ID, "name": _TEXT},
     "remove_participant": {"participant": _ID},
     "end_meeting": {},
+    # the speaking stack
+    "raise_hand": {"kind": Field(str, required=False, max_length=16)},
+    "lower_hand": {},
+    "opt_priority": {"opted": _BOOL},
+    "next_speaker": {},
+    "end_turn": {},
+    "skip_entry": {"entry": _ENTRY},
+    "remove_entry": {"entry": _ENTRY},
+    "move_entry": {"entry": _ENTRY, "position": Field(int)},
+    "extend_time": {"seconds": _NUMBER},
+    "set_stack_open": {"open": _BOOL},
+    "set_stack_settings": {
+        "progressive": Field(bool, required=False),
+        "priority_counts": Field(bool, required=False),
+        "time_limit": Field((int, float), required=False),
+    },
 }
 
 
@@ -108,6 +128,16 @@ class Message:
     type: str
     id: int | str | None
     fields: dict[str, Any]
+
+
+def message_id(raw: Any) -> int | str | None:
+    """The ``id`` of a decoded frame if it is a valid one (echoed even when the rest is refused)."""
+    msg_id = raw.get("id") if isinstance(raw, dict) else None
+    if (isinstance(msg_id, int) and not isinstance(msg_id, bool) and abs(msg_id) < 2**53) or (
+        isinstance(msg_id, str) and len(msg_id) <= MAX_ID_LENGTH
+    ):
+        return msg_id
+    return None
 
 
 def parse(raw: Any) -> Message:
@@ -121,10 +151,7 @@ def parse(raw: Any) -> Message:
     if spec is None:
         raise Rejection("unknown_type", f"Unknown message type {kind[:40]!r}.", "type")
     msg_id = raw.get("id")
-    if msg_id is not None and not (
-        (isinstance(msg_id, int) and not isinstance(msg_id, bool) and abs(msg_id) < 2**53)
-        or (isinstance(msg_id, str) and len(msg_id) <= MAX_ID_LENGTH)
-    ):
+    if msg_id is not None and message_id(raw) is None:
         raise Rejection("bad_field", "'id' must be an integer or a short string.", "id")
     fields: dict[str, Any] = {}
     for name, rule in spec.items():
@@ -133,10 +160,13 @@ def parse(raw: Any) -> Message:
             if rule.required:
                 raise Rejection("bad_field", f"'{name}' is required.", name)
             continue
-        if not isinstance(value, rule.kind) or isinstance(value, bool):
+        kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise Rejection("bad_field", f"'{name}' has the wrong type.", name)
         if rule.max_length is not None and isinstance(value, str) and len(value) > rule.max_length:
             raise Rejection("bad_field", f"'{name}' is too long.", name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) < 2**31:
+            raise Rejection("bad_field", f"'{name}' is out of range.", name)  # also NaN and infinities
         fields[name] = value
     unknown = set(raw) - set(spec) - {"type", "id"}
     if unknown:
@@ -156,4 +186,31 @@ def to_command(msg: Message) -> m.Command:
             return m.RemoveParticipant(participant_id=f["participant"])
         case "end_meeting":
             return m.EndMeeting()
+        case "raise_hand":
+            return sk.RaiseHand(kind=f.get("kind", sk.Kind.NEW.value))
+        case "lower_hand":
+            return sk.LowerHand()
+        case "opt_priority":
+            return sk.OptPriority(opted=f["opted"])
+        case "next_speaker":
+            return sk.NextSpeaker()
+        case "end_turn":
+            return sk.EndTurn()
+        case "skip_entry":
+            return sk.SkipEntry(entry_id=f["entry"])
+        case "remove_entry":
+            return sk.RemoveEntry(entry_id=f["entry"])
+        case "move_entry":
+            return sk.MoveEntry(entry_id=f["entry"], position=f["position"])
+        case "extend_time":
+            return sk.ExtendTime(seconds=float(f["seconds"]))
+        case "set_stack_open":
+            return sk.SetStackOpen(open=f["open"])
+        case "set_stack_settings":
+            limit = f.get("time_limit")
+            return sk.SetStackSettings(
+                progressive=f.get("progressive"),
+                priority_counts=f.get("priority_counts"),
+                time_limit=None if limit is None else float(limit),
+            )
     raise Rejection("unknown_type", f"{msg.type!r} is not a command.", "type")

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.stack import core as sk
 
 NAME_MAX = 40
 TITLE_MAX = 120
@@ -116,6 +117,8 @@ class MeetingState:
     seq: int = 0
     participants: Mapping[str, Participant] = field(default_factory=dict)
     by_token: Mapping[str, str] = field(default_factory=dict)  # token digest -> participant id
+    stack: sk.StackState = field(default_factory=sk.StackState)
+    last_event_at: float = 0.0  # the meeting's clock as far as the log knows (views have no other)
 
     @property
     def ended(self) -> bool:
@@ -161,7 +164,9 @@ class EndMeeting:
     pass
 
 
-Command = Join | Rename | RenameParticipant | RemoveParticipant | EndMeeting
+Command = (
+    Join | Rename | RenameParticipant | RemoveParticipant | EndMeeting | sk.ParticipantCommand | sk.FacilitatorCommand
+)
 
 
 def clean_text(value: str, limit: int, what: str, field_name: str) -> str:
@@ -229,6 +234,21 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
         case EndMeeting():
             _require(actor, Role.FACILITATOR)
             return [MeetingEnded(at=now)]
+        case sk.RaiseHand() | sk.LowerHand() | sk.OptPriority():
+            me = _joined(state, actor)
+            return sk.decide_participant(state.stack, command, me.id, now)
+        case (
+            sk.NextSpeaker()
+            | sk.EndTurn()
+            | sk.SkipEntry()
+            | sk.RemoveEntry()
+            | sk.MoveEntry()
+            | sk.ExtendTime()
+            | sk.SetStackOpen()
+            | sk.SetStackSettings()
+        ):
+            _require(actor, Role.FACILITATOR)
+            return sk.decide_facilitator(state.stack, command, now)
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
@@ -256,6 +276,10 @@ def _existing(state: MeetingState, pid: str) -> Participant:
 
 def apply(state: MeetingState, ev: Event) -> MeetingState:
     """Fold one event into the state (returns a new state)."""
+    return dataclasses.replace(_apply(state, ev), last_event_at=ev.at)
+
+
+def _apply(state: MeetingState, ev: Event) -> MeetingState:
     match ev:
         case MeetingCreated():
             return dataclasses.replace(
@@ -280,9 +304,15 @@ def apply(state: MeetingState, ev: Event) -> MeetingState:
         case ParticipantRemoved():
             # The token stays known, so a removed phone is told it was removed rather than "unknown token".
             p = dataclasses.replace(state.participants[ev.participant_id], removed=True)
-            return dataclasses.replace(state, participants={**state.participants, p.id: p})
+            return dataclasses.replace(
+                state,
+                participants={**state.participants, p.id: p},
+                stack=sk.without_participant(state.stack, p.id),
+            )
         case MeetingEnded():
             return dataclasses.replace(state, ended_at=ev.at)
+        case _ if isinstance(ev, sk.STACK_EVENTS):
+            return dataclasses.replace(state, stack=sk.apply(state.stack, ev))
     raise ValueError(f"no apply for {ev.type}")
 
 

@@ -17,6 +17,10 @@ from collections.abc import Set
 from typing import Any
 
 from server.core.meeting import MeetingState
+from server.stack import core as sk
+
+SCREEN_NEXT = 8  # entries after the speaker shown on the big screen
+PHONE_NEXT = 5
 
 
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
@@ -31,11 +35,59 @@ def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict
         "join_url": join_url,
         "present": len(present_ids(state, connected)),
         "ended": state.ended,
+        "stack": stack_summary(state, SCREEN_NEXT),
+    }
+
+
+def _places(state: MeetingState) -> list[sk.Place]:
+    """The stack in order, computed once per stack state (every phone's ``me`` asks for it)."""
+    global _cached
+    if _cached[0] is not state.stack:
+        _cached = (state.stack, sk.ordered(state.stack))
+    return _cached[1]
+
+
+_cached: tuple[sk.StackState | None, list[sk.Place]] = (None, [])
+
+
+def _name(state: MeetingState, participant_id: str) -> str:
+    p = state.participants.get(participant_id)
+    return p.name if p else ""
+
+
+def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
+    """The current speaker with their deadline, and who is next (names and kinds: public in the room)."""
+    stack = state.stack
+    turn = stack.speaker
+    places = _places(state)
+    return {
+        "open": stack.open,
+        "progressive": stack.progressive,
+        "time_limit": stack.time_limit,
+        "speaker": None
+        if turn is None
+        else {
+            "name": _name(state, turn.participant_id),
+            "kind": turn.kind.value,
+            "label": sk.LABELS[turn.kind],
+            "started_at": turn.started_at,
+            "deadline": turn.deadline,
+        },
+        "next": [
+            {"name": _name(state, p.entry.participant_id), "kind": p.entry.kind.value, "label": sk.LABELS[p.entry.kind]}
+            for p in places[:upcoming]
+        ],
+        "waiting": len(places),
     }
 
 
 def phone_view(state: MeetingState, connected: Set[str]) -> dict[str, Any]:
-    return {"title": state.title, "present": len(present_ids(state, connected)), "ended": state.ended}
+    return {
+        "title": state.title,
+        "present": len(present_ids(state, connected)),
+        "ended": state.ended,
+        "stack": stack_summary(state, PHONE_NEXT),
+    }
 
 
 def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
@@ -53,6 +105,25 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
         "ended": state.ended,
         "present": sum(1 for p in people if p["present"]),
         "participants": people,
+        "stack": {
+            **stack_summary(state, 0),
+            "priority_counts": state.stack.priority_counts,
+            "entries": [
+                {
+                    "entry": p.entry.id,
+                    "participant": p.entry.participant_id,
+                    "name": _name(state, p.entry.participant_id),
+                    "kind": p.entry.kind.value,
+                    "label": sk.LABELS[p.entry.kind],
+                    "reason": p.reason,
+                    "moved": p.entry.pinned is not None,
+                }
+                for p in _places(state)
+            ],
+            "statistics": sk.statistics(
+                state.stack, {pid: p.name for pid, p in state.participants.items()}, state.last_event_at
+            ),
+        },
     }
 
 
@@ -63,4 +134,25 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         return {"status": "guest", "participant": None}
     if p.removed:
         return {"status": "removed", "participant": None}
-    return {"status": "joined", "participant": {"id": p.id, "name": p.name}}
+    stack = state.stack
+    hand = None
+    for place in _places(state):
+        if place.entry.participant_id == p.id:
+            entry = place.entry
+            hand = {
+                "entry": entry.id,
+                "kind": entry.kind.value,
+                "label": sk.LABELS[entry.kind],
+                "position": place.position + 1,
+                "reason": place.reason,
+            }
+            break
+    turn = stack.speaker
+    speaking = turn is not None and turn.participant_id == p.id
+    return {
+        "status": "joined",
+        "participant": {"id": p.id, "name": p.name},
+        "hand": hand,
+        "speaking": {"deadline": turn.deadline, "started_at": turn.started_at} if speaking and turn else None,
+        "priority_opted": p.id in stack.opted,  # private: only this phone sees it
+    }

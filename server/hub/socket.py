@@ -17,7 +17,7 @@ from server.core import meeting as m
 from server.core.errors import Rejection
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
-from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, parse, to_command
+from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
 from server.store import StoreError
 
 log = logging.getLogger("plaza.socket")
@@ -88,10 +88,10 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
             {"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."}
         )
         return
-    msg: Message | None = None
+    raw: Any = None
     try:
-        msg = parse(conn.codec.decode(data))
-        reply = await dispatch(hub, conn, msg)
+        raw = conn.codec.decode(data)
+        reply = await dispatch(hub, conn, parse(raw))
     except Rejection as r:
         reply = r.as_message()
     except StoreError:
@@ -103,8 +103,9 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         reply = Rejection("internal", "The server failed to handle that message.").as_message()
     if reply is None:
         return
-    if msg is not None and msg.id is not None:
-        reply["id"] = msg.id
+    msg_id = message_id(raw)  # a refused message is answered with its id too, so the sender can tell
+    if msg_id is not None:
+        reply["id"] = msg_id
     conn.reply(reply)
 
 
