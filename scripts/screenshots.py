@@ -1,4 +1,5 @@
-"""Refresh the README's screenshots: docs/img/{screen,phone,console}.png.
+"""Refresh the README's screenshots: docs/img/{screen,phone,console}.png and the stack in use
+(docs/img/{screen-stack,phone-stack,console-stack}.png).
 
 .venv/bin/python -m scripts.screenshots     (starts its own server on a free port)
 """
@@ -42,6 +43,20 @@ async def main() -> None:
                 await screen.screenshot(path=OUT / "screen.png")
                 await phones[0].screenshot(path=OUT / "phone.png")
                 await console.screenshot(path=OUT / "console.png")
+                # The stack in use: Ana speaks, Chidi responds directly, Bo and Dee have new points.
+                await phones[0].get_by_role("button", name="Raise hand").click()
+                await console.get_by_role("button", name="Next speaker").click()
+                await phones[0].get_by_role("heading", name="You have the floor").wait_for()
+                await phones[1].get_by_role("button", name="Raise hand").click()
+                await phones[2].get_by_label("Direct response").check()
+                await phones[2].get_by_role("button", name="Raise hand").click()
+                await phones[3].get_by_label("Point of information").check()
+                await phones[3].get_by_role("button", name="Raise hand").click()
+                await phones[1].locator("#my-place").get_by_text("on the stack").wait_for()
+                await screen.locator("#next-list li").nth(2).wait_for()
+                await screen.screenshot(path=OUT / "screen-stack.png")
+                await phones[1].screenshot(path=OUT / "phone-stack.png", full_page=True)
+                await console.screenshot(path=OUT / "console-stack.png", full_page=True)
                 await browser.close()
         finally:
             server.stop()

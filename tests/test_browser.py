@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,62 @@ async def test_screen_on_one_process_phones_on_another(browser: Browser, tmp_pat
     finally:
         a.stop()
         b.stop()
+
+
+async def join_as(browser: Browser, url: str, name: str, seen: list[str]) -> Page:
+    page = await phone_page(browser, url, seen)
+    await page.get_by_label("Your name").fill(name)
+    await page.get_by_role("button", name="Join").click()
+    await expect(page.get_by_role("heading", name=f"You're in, {name}.")).to_be_visible()
+    return page
+
+
+async def test_speaking_stack_from_phones_to_screen(
+    browser: Browser, server: ServerProcess, meeting: dict[str, Any]
+) -> None:
+    """A direct response goes ahead of a new point; someone who hasn't spoken goes ahead of someone who has;
+    every phone says where it stands and why; the screen shows the speaker, a countdown and who is next."""
+    seen: list[str] = []
+    screen = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch_requests(screen, seen)
+    await screen.goto(meeting["screen_url"])
+    console = await browser.new_page(viewport={"width": 390, "height": 844})
+    watch_requests(console, seen)
+    await console.goto(meeting["facilitator_url"])
+    ana = await join_as(browser, meeting["join_url"], "Ana", seen)
+    bo = await join_as(browser, meeting["join_url"], "Bo", seen)
+    cleo = await join_as(browser, meeting["join_url"], "Cleo", seen)
+
+    await ana.get_by_role("button", name="Raise hand").click()
+    await expect(ana.get_by_text("You're next (New point)")).to_be_visible()
+    await expect(ana.get_by_text("Why: you haven't spoken yet.")).to_be_visible()
+    await console.get_by_role("button", name="Next speaker").click()
+    await expect(screen.locator("#speaker-name")).to_have_text("Ana")
+    await expect(screen.locator("#countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    await expect(ana.get_by_role("heading", name="You have the floor")).to_be_visible()
+    await expect(ana.locator("#my-countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+
+    # While Ana speaks: Ana raises again, Bo a new point, Cleo a direct response to Ana.
+    await ana.get_by_role("button", name="Raise hand").click()
+    await bo.get_by_role("button", name="Raise hand").click()
+    await cleo.get_by_label("Direct response").check()
+    await cleo.get_by_role("button", name="Raise hand").click()
+    await expect(cleo.get_by_text("You're next (Direct response)")).to_be_visible()
+    await expect(cleo.get_by_text("Why: direct response: right after the current speaker.")).to_be_visible()
+    await expect(bo.get_by_text("You're number 2 on the stack (New point)")).to_be_visible()
+    await expect(ana.get_by_text("You're number 3 on the stack (New point)")).to_be_visible()
+    await expect(ana.get_by_text("Why: you have spoken already: after those who haven't.")).to_be_visible()
+    await expect(screen.locator("#next-list .who")).to_have_text(["Cleo", "Bo", "Ana"])
+    await expect(screen.locator("#next-list .kind")).to_have_text(["Direct response", "New point", "New point"])
+    await expect(console.locator("#entries .name")).to_have_text(["Cleo", "Bo", "Ana"])
+
+    await console.get_by_role("button", name="Next speaker").click()
+    await expect(screen.locator("#speaker-name")).to_have_text("Cleo")
+    await expect(screen.locator("#next-list .who")).to_have_text(["Bo", "Ana"])
+    await console.get_by_role("button", name="Next speaker").click()
+    await expect(screen.locator("#speaker-name")).to_have_text("Bo")
+    await expect(ana.get_by_text("You're next (New point)")).to_be_visible()
+    # The big screen still fits a 16:9 projector without scrolling.
+    size = await screen.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    assert size[0] <= 1920 and size[1] <= 1080, size
+    assert all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen)

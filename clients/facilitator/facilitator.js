@@ -1,5 +1,5 @@
 // The facilitator's console: who is here, rename, remove, end the meeting.
-import { PlazaSocket, showStatus, $ } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, $ } from "/static/shared/socket.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -60,6 +60,7 @@ function render(view) {
   $("#nobody").hidden = view.participants.length > 0;
   $("#end").disabled = view.ended;
   $("#ended-note").hidden = !view.ended;
+  renderStack(view.stack, view.ended);
   const list = $("#people");
   const active = document.activeElement;
   const focusedRow = active?.closest?.("li")?.dataset.id;
@@ -71,6 +72,68 @@ function render(view) {
     (target || row?.querySelector("button"))?.focus();
   }
 }
+
+let speaker = null;
+
+function renderStack(stack, ended) {
+  speaker = stack.speaker;
+  $("#speaker").textContent = speaker ? speaker.name : "Nobody";
+  $("#speaker-kind").textContent = speaker ? `(${speaker.label})` : "";
+  $("#next-speaker").disabled = ended || (!speaker && stack.entries.length === 0);
+  $("#end-turn").disabled = $("#extend").disabled = ended || !speaker;
+  const list = $("#entries");
+  list.replaceChildren(...stack.entries.map((entry, index) => entryRow(entry, index)));
+  $("#stack-empty").hidden = stack.entries.length > 0;
+  $("#stack-open").checked = stack.open;
+  $("#progressive").checked = stack.progressive;
+  $("#priority-counts").checked = stack.priority_counts;
+  $("#time-limit").value = String(Math.round(stack.time_limit));
+  $("#stats").replaceChildren(...stack.statistics.map((row) => {
+    const tr = document.createElement("tr");
+    for (const text of [row.name, String(row.turns), clock(row.seconds)]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  tick();
+}
+
+function entryRow(entry, index) {
+  const row = $("#entry").content.firstElementChild.cloneNode(true);
+  row.querySelector(".name").textContent = entry.name;
+  row.querySelector(".kind").textContent = `· ${entry.label}`;
+  row.querySelector(".reason").textContent = entry.reason;
+  const up = row.querySelector(".up");
+  up.setAttribute("aria-label", `Move ${entry.name} up`);
+  up.disabled = index === 0;
+  up.addEventListener("click", () => act("move_entry", { entry: entry.entry, position: index - 1 }));
+  const skip = row.querySelector(".skip");
+  skip.setAttribute("aria-label", `Skip ${entry.name}`);
+  skip.addEventListener("click", () => act("skip_entry", { entry: entry.entry }));
+  const drop = row.querySelector(".drop");
+  drop.setAttribute("aria-label", `Take ${entry.name} off the stack`);
+  drop.addEventListener("click", () => act("remove_entry", { entry: entry.entry }));
+  return row;
+}
+
+function tick() {
+  const countdown = $("#console-countdown");
+  if (!speaker) { countdown.textContent = ""; return; }
+  const left = secondsLeft(socket, speaker.deadline);
+  countdown.textContent = left < 0 ? `Over time ${clock(left)}` : clock(left);
+  countdown.classList.toggle("over", left < 0);
+}
+setInterval(tick, 250);
+
+$("#next-speaker").addEventListener("click", () => act("next_speaker", {}));
+$("#end-turn").addEventListener("click", () => act("end_turn", {}));
+$("#extend").addEventListener("click", () => act("extend_time", { seconds: 60 }));
+$("#stack-open").addEventListener("change", (e) => act("set_stack_open", { open: e.target.checked }));
+$("#progressive").addEventListener("change", (e) => act("set_stack_settings", { progressive: e.target.checked }));
+$("#priority-counts").addEventListener("change", (e) => act("set_stack_settings", { priority_counts: e.target.checked }));
+$("#time-limit").addEventListener("change", (e) => act("set_stack_settings", { time_limit: Number(e.target.value) }));
 
 function personRow(person, ended) {
   const row = $("#person").content.firstElementChild.cloneNode(true);

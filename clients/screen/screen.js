@@ -1,5 +1,5 @@
 // The big screen: view-only, shows how to join and who is here.
-import { PlazaSocket, showStatus, $ } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, $ } from "/static/shared/socket.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -23,6 +23,44 @@ function render(view) {
   $("#present").textContent = view.present;
   $("#present-label").textContent = view.present === 1 ? "person here" : "people here";
   $("#ended").hidden = !view.ended;
+  renderStack(view.stack);
 }
+
+let speaker = null;
+
+function renderStack(stack) {
+  const live = Boolean(stack && (stack.speaker || stack.waiting));
+  document.body.classList.toggle("live", live);
+  $("#stack-panel").hidden = !live;
+  if (!live) { speaker = null; return; }
+  speaker = stack.speaker;
+  $("#speaker-name").textContent = speaker ? speaker.name : "—";
+  $("#speaker-kind").textContent = speaker ? speaker.label : "Waiting for the facilitator to give the floor";
+  const list = $("#next-list");
+  list.replaceChildren(...stack.next.map((entry) => {
+    const item = document.createElement("li");
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = entry.name;
+    const kind = document.createElement("span");
+    kind.className = entry.kind === "new" ? "kind" : "kind priority";
+    kind.textContent = entry.label;
+    item.append(who, kind);
+    return item;
+  }));
+  const more = stack.waiting - stack.next.length;
+  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} on the stack${more > 0 ? `, ${more} more` : ""})` : "(nobody)";
+  $("#stack-closed").hidden = stack.open;
+  tick();
+}
+
+function tick() {
+  const countdown = $("#countdown");
+  if (!speaker) { countdown.textContent = ""; return; }
+  const left = secondsLeft(socket, speaker.deadline);
+  countdown.textContent = left < 0 ? `Time is up ${clock(left)}` : clock(left);
+  countdown.classList.toggle("over", left < 0);
+}
+setInterval(tick, 250);
 
 socket.connect();

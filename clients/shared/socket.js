@@ -29,6 +29,7 @@ export class PlazaSocket extends EventTarget {
     this.pingTimer = null;
     this.pongTimer = null;
     this.stopped = false;
+    this.clockOffset = 0;  // server time minus this device's time, in ms (deadlines are server time)
     const wake = () => { if (document.visibilityState !== "hidden") this.reconnectNow(); };
     document.addEventListener("visibilitychange", wake);
     window.addEventListener("pageshow", wake);
@@ -134,6 +135,7 @@ export class PlazaSocket extends EventTarget {
     let message;
     try { message = JSON.parse(data); } catch { return; }
     if (message.type === "pong") clearTimeout(this.pongTimer);
+    if (typeof message.server_time === "number") this.clockOffset = message.server_time * 1000 - Date.now();
     if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
     const waiting = message.id !== undefined && this.pending.get(message.id);
     if (waiting) {
@@ -182,6 +184,18 @@ export function showStatus(socket, element) {
     }
   });
   render();
+}
+
+/** Seconds left until a server-time ``deadline`` (may be negative), by this socket's clock offset. */
+export function secondsLeft(socket, deadline) {
+  return deadline - (Date.now() + socket.clockOffset) / 1000;
+}
+
+/** "1:05", or "−0:12" once over time. */
+export function clock(seconds) {
+  const whole = Math.ceil(Math.abs(seconds) - 0.001);
+  const text = `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  return seconds < 0 ? `−${text}` : text;
 }
 
 /** Shorthand for document.querySelector. */

@@ -41,13 +41,18 @@ def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict
 
 def _places(state: MeetingState) -> list[sk.Place]:
     """The stack in order, computed once per stack state (every phone's ``me`` asks for it)."""
+    return _stack_index(state)[0]
+
+
+def _stack_index(state: MeetingState) -> tuple[list[sk.Place], dict[str, sk.Place]]:
     global _cached
     if _cached[0] is not state.stack:
-        _cached = (state.stack, sk.ordered(state.stack))
-    return _cached[1]
+        places = sk.ordered(state.stack)
+        _cached = (state.stack, places, {p.entry.participant_id: p for p in places})
+    return _cached[1], _cached[2]
 
 
-_cached: tuple[sk.StackState | None, list[sk.Place]] = (None, [])
+_cached: tuple[sk.StackState | None, list[sk.Place], dict[str, sk.Place]] = (None, [], {})
 
 
 def _name(state: MeetingState, participant_id: str) -> str:
@@ -136,17 +141,16 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         return {"status": "removed", "participant": None}
     stack = state.stack
     hand = None
-    for place in _places(state):
-        if place.entry.participant_id == p.id:
-            entry = place.entry
-            hand = {
-                "entry": entry.id,
-                "kind": entry.kind.value,
-                "label": sk.LABELS[entry.kind],
-                "position": place.position + 1,
-                "reason": place.reason,
-            }
-            break
+    place = _stack_index(state)[1].get(p.id)
+    if place is not None:
+        entry = place.entry
+        hand = {
+            "entry": entry.id,
+            "kind": entry.kind.value,
+            "label": sk.LABELS[entry.kind],
+            "position": place.position + 1,
+            "reason": place.reason,
+        }
     turn = stack.speaker
     speaking = turn is not None and turn.participant_id == p.id
     return {
