@@ -31,6 +31,7 @@ import msgpack
 from server.config import OPTIONS, Settings
 from server.core import event as events
 from server.core import meeting as m
+from server.hub.hub import normalize_code
 from server.store import SeqConflict, Store, StoreError, open_store
 from server.store.base import EventData
 
@@ -148,8 +149,6 @@ async def find_meeting(store: Store, ref: str) -> str:
     """A meeting id from an id or a join code (as typed)."""
     if await store.read(ref, 0):
         return ref
-    from server.hub.hub import normalize_code
-
     meeting_id = await store.find_code(normalize_code(ref))
     if meeting_id is None:
         raise RecordError(f"no meeting with id or code {ref!r} in {redact(store.url)}")

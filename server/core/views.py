@@ -39,22 +39,6 @@ def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict
     }
 
 
-def _places(state: MeetingState) -> list[sk.Place]:
-    """The stack in order, computed once per stack state (every phone's ``me`` asks for it)."""
-    return _stack_index(state)[0]
-
-
-def _stack_index(state: MeetingState) -> tuple[list[sk.Place], dict[str, sk.Place]]:
-    global _cached
-    if _cached[0] is not state.stack:
-        places = sk.ordered(state.stack)
-        _cached = (state.stack, places, {p.entry.participant_id: p for p in places})
-    return _cached[1], _cached[2]
-
-
-_cached: tuple[sk.StackState | None, list[sk.Place], dict[str, sk.Place]] = (None, [], {})
-
-
 def _name(state: MeetingState, participant_id: str) -> str:
     p = state.participants.get(participant_id)
     return p.name if p else ""
@@ -64,7 +48,7 @@ def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
     """The current speaker with their deadline, and who is next (names and kinds: public in the room)."""
     stack = state.stack
     turn = stack.speaker
-    places = _places(state)
+    places = state.stack.order
     return {
         "open": stack.open,
         "progressive": stack.progressive,
@@ -123,7 +107,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
                     "reason": p.reason,
                     "moved": p.entry.pinned is not None,
                 }
-                for p in _places(state)
+                for p in state.stack.order
             ],
             "statistics": sk.statistics(
                 state.stack, {pid: p.name for pid, p in state.participants.items()}, state.last_event_at
@@ -141,7 +125,7 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         return {"status": "removed", "participant": None}
     stack = state.stack
     hand = None
-    place = _stack_index(state)[1].get(p.id)
+    place = stack.place_of.get(p.id)
     if place is not None:
         entry = place.entry
         hand = {

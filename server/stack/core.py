@@ -21,6 +21,7 @@ the state: :func:`ordered` is what every view and every "next speaker" uses.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -173,6 +174,19 @@ class StackState:
             if entry.id == entry_id:
                 return entry
         return None
+
+    # The order is a pure function of this (immutable) state: compute it once per state, however
+    # many views and phones ask.  cached_property writes the instance __dict__, not a field, so
+    # equality and replay are unaffected.
+
+    @functools.cached_property
+    def order(self) -> list[Place]:
+        return ordered(self)
+
+    @functools.cached_property
+    def place_of(self) -> dict[str, Place]:
+        """Each waiting participant's place."""
+        return {p.entry.participant_id: p for p in self.order}
 
 
 # --- order -----------------------------------------------------------------------------
@@ -341,7 +355,7 @@ def decide_participant(stack: StackState, command: ParticipantCommand, pid: str,
 def decide_facilitator(stack: StackState, command: FacilitatorCommand, now: float) -> list[Event]:
     match command:
         case NextSpeaker():
-            places = ordered(stack)
+            places = stack.order
             if not places:
                 if stack.speaker is not None:
                     return [TurnEnded(at=now)]
@@ -444,7 +458,7 @@ def _must(stack: StackState, entry_id: int) -> Entry:
 
 def _without(stack: StackState, entry_id: int) -> StackState:
     """Drop an entry.  Moved entries behind it move up one place, like everyone else."""
-    place = next((p.position for p in ordered(stack) if p.entry.id == entry_id), None)
+    place = next((p.position for p in stack.order if p.entry.id == entry_id), None)
     entries = []
     for e in stack.entries:
         if e.id == entry_id:
