@@ -18,10 +18,11 @@ import qrcode
 import qrcode.image.svg
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server import minutes
 from server.config import Settings
 from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
@@ -108,6 +109,21 @@ async def get_meeting(request: Request) -> Response:
     )
 
 
+async def meeting_minutes(request: Request) -> Response:
+    """The minutes so far (or final, once ended): ``.json`` or ``.md``.  Public, like the room's record."""
+    hub: Hub = request.app.state.hub
+    kind = request.path_params["format"]
+    if kind not in ("md", "json"):
+        return api_error(404, "unknown_format", "Minutes come as minutes.md or minutes.json.")
+    live = await hub.get(request.path_params["meeting_id"])
+    if live is None:
+        return api_error(404, "unknown_meeting", "There is no such meeting.")
+    data = minutes.minutes(live.state)
+    if kind == "md":
+        return PlainTextResponse(minutes.markdown(data), media_type="text/markdown; charset=utf-8")
+    return JSONResponse(data)
+
+
 async def meeting_qr(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     live = await hub.get(request.path_params["meeting_id"])
@@ -176,6 +192,8 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/api/meetings", create_meeting, methods=["POST"]),
         Route("/api/meetings/{meeting_id}", get_meeting),
         Route("/api/meetings/{meeting_id}/qr.svg", meeting_qr),
+        Route("/api/meetings/{meeting_id}/minutes.{format:str}", meeting_minutes),
+        Route("/minutes/{meeting_id}", page("minutes")),
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]

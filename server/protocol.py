@@ -18,8 +18,11 @@ from typing import Any
 
 import msgpack
 
+from server.agenda import core as ag
 from server.core import meeting as m
 from server.core.errors import Rejection
+from server.decisions import core as dc
+from server.signals import core as sg
 from server.stack import core as sk
 
 MAX_MESSAGE_BYTES = 4096  # larger frames get a too_large error (the transport closes at 64 KiB)
@@ -79,7 +82,8 @@ CODECS: dict[str, Codec] = {"json": JsonCodec(), "msgpack": MsgpackCodec()}
 class Field:
     kind: type | tuple[type, ...]
     required: bool = True
-    max_length: int | None = None
+    max_length: int | None = None  # strings: characters; lists: items (each a string of <= item_length)
+    item_length: int = 80
 
 
 _TEXT = Field(str, max_length=200)
@@ -87,6 +91,11 @@ _ID = Field(str, max_length=64)
 _BOOL = Field(bool)
 _ENTRY = Field(int)
 _NUMBER = Field((int, float))
+_INT = Field(int)
+_LONG = Field(str, max_length=dc.PROPOSAL_MAX)
+_OPT_TEXT = Field(str, required=False, max_length=500)
+_OPT_INT = Field(int, required=False)
+_OPT_BOOL = Field(bool, required=False)
 
 # type -> fields.  Keep in step with docs/protocol.md (tests/test_docs.py checks).
 MESSAGES: dict[str, dict[str, Field]] = {
@@ -120,6 +129,70 @@ MESSAGES: dict[str, dict[str, Field]] = {
         "priority_counts": Field(bool, required=False),
         "time_limit": Field((int, float), required=False),
     },
+    "set_groups": {"groups": Field(list, max_length=sk.GROUPS_MAX, item_length=sk.GROUP_MAX)},
+    "declare_group": {"group": Field(str, max_length=sk.GROUP_MAX)},
+    # the agenda
+    "add_item": {"title": _TEXT, "description": _OPT_TEXT, "minutes": _OPT_INT},
+    "propose_item": {"title": _TEXT, "description": _OPT_TEXT},
+    "edit_item": {
+        "item": _ID,
+        "title": Field(str, required=False, max_length=200),
+        "description": _OPT_TEXT,
+        "minutes": _OPT_INT,
+    },
+    "accept_item": {"item": _ID},
+    "decline_item": {"item": _ID},
+    "move_item": {"item": _ID, "position": _INT},
+    "start_item": {"item": _ID},
+    "end_item": {},
+    # signals, temperature checks, written points
+    "signal": {"signal": Field(str, max_length=16)},
+    "start_check": {"question": _TEXT, "seconds": _OPT_INT},
+    "answer_check": {"check": _INT, "signal": Field(str, max_length=16)},
+    "post_point": {"text": Field(str, max_length=sg.POINT_MAX), "anonymous": _OPT_BOOL},
+    "upvote_point": {"point": _INT, "up": _OPT_BOOL},
+    "withdraw_point": {"point": _INT},
+    "show_point": {"point": _OPT_INT},
+    "dismiss_point": {"point": _INT},
+    "read_point": {"point": _INT},
+    # proposals, votes, decisions
+    "propose": {"text": _LONG},
+    "add_proposal": {"text": _LONG, "proposer": Field(str, required=False, max_length=80)},
+    "withdraw_proposal": {"proposal": _INT},
+    "amend": {"proposal": _INT, "text": _LONG},
+    "accept_amendment": {"amendment": _INT},
+    "withdraw_amendment": {"amendment": _INT},
+    "open_vote": {
+        "subject": Field(str, max_length=16),
+        "ballot": Field(str, max_length=16),
+        "rule": Field(str, max_length=24),
+        "target": _OPT_INT,
+        "question": Field(str, required=False, max_length=dc.QUESTION_MAX),
+        "options": Field(list, required=False, max_length=dc.OPTIONS_MAX, item_length=dc.OPTION_MAX),
+        "multi": _OPT_BOOL,
+        "fraction": Field(str, required=False, max_length=12),
+        "threshold": _OPT_INT,
+        "stand_aside_limit": _OPT_INT,
+        "quorum_share": _OPT_INT,
+        "quorum_count": _OPT_INT,
+        "secret": _OPT_BOOL,
+        "hidden": _OPT_BOOL,
+    },
+    "cast_ballot": {
+        "vote": _INT,
+        "choice": Field(str, required=False, max_length=dc.OPTION_MAX),
+        "choices": Field(list, required=False, max_length=dc.OPTIONS_MAX, item_length=dc.OPTION_MAX),
+        "reason": Field(str, required=False, max_length=dc.REASON_MAX),
+    },
+    "close_vote": {"vote": _INT},
+    "cancel_vote": {"vote": _INT},
+    "dismiss_vote": {"vote": _INT},
+    "add_action": {
+        "vote": _INT,
+        "what": Field(str, max_length=dc.ACTION_MAX),
+        "who": Field(str, max_length=dc.WHO_MAX),
+    },
+    "remove_action": {"action": _INT},
 }
 
 
@@ -163,8 +236,12 @@ def parse(raw: Any) -> Message:
         kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise Rejection("bad_field", f"'{name}' has the wrong type.", name)
-        if rule.max_length is not None and isinstance(value, str) and len(value) > rule.max_length:
+        if rule.max_length is not None and isinstance(value, str | list) and len(value) > rule.max_length:
             raise Rejection("bad_field", f"'{name}' is too long.", name)
+        if isinstance(value, list):
+            if not all(isinstance(item, str) and len(item) <= rule.item_length for item in value):
+                raise Rejection("bad_field", f"'{name}' must be a list of short strings.", name)
+            value = tuple(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) < 2**31:
             raise Rejection("bad_field", f"'{name}' is out of range.", name)  # also NaN and infinities
         fields[name] = value
@@ -213,4 +290,90 @@ def to_command(msg: Message) -> m.Command:
                 priority_counts=f.get("priority_counts"),
                 time_limit=None if limit is None else float(limit),
             )
+        case "set_groups":
+            return sk.SetGroups(groups=f["groups"])
+        case "declare_group":
+            return sk.DeclareGroup(group=f["group"])
+        case "add_item":
+            return ag.AddItem(
+                title=f["title"], description=f.get("description", ""), minutes=f.get("minutes", ag.MINUTES_DEFAULT)
+            )
+        case "propose_item":
+            return ag.ProposeItem(title=f["title"], description=f.get("description", ""))
+        case "edit_item":
+            return ag.EditItem(
+                item_id=f["item"], title=f.get("title"), description=f.get("description"), minutes=f.get("minutes")
+            )
+        case "accept_item":
+            return ag.AcceptItem(item_id=f["item"])
+        case "decline_item":
+            return ag.DeclineItem(item_id=f["item"])
+        case "move_item":
+            return ag.MoveItem(item_id=f["item"], position=f["position"])
+        case "start_item":
+            return ag.StartItem(item_id=f["item"])
+        case "end_item":
+            return ag.EndItem()
+        case "signal":
+            return sg.ShowSignal(signal=f["signal"])
+        case "start_check":
+            return sg.StartCheck(question=f["question"], seconds=f.get("seconds", 30))
+        case "answer_check":
+            return sg.AnswerCheck(check_id=f["check"], signal=f["signal"])
+        case "post_point":
+            return sg.PostPoint(text=f["text"], anonymous=f.get("anonymous", False))
+        case "upvote_point":
+            return sg.UpvotePoint(point_id=f["point"], up=f.get("up", True))
+        case "withdraw_point":
+            return sg.WithdrawPoint(point_id=f["point"])
+        case "show_point":
+            return sg.ShowPoint(point_id=f.get("point"))
+        case "dismiss_point":
+            return sg.DismissPoint(point_id=f["point"])
+        case "read_point":
+            return m.ReadPoint(point_id=f["point"])
+        case "propose":
+            return dc.Propose(text=f["text"])
+        case "add_proposal":
+            return dc.AddProposal(text=f["text"], proposer=f.get("proposer", ""))
+        case "withdraw_proposal":
+            return dc.WithdrawProposal(proposal_id=f["proposal"])
+        case "amend":
+            return dc.Amend(proposal_id=f["proposal"], text=f["text"])
+        case "accept_amendment":
+            return dc.AcceptAmendment(amendment_id=f["amendment"])
+        case "withdraw_amendment":
+            return dc.WithdrawAmendment(amendment_id=f["amendment"])
+        case "open_vote":
+            return dc.OpenVote(
+                subject=f["subject"],
+                ballot=f["ballot"],
+                rule=f["rule"],
+                target=f.get("target"),
+                question=f.get("question"),
+                options=f.get("options", ()),
+                multi=f.get("multi", False),
+                fraction=f.get("fraction"),
+                threshold=f.get("threshold"),
+                stand_aside_limit=f.get("stand_aside_limit"),
+                quorum_share=f.get("quorum_share"),
+                quorum_count=f.get("quorum_count"),
+                secret=f.get("secret", False),
+                hidden=f.get("hidden", False),
+            )
+        case "cast_ballot":
+            if ("choice" in f) == ("choices" in f):
+                raise Rejection("bad_field", "Give either 'choice' or 'choices'.", "choice")
+            choices = (f["choice"],) if "choice" in f else f["choices"]
+            return dc.CastBallot(vote_id=f["vote"], choices=choices, reason=f.get("reason", ""))
+        case "close_vote":
+            return dc.CloseVote(vote_id=f["vote"])
+        case "cancel_vote":
+            return dc.CancelVote(vote_id=f["vote"])
+        case "dismiss_vote":
+            return dc.DismissVote(vote_id=f["vote"])
+        case "add_action":
+            return dc.AddAction(vote_id=f["vote"], what=f["what"], who=f["who"])
+        case "remove_action":
+            return dc.RemoveAction(action_id=f["action"])
     raise Rejection("unknown_type", f"{msg.type!r} is not a command.", "type")

@@ -19,8 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from server.agenda import core as ag
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.decisions import core as dc
+from server.decisions import rules
+from server.signals import core as sg
 from server.stack import core as sk
 
 NAME_MAX = 40
@@ -118,6 +122,9 @@ class MeetingState:
     participants: Mapping[str, Participant] = field(default_factory=dict)
     by_token: Mapping[str, str] = field(default_factory=dict)  # token digest -> participant id
     stack: sk.StackState = field(default_factory=sk.StackState)
+    agenda: ag.AgendaState = field(default_factory=ag.AgendaState)
+    decisions: dc.DecisionsState = field(default_factory=dc.DecisionsState)
+    signals: sg.SignalsState = field(default_factory=sg.SignalsState)
     last_event_at: float = 0.0  # the meeting's clock as far as the log knows (views have no other)
 
     @property
@@ -164,8 +171,28 @@ class EndMeeting:
     pass
 
 
+@dataclass(frozen=True)
+class ReadPoint:
+    """The facilitator reads a written point into the stack (it waits its turn like a new point)."""
+
+    point_id: int
+
+
 Command = (
-    Join | Rename | RenameParticipant | RemoveParticipant | EndMeeting | sk.ParticipantCommand | sk.FacilitatorCommand
+    Join
+    | Rename
+    | RenameParticipant
+    | RemoveParticipant
+    | EndMeeting
+    | ReadPoint
+    | sk.ParticipantCommand
+    | sk.FacilitatorCommand
+    | ag.FacilitatorCommand
+    | ag.ProposeItem
+    | dc.ParticipantCommand
+    | dc.FacilitatorCommand
+    | sg.ParticipantCommand
+    | sg.FacilitatorCommand
 )
 
 
@@ -234,9 +261,67 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
         case EndMeeting():
             _require(actor, Role.FACILITATOR)
             return [MeetingEnded(at=now)]
-        case sk.RaiseHand() | sk.LowerHand() | sk.OptPriority():
+        case sk.RaiseHand() | sk.LowerHand() | sk.OptPriority() | sk.DeclareGroup():
             me = _joined(state, actor)
             return sk.decide_participant(state.stack, command, me.id, now)
+        case ag.ProposeItem():
+            me = _joined(state, actor)
+            return ag.decide_propose(state.agenda, command, me.id, now, clean_text)
+        case sg.ShowSignal() | sg.AnswerCheck() | sg.PostPoint() | sg.UpvotePoint() | sg.WithdrawPoint():
+            me = _joined(state, actor)
+            return sg.decide_participant(state.signals, command, me.id, state.agenda.current, now, clean_text)
+        case sg.StartCheck() | sg.ShowPoint() | sg.DismissPoint():
+            _require(actor, Role.FACILITATOR)
+            return sg.decide_facilitator(state.signals, command, now, clean_text)
+        case ReadPoint(point_id=point_id):
+            _require(actor, Role.FACILITATOR)
+            sg.read_point(state.signals, point_id, now)
+            return [
+                sg.PointSettled(at=now, point_id=point_id, status="read"),
+                sk.HandRaised(
+                    at=now,
+                    entry_id=state.stack.next_id,
+                    participant_id=sk.written_entry(point_id),
+                    kind=sk.Kind.NEW.value,
+                ),
+            ]
+        case (
+            ag.AddItem()
+            | ag.EditItem()
+            | ag.AcceptItem()
+            | ag.DeclineItem()
+            | ag.MoveItem()
+            | ag.StartItem()
+            | ag.EndItem()
+        ):
+            _require(actor, Role.FACILITATOR)
+            return ag.decide_facilitator(state.agenda, command, now, clean_text)
+        case dc.WithdrawProposal() | dc.AcceptAmendment() | dc.WithdrawAmendment() if actor.role is Role.FACILITATOR:
+            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, clean_text, None)
+        case (
+            dc.Propose()
+            | dc.WithdrawProposal()
+            | dc.Amend()
+            | dc.AcceptAmendment()
+            | dc.WithdrawAmendment()
+            | dc.CastBallot()
+        ):
+            me = _joined(state, actor)
+            return dc.decide_participant(
+                state.decisions, command, me.id, me.name, state.agenda.current, now, clean_text
+            )
+        case (
+            dc.AddProposal()
+            | dc.OpenVote()
+            | dc.CloseVote()
+            | dc.CancelVote()
+            | dc.DismissVote()
+            | dc.AddAction()
+            | dc.RemoveAction()
+        ):
+            _require(actor, Role.FACILITATOR)
+            question = state.agenda.question()
+            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, clean_text, question)
         case (
             sk.NextSpeaker()
             | sk.EndTurn()
@@ -246,6 +331,7 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             | sk.ExtendTime()
             | sk.SetStackOpen()
             | sk.SetStackSettings()
+            | sk.SetGroups()
         ):
             _require(actor, Role.FACILITATOR)
             return sk.decide_facilitator(state.stack, command, now)
@@ -308,11 +394,30 @@ def _apply(state: MeetingState, ev: Event) -> MeetingState:
                 state,
                 participants={**state.participants, p.id: p},
                 stack=sk.without_participant(state.stack, p.id),
+                decisions=dc.without_participant(state.decisions, p.id),
+                signals=sg.without_participant(state.signals, p.id),
             )
         case MeetingEnded():
             return dataclasses.replace(state, ended_at=ev.at)
         case _ if isinstance(ev, sk.STACK_EVENTS):
             return dataclasses.replace(state, stack=sk.apply(state.stack, ev))
+        case ag.ItemStarted():
+            # The stack follows the agenda: a new item, a fresh (open) stack for it.
+            stack = dataclasses.replace(state.stack, item_id=ev.item_id, open=True)
+            return dataclasses.replace(state, agenda=ag.apply(state.agenda, ev), stack=stack)
+        case _ if isinstance(ev, ag.EVENTS):
+            return dataclasses.replace(state, agenda=ag.apply(state.agenda, ev))
+        case dc.VoteClosed():
+            decisions = dc.apply(state.decisions, ev)
+            vote = decisions.votes[ev.vote_id]
+            agenda = state.agenda
+            if vote.subject is dc.Subject.AGENDA and vote.result and vote.result.outcome is rules.Outcome.PASSED:
+                agenda = ag.approve(agenda, ev.at)
+            return dataclasses.replace(state, decisions=decisions, agenda=agenda)
+        case _ if isinstance(ev, dc.EVENTS):
+            return dataclasses.replace(state, decisions=dc.apply(state.decisions, ev))
+        case _ if isinstance(ev, sg.EVENTS):
+            return dataclasses.replace(state, signals=sg.apply(state.signals, ev))
     raise ValueError(f"no apply for {ev.type}")
 
 

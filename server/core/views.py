@@ -17,10 +17,15 @@ from collections.abc import Set
 from typing import Any
 
 from server.core.meeting import MeetingState
+from server.decisions import core as dc
+from server.decisions import rules
+from server.signals import core as sg
 from server.stack import core as sk
 
 SCREEN_NEXT = 8  # entries after the speaker shown on the big screen
 PHONE_NEXT = 5
+ROLL_CALL_NAMES = 60  # names per option on a roll-call vote's screen (the minutes have them all)
+PHONE_POINTS = 20  # written points on phones (most upvoted first)
 
 
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
@@ -36,10 +41,16 @@ def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict
         "present": len(present_ids(state, connected)),
         "ended": state.ended,
         "stack": stack_summary(state, SCREEN_NEXT),
+        "agenda": agenda_summary(state),
+        "vote": vote_view(state, state.decisions.latest_vote, ROLL_CALL_NAMES),
+        "temperature": temperature_view(state),
+        "point": _shown_point(state),
     }
 
 
-def _name(state: MeetingState, participant_id: str) -> str:
+def name_of(state: MeetingState, participant_id: str) -> str:
+    if sk.is_written(participant_id):
+        return f"Written point {participant_id[6:]}"
     p = state.participants.get(participant_id)
     return p.name if p else ""
 
@@ -56,14 +67,18 @@ def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
         "speaker": None
         if turn is None
         else {
-            "name": _name(state, turn.participant_id),
+            "name": name_of(state, turn.participant_id),
             "kind": turn.kind.value,
             "label": sk.LABELS[turn.kind],
             "started_at": turn.started_at,
             "deadline": turn.deadline,
         },
         "next": [
-            {"name": _name(state, p.entry.participant_id), "kind": p.entry.kind.value, "label": sk.LABELS[p.entry.kind]}
+            {
+                "name": name_of(state, p.entry.participant_id),
+                "kind": p.entry.kind.value,
+                "label": sk.LABELS[p.entry.kind],
+            }
             for p in places[:upcoming]
         ],
         "waiting": len(places),
@@ -71,12 +86,181 @@ def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
 
 
 def phone_view(state: MeetingState, connected: Set[str]) -> dict[str, Any]:
+    check = state.signals.last_check
     return {
         "title": state.title,
+        "meeting": state.id,
         "present": len(present_ids(state, connected)),
         "ended": state.ended,
         "stack": stack_summary(state, PHONE_NEXT),
+        "agenda": {**agenda_summary(state), "items": agenda_items(state, with_proposed=False)},
+        "vote": vote_view(state, state.decisions.latest_vote, ROLL_CALL_NAMES),
+        "check": _check_view(check, show_counts=False) if check else None,
+        "points": [_point_view(state, p, moderation=False) for p in state.signals.ranked[:PHONE_POINTS]],
+        "proposals": [proposal_view(state, p) for p in state.decisions.proposals.values() if p.status == "open"],
+        "groups": list(state.stack.groups),
     }
+
+
+# --- the agenda --------------------------------------------------------------------------
+
+
+def agenda_summary(state: MeetingState) -> dict[str, Any]:
+    """The current item with its time box, and what comes next (the screen's header)."""
+    agenda = state.agenda
+    item = agenda.current_item
+    return {
+        "approved": agenda.approved_at is not None,
+        "current": None
+        if item is None
+        else {
+            "item": item.id,
+            "title": item.title,
+            "description": item.description,
+            "minutes": item.minutes,
+            "started_at": item.started_at,
+            "deadline": agenda.deadline,
+        },
+        "next": [{"item": i.id, "title": i.title, "minutes": i.minutes} for i in agenda.upcoming[:3]],
+    }
+
+
+def agenda_items(state: MeetingState, *, with_proposed: bool) -> list[dict[str, Any]]:
+    shown = ("proposed", "accepted", "done", "declined") if with_proposed else ("accepted", "done")
+    return [
+        {
+            "item": i.id,
+            "title": i.title,
+            "description": i.description,
+            "minutes": i.minutes,
+            "status": "current" if i.id == state.agenda.current else i.status,
+            "proposed_by": name_of(state, i.proposed_by) if i.proposed_by else None,
+        }
+        for i in state.agenda.items
+        if i.status in shown
+    ]
+
+
+# --- proposals and votes -------------------------------------------------------------------
+
+
+def proposal_view(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
+    return {
+        "proposal": p.id,
+        "text": p.text,
+        "proposer": p.proposer_name,
+        "proposer_id": p.proposer_id,
+        "status": p.status,
+        "item": p.item_id,
+        "amendments": [
+            {"amendment": a.id, "text": a.text, "by": name_of(state, a.by_id) if a.by_id else "", "by_id": a.by_id}
+            for a in state.decisions.amendments.values()
+            if a.proposal_id == p.id and a.status == "pending"
+        ],
+    }
+
+
+def vote_view(state: MeetingState, vote: dc.Vote | None, names_limit: int | None) -> dict[str, Any] | None:
+    """A vote as the room sees it.  Secret: counts only.  Hidden: turnout only until the close.
+
+    ``names_limit``: roll-call names per option (None: all of them, as in the minutes).
+    """
+    if vote is None:
+        return None
+    show = not (vote.hidden and vote.open)
+    choices = vote.choices
+    view: dict[str, Any] = {
+        "vote": vote.id,
+        "subject": vote.subject.value,
+        "target": vote.target,
+        "question": vote.question,
+        "ballot": vote.ballot.value,
+        "choices": [{"choice": c, "label": rules.CHOICE_LABELS.get(c, c)} for c in choices],
+        "multi": vote.multi,
+        "rule": vote.rule.kind.value,
+        "rule_words": vote.rule.describe(),
+        "secret": vote.secret,
+        "hidden": vote.hidden,
+        "open": vote.open,
+        "opened_at": vote.opened_at,
+        "closed_at": vote.closed_at,
+        "turnout": len(vote.ballots),
+        "counts": {c: vote.counts.get(c, 0) for c in choices} if show else None,
+        "result": vote.result.to_dict() if vote.result else None,
+        "names": None,
+        "reasons": [],
+    }
+    if show and not vote.secret:
+        names: dict[str, list[str]] = {c: [] for c in choices}
+        for pid, ballot in vote.ballots.items():
+            for c in ballot.choices:
+                names[c].append(name_of(state, pid))
+        view["names"] = {
+            c: {"names": sorted(n, key=str.casefold)[:names_limit], "more": max(0, len(n) - (names_limit or len(n)))}
+            for c, n in names.items()
+        }
+    if show:  # reasons given for blocks and stand-asides: by name in an open vote, anonymous in a secret one
+        view["reasons"] = [
+            {"choice": b.choices[0], "reason": b.reason, "name": None if vote.secret else name_of(state, pid)}
+            for pid, b in vote.ballots.items()
+            if b.reason
+        ][:20]
+    return view
+
+
+def who_voted(state: MeetingState, vote: dc.Vote) -> list[str]:
+    """A secret vote's separate list of who voted (by name, not in voting order)."""
+    return sorted((name_of(state, pid) for pid in vote.ballots), key=str.casefold)
+
+
+def receipts(vote: dc.Vote) -> list[dict[str, Any]]:
+    """A secret vote's published receipts with their choices, sorted by receipt (not by voter or time)."""
+    return sorted(
+        ({"receipt": b.receipt, "choices": list(b.choices)} for b in vote.ballots.values()), key=lambda r: r["receipt"]
+    )
+
+
+# --- signals and written points -----------------------------------------------------------------
+
+
+def temperature_view(state: MeetingState) -> dict[str, Any]:
+    check = state.signals.last_check
+    return {
+        "live": sg.live_buckets(state.signals, state.last_event_at),
+        "check": _check_view(check, show_counts=True) if check else None,
+    }
+
+
+def _check_view(check: sg.Check, *, show_counts: bool) -> dict[str, Any]:
+    return {
+        "check": check.id,
+        "question": check.question,
+        "started_at": check.started_at,
+        "deadline": check.deadline,
+        "answers": len(check.answers),
+        "counts": check.counts() if show_counts else None,
+    }
+
+
+def _point_view(state: MeetingState, p: sg.Point, *, moderation: bool) -> dict[str, Any]:
+    """A written point.  Anonymous to the room if its author chose; never to moderation."""
+    view = {
+        "point": p.id,
+        "text": p.text,
+        "author": "Anonymous" if p.anonymous else name_of(state, p.author),
+        "upvotes": len(p.upvoters),
+        "item": p.item_id,
+    }
+    if moderation:
+        view["author"] = name_of(state, p.author)
+        view["anonymous"] = p.anonymous
+    return view
+
+
+def _shown_point(state: MeetingState) -> dict[str, Any] | None:
+    shown = state.signals.shown
+    point = state.signals.points.get(shown) if shown is not None else None
+    return _point_view(state, point, moderation=False) if point else None
 
 
 def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
@@ -101,7 +285,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
                 {
                     "entry": p.entry.id,
                     "participant": p.entry.participant_id,
-                    "name": _name(state, p.entry.participant_id),
+                    "name": name_of(state, p.entry.participant_id),
                     "kind": p.entry.kind.value,
                     "label": sk.LABELS[p.entry.kind],
                     "reason": p.reason,
@@ -112,7 +296,36 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
             "statistics": sk.statistics(
                 state.stack, {pid: p.name for pid, p in state.participants.items()}, state.last_event_at
             ),
+            "groups": list(state.stack.groups),
+            "group_shares": sk.group_shares(
+                state.stack, [str(p["id"]) for p in people if p["present"]], state.last_event_at
+            ),
         },
+        "agenda": {
+            **agenda_summary(state),
+            "items": agenda_items(state, with_proposed=True),
+            "ready": state.agenda.question() is not None,
+        },
+        "proposals": [proposal_view(state, p) for p in state.decisions.proposals.values()],
+        "vote": vote_view(state, state.decisions.current_vote or state.decisions.latest_vote, ROLL_CALL_NAMES),
+        "decisions": [
+            {
+                "vote": v.id,
+                "question": v.question,
+                "subject": v.subject.value,
+                "result": v.result.to_dict() if v.result else None,
+                "actions": [
+                    {"action": a.id, "what": a.what, "who": a.who}
+                    for a in state.decisions.actions.values()
+                    if a.vote_id == v.id
+                ],
+            }
+            for v in state.decisions.votes.values()
+            if v.result is not None
+        ],
+        "temperature": temperature_view(state),
+        "points": [_point_view(state, p, moderation=True) for p in state.signals.ranked],
+        "point": _shown_point(state),
     }
 
 
@@ -137,10 +350,22 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         }
     turn = stack.speaker
     speaking = turn is not None and turn.participant_id == p.id
+    vote = state.decisions.latest_vote
+    ballot = vote.ballots.get(p.id) if vote else None
+    check = state.signals.last_check
+    signal = state.signals.live.get(p.id)
     return {
         "status": "joined",
         "participant": {"id": p.id, "name": p.name},
         "hand": hand,
         "speaking": {"deadline": turn.deadline, "started_at": turn.started_at} if speaking and turn else None,
         "priority_opted": p.id in stack.opted,  # private: only this phone sees it
+        "group": stack.declared.get(p.id, ""),  # private too
+        "ballot": None
+        if ballot is None or vote is None
+        else {"vote": vote.id, "choices": list(ballot.choices), "reason": ballot.reason, "receipt": ballot.receipt},
+        "check_answer": check.answers.get(p.id) if check else None,
+        "signal": None if signal is None else {"signal": signal[0], "at": signal[1]},
+        "upvoted": [q.id for q in state.signals.ranked[:PHONE_POINTS] if p.id in q.upvoters],
+        "points": state.signals.open_by_author.get(p.id, []),
     }

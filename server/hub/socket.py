@@ -8,13 +8,16 @@ gets an ``error`` with a code and changes nothing.  See docs/protocol.md.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from typing import Any
 from urllib.parse import parse_qs
 
 from server.core import meeting as m
+from server.core import views
 from server.core.errors import Rejection
+from server.decisions import core as dc
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
@@ -127,7 +130,20 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         join = m.Join(name=msg.fields["name"], participant_id=participant_id, token=token)
         seq = await live.submit(join, actor, on_commit=lambda: live.set_participant(conn, participant_id))
         return {"type": "ack", "seq": seq, "participant": participant_id, "token": token}
-    return {"type": "ack", "seq": await live.submit(to_command(msg), actor)}
+    command = to_command(msg)
+    if isinstance(command, dc.CastBallot):  # a voter's receipt is drawn here (the core keeps the first)
+        command = dataclasses.replace(command, receipt=draw_receipt())
+    elif isinstance(command, dc.CloseVote):  # the quorum counts those present at the close
+        command = dataclasses.replace(command, present=len(views.present_ids(live.state, live.connected())))
+    return {"type": "ack", "seq": await live.submit(command, actor)}
+
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+def draw_receipt() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
 
 
 async def hello(hub: Hub, conn: Connection, msg: Message) -> None:

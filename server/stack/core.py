@@ -119,6 +119,23 @@ class PriorityOpted(Event):
     opted: bool
 
 
+@event("stack.groups_set")
+@dataclass(frozen=True)
+class GroupsSet(Event):
+    """The self-declared groups the facilitator offers (for speaking shares; aggregates only)."""
+
+    groups: list[str]
+
+
+@event("stack.group_declared")
+@dataclass(frozen=True)
+class GroupDeclared(Event):
+    """A participant's private declaration ("" to withdraw it).  Never shown per person."""
+
+    participant_id: str
+    group: str
+
+
 # --- state -----------------------------------------------------------------------------
 
 
@@ -156,6 +173,8 @@ class StackState:
     item_id: str | None = None  # the agenda item being discussed
     opted: frozenset[str] = field(default_factory=frozenset)  # private priority opt-ins
     next_id: int = 1
+    groups: tuple[str, ...] = ()
+    declared: Mapping[str, str] = field(default_factory=dict)  # participant -> group (private)
 
     @property
     def speaker(self) -> Turn | None:
@@ -187,6 +206,15 @@ class StackState:
     def place_of(self) -> dict[str, Place]:
         """Each waiting participant's place."""
         return {p.entry.participant_id: p for p in self.order}
+
+
+def written_entry(point_id: int) -> str:
+    """The stack entry of a written point the facilitator reads out (not anyone's hand)."""
+    return f"point:{point_id}"
+
+
+def is_written(participant_id: str) -> bool:
+    return participant_id.startswith("point:")
 
 
 # --- order -----------------------------------------------------------------------------
@@ -234,6 +262,8 @@ def ordered(stack: StackState) -> list[Place]:
 def _reason(stack: StackState, entry: Entry, in_meeting: set[str], on_item: set[str]) -> str:
     if entry.pinned is not None:
         return "moved by the facilitator"
+    if is_written(entry.participant_id):
+        return "written point, read out by the facilitator"
     match entry.kind:
         case Kind.PROCESS:
             return "point of process: goes first"
@@ -271,6 +301,11 @@ class LowerHand:
 @dataclass(frozen=True)
 class OptPriority:
     opted: bool
+
+
+@dataclass(frozen=True)
+class DeclareGroup:
+    group: str  # one of the offered groups, or "" to withdraw
 
 
 # Facilitator commands.
@@ -313,16 +348,32 @@ class SetStackOpen:
 
 
 @dataclass(frozen=True)
+class SetGroups:
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SetStackSettings:
     progressive: bool | None = None
     priority_counts: bool | None = None
     time_limit: float | None = None
 
 
-ParticipantCommand = RaiseHand | LowerHand | OptPriority
+ParticipantCommand = RaiseHand | LowerHand | OptPriority | DeclareGroup
 FacilitatorCommand = (
-    NextSpeaker | EndTurn | SkipEntry | RemoveEntry | MoveEntry | ExtendTime | SetStackOpen | SetStackSettings
+    NextSpeaker
+    | EndTurn
+    | SkipEntry
+    | RemoveEntry
+    | MoveEntry
+    | ExtendTime
+    | SetStackOpen
+    | SetStackSettings
+    | SetGroups
 )
+GROUPS_MAX = 8
+GROUP_MAX = 40
+GROUP_MIN_SHOWN = 3  # a group with fewer people present is not broken out: its shares would name them
 
 
 def decide_participant(stack: StackState, command: ParticipantCommand, pid: str, now: float) -> list[Event]:
@@ -349,6 +400,12 @@ def decide_participant(stack: StackState, command: ParticipantCommand, pid: str,
             if opted == (pid in stack.opted):
                 return []
             return [PriorityOpted(at=now, participant_id=pid, opted=opted)]
+        case DeclareGroup(group=group):
+            if group and group not in stack.groups:
+                raise Rejection("bad_field", "Choose one of the groups offered.", "group")
+            if group == stack.declared.get(pid, ""):
+                return []
+            return [GroupDeclared(at=now, participant_id=pid, group=group)]
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
@@ -384,6 +441,13 @@ def decide_facilitator(stack: StackState, command: FacilitatorCommand, now: floa
             return [TimeExtended(at=now, seconds=float(seconds))]
         case SetStackOpen(open=is_open):
             return [] if is_open == stack.open else [StackOpened(at=now, open=is_open)]
+        case SetGroups(groups=groups):
+            if len(groups) > GROUPS_MAX or len(set(groups)) != len(groups):
+                raise Rejection("bad_field", f"Offer up to {GROUPS_MAX} different groups.", "groups")
+            if any(not g.strip() or len(g) > GROUP_MAX for g in groups):
+                raise Rejection("bad_field", f"A group's name is 1 to {GROUP_MAX} characters.", "groups")
+            cleaned = [" ".join(g.split()) for g in groups]
+            return [] if tuple(cleaned) == stack.groups else [GroupsSet(at=now, groups=cleaned)]
         case SetStackSettings(progressive=progressive, priority_counts=counts, time_limit=limit):
             if limit is not None and not TIME_LIMIT_RANGE[0] <= limit <= TIME_LIMIT_RANGE[1]:
                 low, high = TIME_LIMIT_RANGE
@@ -446,6 +510,15 @@ def apply(stack: StackState, ev: Event) -> StackState:
         case PriorityOpted():
             opted = stack.opted | {ev.participant_id} if ev.opted else stack.opted - {ev.participant_id}
             return dataclasses.replace(stack, opted=frozenset(opted))
+        case GroupsSet():
+            # Declarations of groups no longer offered lapse.
+            declared = {k: v for k, v in stack.declared.items() if v in ev.groups}
+            return dataclasses.replace(stack, groups=tuple(ev.groups), declared=declared)
+        case GroupDeclared():
+            declared = {k: v for k, v in stack.declared.items() if k != ev.participant_id}
+            if ev.group:
+                declared[ev.participant_id] = ev.group
+            return dataclasses.replace(stack, declared=declared)
     raise ValueError(f"no stack apply for {ev.type}")
 
 
@@ -486,6 +559,8 @@ STACK_EVENTS = (
     StackOpened,
     SettingsChanged,
     PriorityOpted,
+    GroupsSet,
+    GroupDeclared,
 )
 
 
@@ -497,6 +572,48 @@ def statistics(stack: StackState, names: Mapping[str, str], now: float) -> list[
         row["turns"] = int(row["turns"]) + 1  # type: ignore[call-overload]
         row["seconds"] = float(row["seconds"]) + ((turn.ended_at or now) - turn.started_at)  # type: ignore[arg-type]
     for row in per.values():
-        row["name"] = names.get(str(row["participant"]), "")
+        pid = str(row["participant"])
+        row["name"] = f"Written point {pid[6:]}" if is_written(pid) else names.get(pid, "")
         row["seconds"] = round(float(row["seconds"]), 1)  # type: ignore[arg-type]
     return sorted(per.values(), key=lambda r: -float(r["seconds"]))  # type: ignore[arg-type]
+
+
+def group_shares(stack: StackState, present: list[str], now: float) -> list[dict[str, object]]:
+    """Shares of turns and speaking time per self-declared group, against their share of those present.
+
+    Aggregates only.  A group with fewer than :data:`GROUP_MIN_SHOWN` people present is folded
+    into "Others / not declared" so its figures can't point at anyone.
+    """
+    if not stack.groups:
+        return []
+    other = "Others / not declared"
+    sizes = {g: sum(1 for p in present if stack.declared.get(p) == g) for g in stack.groups}
+    names = [g for g in stack.groups if sizes[g] >= GROUP_MIN_SHOWN] + [other]
+
+    def group_of(pid: str) -> str:
+        group = stack.declared.get(pid, "")
+        return group if sizes.get(group, 0) >= GROUP_MIN_SHOWN else other
+
+    people = dict.fromkeys(names, 0)
+    turns = dict.fromkeys(names, 0)
+    seconds = dict.fromkeys(names, 0.0)
+    for pid in present:
+        people[group_of(pid)] += 1
+    for turn in stack.turns:
+        if not is_written(turn.participant_id):
+            turns[group_of(turn.participant_id)] += 1
+            seconds[group_of(turn.participant_id)] += (turn.ended_at or now) - turn.started_at
+    return [
+        {
+            "group": g,
+            "present_share": _share(people[g], sum(people.values())),
+            "turn_share": _share(turns[g], sum(turns.values())),
+            "time_share": _share(seconds[g], sum(seconds.values())),
+        }
+        for g in names
+    ]
+
+
+def _share(part: float, whole: float) -> float | None:
+    """Percent, one decimal; None when there is nothing to share yet."""
+    return round(100 * part / whole, 1) if whole else None
