@@ -5,8 +5,9 @@ queued, decides each command on a working copy of the state, appends all the
 resulting events in one store call, and only then acknowledges them: a command
 is acknowledged after its events are durable.  If another process appended
 first (:class:`SeqConflict`), the loop reads what it missed and decides the
-batch again.  After a commit the views are marked dirty and published at most
-every ``publish_interval`` seconds, plus a spacing that grows with the number of
+batch again.  After a commit the views are marked dirty and published in two
+lanes: screens and consoles at most every ``publish_interval`` seconds, phones
+at most every ``publish_interval`` plus a spacing that grows with the number of
 connections (leading edge: an idle meeting publishes at once).
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import itertools
 import logging
 import random
 import time
@@ -82,8 +82,12 @@ class LiveMeeting:
         self._worker: asyncio.Task[None] | None = None
         self._sync_wanted = False
         self._turn_freed = asyncio.Event()
-        self._publish_handle: asyncio.Handle | None = None
-        self._last_publish = 0.0
+        # Two publishing lanes: the front (screens, consoles) and the phones.  The room reads the big
+        # screen, so its lane is spaced by publish_interval only; the phones' lane also grows with
+        # the number of connections.  A wave of 5,000 ballots thus costs a few phone publishes a
+        # second while the screen's tally still moves every publish_interval.
+        self._handles: dict[bool, asyncio.Handle | None] = {True: None, False: None}  # front? -> pending publish
+        self._last_publish: dict[bool, float] = {True: 0.0, False: 0.0}
         self._last_views: dict[str, dict[str, Any]] = {}
         self.appends = 0  # batches appended by this process
         self.races_lost: Counter[int] = Counter()  # batches by how many append races they lost (5: 5 or more)
@@ -354,29 +358,42 @@ class LiveMeeting:
             conn.push_view("me", frame(conn.codec, self._message("me", me)))
 
     def mark_dirty(self) -> None:
-        if self._publish_handle is not None:
+        self._schedule(front=True)
+        self._schedule(front=False)
+
+    def _schedule(self, *, front: bool) -> None:
+        if self._handles[front] is not None:
             return
         loop = asyncio.get_running_loop()
-        spacing = self.publish_interval + len(self.connections) * FANOUT_SPACING_PER_CONNECTION
-        wait = self._last_publish + spacing - loop.time()
+        spacing = self.publish_interval
+        if not front:
+            spacing += len(self.connections) * FANOUT_SPACING_PER_CONNECTION
+        wait = self._last_publish[front] + spacing - loop.time()
         if wait <= 0:
-            self._publish_handle = loop.call_soon(self.publish)
+            self._handles[front] = loop.call_soon(self._publish, front)
         else:
-            self._publish_handle = loop.call_later(wait, self.publish)
+            self._handles[front] = loop.call_later(wait, self._publish, front)
 
     def publish(self) -> None:
-        """Project every view once, encode it once per codec, push the same frame to all its viewers.
+        """Publish both lanes now (screens and consoles first)."""
+        for front in (True, False):
+            handle = self._handles[front]
+            if handle is not None:
+                handle.cancel()
+            self._publish(front)
+
+    def _publish(self, front: bool) -> None:
+        """Project every view of one lane once, encode it once per codec, push the same frame to all its viewers.
 
         A view whose data did not change since the last publish is not sent again.
         """
-        self._publish_handle = None
-        self._last_publish = asyncio.get_running_loop().time()
+        self._handles[front] = None
+        self._last_publish[front] = asyncio.get_running_loop().time()
         connected = self.connected()
         data_by_view: dict[str, dict[str, Any]] = {}
         frames: dict[tuple[str, str], Frame | None] = {}
-        # Screens and consoles first: the room reads the big screen, and with thousands of phones
-        # the last connection written to waits for all the others.
-        for conn in itertools.chain(self.front, (c for c in self.connections if c not in self.front)):
+        viewers = self.front if front else (c for c in self.connections if c not in self.front)
+        for conn in list(viewers):
             if conn.closed:
                 continue
             name = _view_for(conn)
