@@ -200,3 +200,15 @@ export function clock(seconds) {
 
 /** Shorthand for document.querySelector. */
 export const $ = (selector, root = document) => root.querySelector(selector);
+
+/** Build an element: el("li", {class: "x", "aria-label": "..."}, "text", child).  Text is never parsed as HTML. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
