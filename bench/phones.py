@@ -84,6 +84,33 @@ async def storm(phones: list[PlazaClient], seconds: float, rate: float) -> dict[
     return {"latencies": latencies, "errors": dict(errors)}
 
 
+async def ballots(phones: list[PlazaClient], vote: int, seconds: float) -> dict[str, Any]:
+    """Every phone casts one ballot (yes, no or abstain at random) at a random moment within ``seconds``."""
+    acked: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    latencies: list[float] = []
+
+    async def one(phone: PlazaClient) -> None:
+        await asyncio.sleep(random.random() * seconds)
+        choice = random.choice(("yes", "no", "abstain"))
+        t0 = time.monotonic()
+        try:
+            await phone.request("cast_ballot", vote=vote, choice=choice, timeout=30)
+            latencies.append(time.monotonic() - t0)
+            acked[choice] += 1
+        except Exception as exc:
+            errors[f"{type(exc).__name__}: {exc}"[:80]] += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(p) for p in phones))
+    return {
+        "acked": dict(acked),
+        "errors": dict(errors),
+        "latencies": latencies,
+        "seconds": time.monotonic() - started,
+    }
+
+
 async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, concurrency: int) -> None:
     loop = asyncio.get_running_loop()
     phones: list[PlazaClient] = []
@@ -113,6 +140,10 @@ async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, c
         command = await loop.run_in_executor(None, pipe.recv)
         if command[0] == "close":
             break
+        if command[0] == "ballots":
+            _, vote, seconds = command
+            pipe.send(await ballots(phones, vote, seconds))
+            continue
         if command[0] == "storm":
             _, seconds, senders, rate = command
             pipe.send(await storm(phones[:senders], seconds, rate))

@@ -6,7 +6,7 @@ resulting events in one store call, and only then acknowledges them: a command
 is acknowledged after its events are durable.  If another process appended
 first (:class:`SeqConflict`), the loop reads what it missed and decides the
 batch again.  After a commit the views are marked dirty and published in two
-lanes: screens and consoles at most every ``publish_interval`` seconds, phones
+lanes: big screens at most every ``publish_interval`` seconds; consoles and phones
 at most every ``publish_interval`` plus a spacing that grows with the number of
 connections (leading edge: an idle meeting publishes at once).
 """
@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from server.core import event as events
@@ -45,7 +46,7 @@ BACKOFF_MAX = 0.05
 FANOUT_SPACING_PER_CONNECTION = 50e-6
 
 
-FRONT = (m.Role.SCREEN, m.Role.FACILITATOR)
+FRONT = (m.Role.SCREEN, m.Role.FACILITATOR)  # written first in a publish
 
 
 @dataclasses.dataclass
@@ -75,6 +76,7 @@ class LiveMeeting:
         self.publish_interval = publish_interval
         self.connections: set[Connection] = set()
         self.front: set[Connection] = set()  # screens and consoles: published to first
+        self.screens: set[Connection] = set()  # the big screens: their own publishing lane
         self.presence: Counter[str] = Counter()  # participant id -> open phone connections here
         self.remote: frozenset[str] = frozenset()  # participants connected to other processes
         self.on_presence_change: Callable[[], None] | None = None  # who is connected here changed
@@ -82,11 +84,12 @@ class LiveMeeting:
         self._worker: asyncio.Task[None] | None = None
         self._sync_wanted = False
         self._turn_freed = asyncio.Event()
-        # Two publishing lanes: the front (screens, consoles) and the phones.  The room reads the big
-        # screen, so its lane is spaced by publish_interval only; the phones' lane also grows with
-        # the number of connections.  A wave of 5,000 ballots thus costs a few phone publishes a
-        # second while the screen's tally still moves every publish_interval.
-        self._handles: dict[bool, asyncio.Handle | None] = {True: None, False: None}  # front? -> pending publish
+        # Two publishing lanes: the big screens, and everyone else (consoles first, then phones).
+        # The room reads the big screen, so its lane is spaced by publish_interval only; the other
+        # lane's spacing grows with the number of connections.  A wave of 5,000 ballots thus costs a
+        # few phone publishes a second while the screen's tally moves every publish_interval.  (The
+        # console's view grows with the number of participants: it stays in the spaced lane.)
+        self._handles: dict[bool, asyncio.Handle | None] = {True: None, False: None}  # screens? -> pending
         self._last_publish: dict[bool, float] = {True: 0.0, False: 0.0}
         self._last_views: dict[str, dict[str, Any]] = {}
         self.appends = 0  # batches appended by this process
@@ -281,6 +284,8 @@ class LiveMeeting:
         self.connections.add(conn)
         if conn.role in FRONT:
             self.front.add(conn)
+        if conn.role is m.Role.SCREEN:
+            self.screens.add(conn)
         if conn.participant_id is not None:
             self.presence[conn.participant_id] += 1
             if self.presence[conn.participant_id] == 1:
@@ -293,6 +298,7 @@ class LiveMeeting:
             return
         self.connections.discard(conn)
         self.front.discard(conn)
+        self.screens.discard(conn)
         self._leave(conn)
 
     def set_participant(self, conn: Connection, participant_id: str) -> None:
@@ -375,7 +381,7 @@ class LiveMeeting:
             self._handles[front] = loop.call_later(wait, self._publish, front)
 
     def publish(self) -> None:
-        """Publish both lanes now (screens and consoles first)."""
+        """Publish both lanes now (screens first)."""
         for front in (True, False):
             handle = self._handles[front]
             if handle is not None:
@@ -392,7 +398,11 @@ class LiveMeeting:
         connected = self.connected()
         data_by_view: dict[str, dict[str, Any]] = {}
         frames: dict[tuple[str, str], Frame | None] = {}
-        viewers = self.front if front else (c for c in self.connections if c not in self.front)
+        if front:
+            viewers: Iterable[Connection] = self.screens
+        else:
+            consoles = self.front - self.screens
+            viewers = itertools.chain(consoles, (c for c in self.connections if c not in self.front))
         for conn in list(viewers):
             if conn.closed:
                 continue
