@@ -6,6 +6,7 @@ Every refusal is checked to leave the state exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -401,3 +402,48 @@ def test_minutes_cover_a_whole_meeting() -> None:
         "## Who spoke",
     ]:
         assert expected in text, expected
+
+
+def test_a_replayed_log_gives_the_same_meeting() -> None:
+    """Every assembly event survives the log (JSON round trip) and folds back to the same state."""
+    import json
+
+    from server.core import event as events
+
+    room = Assembly()
+    log: list[Any] = list(
+        m.create(meeting_id="m", title="GA", code="AAAAAA", facilitator_secret="f", screen_key="s", now=1000.0)
+    )
+    original_do = room.do
+
+    def do(command: Any, actor: m.Actor) -> list[Any]:
+        evs = original_do(command, actor)
+        log.extend(evs)
+        return evs
+
+    room.do = do  # type: ignore[method-assign]
+    for name in ("ana", "ben", "cy"):
+        room.do(m.Join(name=name, participant_id=name, token=f"t-{name}"), m.Actor(m.Role.PHONE))
+    approved(room)
+    room.facilitate(ag.StartItem("a1"))
+    room.by("ana", sg.PostPoint("Why now?", anonymous=True))
+    room.facilitate(m.ReadPoint(max(room.state.signals.points)))
+    room.by("ben", sg.ShowSignal("agree"))
+    room.facilitate(sk.SetGroups(("A", "B")))
+    room.by("cy", sk.DeclareGroup("B"))
+    room.by("ana", dc.Propose("Paint it blue."))
+    proposal = max(room.state.decisions.proposals)
+    room.by("ben", dc.Amend(proposal, "Paint it green."))
+    room.by("ana", dc.AcceptAmendment(max(room.state.decisions.amendments)))
+    vote = room.open_vote(
+        subject="proposal", target=proposal, ballot="consensus", rule="modified_consensus", threshold=60, secret=True
+    )
+    room.vote("ana", vote, "agree")
+    room.vote("ben", vote, "block", reason="Green clashes.")
+    room.vote("cy", vote, "agree")
+    room.close(vote, present=3)
+    room.facilitate(dc.AddAction(vote, "Buy paint", "cy"))
+    stored = [json.loads(json.dumps(ev.to_dict())) for ev in log]
+    replayed = m.fold(enumerate((events.from_dict(d) for d in stored), start=1))
+    assert replayed.decisions.votes[vote].result.outcome.value == "passed"  # type: ignore[union-attr]
+    assert dataclasses.replace(replayed, seq=0) == dataclasses.replace(room.state, seq=0)

@@ -19,6 +19,7 @@ minutes and exports show only counts, a list of who voted, and receipts.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -236,7 +237,7 @@ class DecisionsState:
         last = self.votes[max(self.votes)]  # a vote opens only when none is open: only the last can be
         return last if last.open else None
 
-    @property
+    @functools.cached_property  # every phone's view asks, on every publish: once per (immutable) state
     def latest_vote(self) -> Vote | None:
         """The vote the screen shows: the open one, or the last closed one until dismissed."""
         for vote in reversed(list(self.votes.values())):
