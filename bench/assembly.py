@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import tempfile
 import time
 import urllib.request
@@ -28,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.phones import create_meeting, lift_fd_limit, percentile, worker
+from bench.phones import create_meeting, lift_fd_limit, percentile, start_workers, stop_workers
 from server.client import PlazaClient
 from server.testing import ServerProcess, free_port
 
@@ -141,31 +140,14 @@ def main() -> None:
     ws_url = server.http.replace("http", "ws", 1) + "/ws"
     try:
         meeting = create_meeting(server.http)
-        ctx = mp.get_context("spawn")
-        pipes, procs = [], []
-        share = [
-            args.phones // args.workers + (1 if i < args.phones % args.workers else 0) for i in range(args.workers)
-        ]
-        for n in share:
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker, args=(theirs, [ws_url], meeting["code"], n, args.concurrency))
-            proc.start()
-            pipes.append(ours)
-            procs.append(proc)
-        time.sleep(2.0)
+        pipes, procs = start_workers([ws_url], meeting["code"], args.phones, args.workers, args.concurrency)
         for pipe in pipes:
             pipe.send("go")
         joined = [pipe.recv() for pipe in pipes]
         failures = sum(r["failures"] for r in joined)
         time.sleep(1.0)
         figures = {"phones": args.phones - failures, **asyncio.run(conduct(ws_url, meeting, pipes, args))}
-        for pipe in pipes:
-            pipe.send(("close",))
-        for pipe in pipes:
-            while pipe.recv() != "closed":
-                pass
-        for proc in procs:
-            proc.join()
+        stop_workers(pipes, procs)
     finally:
         server.stop()
         tmp.cleanup()

@@ -165,6 +165,37 @@ async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, c
 # -- the conductor -------------------------------------------------------------------------
 
 
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def start_workers(
+    ws_urls: list[str], code: str, phones: int, workers: int, concurrency: int
+) -> tuple[list[Connection], list[mp.process.BaseProcess]]:
+    """Spawn the load processes (each waits for "go" before connecting its share of the phones)."""
+    ctx = mp.get_context("spawn")
+    pipes: list[Connection] = []
+    procs: list[mp.process.BaseProcess] = []
+    for n in split(phones, workers):
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=worker, args=(theirs, ws_urls, code, n, concurrency))
+        proc.start()
+        pipes.append(ours)
+        procs.append(proc)
+    time.sleep(2.0)  # let the workers import
+    return pipes, procs
+
+
+def stop_workers(pipes: list[Connection], procs: list[mp.process.BaseProcess]) -> None:
+    for pipe in pipes:
+        pipe.send(("close",))
+    for pipe in pipes:
+        while pipe.recv() != "closed":
+            pass
+    for proc in procs:
+        proc.join()
+
+
 def create_meeting(http: str) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{http}/api/meetings",
@@ -245,18 +276,7 @@ def main() -> None:
         meeting = create_meeting(http)
         time.sleep(0.5)
         rss_before = rss_kib(pid) if pid else 0
-        ctx = mp.get_context("spawn")
-        pipes, procs = [], []
-        share = [
-            args.phones // args.workers + (1 if i < args.phones % args.workers else 0) for i in range(args.workers)
-        ]
-        for n in share:
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker, args=(theirs, [ws_url], meeting["code"], n, args.concurrency))
-            proc.start()
-            pipes.append(ours)
-            procs.append(proc)
-        time.sleep(2.0)  # let the workers import
+        pipes, procs = start_workers([ws_url], meeting["code"], args.phones, args.workers, args.concurrency)
         for pipe in pipes:
             pipe.send("go")
         reports = [pipe.recv() for pipe in pipes]
@@ -268,13 +288,7 @@ def main() -> None:
         time.sleep(1.0)
         rss_after = rss_kib(pid) if pid else 0
         delays, round_p99, _ = asyncio.run(trigger_rounds(ws_url, meeting["code"], pipes, args.rounds, connected))
-        for pipe in pipes:
-            pipe.send(("close",))
-        for pipe in pipes:
-            while pipe.recv() != "closed":
-                pass
-        for proc in procs:
-            proc.join()
+        stop_workers(pipes, procs)
     finally:
         if server is not None:
             server.stop()

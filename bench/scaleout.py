@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +35,16 @@ from typing import Any
 
 import redis
 
-from bench.phones import create_meeting, lift_fd_limit, percentile, rss_kib, trigger_rounds, worker
+from bench.phones import (
+    create_meeting,
+    lift_fd_limit,
+    percentile,
+    rss_kib,
+    split,
+    start_workers,
+    stop_workers,
+    trigger_rounds,
+)
 from server.client import PlazaClient
 from server.testing import ServerProcess, free_port, start_redis
 
@@ -58,10 +66,6 @@ def redis_memory(url: str) -> int:
         client.close()
 
 
-def split(total: int, parts: int) -> list[int]:
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
-
-
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
@@ -75,20 +79,12 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
         for i in range(processes)
     ]
     ws_urls = [s.ws for s in servers]
-    pipes, procs = [], []
     try:
         meeting = create_meeting(servers[0].http)
         time.sleep(0.5)
         rss_before = sum(rss_kib(s.proc.pid) for s in servers if s.proc is not None)
         memory_before = redis_memory(store.url)
-        ctx = mp.get_context("spawn")
-        for n in split(args.phones, args.workers):
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=worker, args=(theirs, ws_urls, meeting["code"], n, args.concurrency))
-            proc.start()
-            pipes.append(ours)
-            procs.append(proc)
-        time.sleep(2.0)
+        pipes, procs = start_workers(ws_urls, meeting["code"], args.phones, args.workers, args.concurrency)
         cpu0 = redis_cpu(store.url)
         for pipe in pipes:
             pipe.send("go")
@@ -148,13 +144,7 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
         memory_after = redis_memory(store.url)
         events = int(redis.Redis.from_url(store.url).get(f"plaza:m:{{{meeting['id']}}}:head") or 0)
 
-        for pipe in pipes:
-            pipe.send(("close",))
-        for pipe in pipes:
-            while pipe.recv() != "closed":
-                pass
-        for proc in procs:
-            proc.join()
+        stop_workers(pipes, procs)
     finally:
         for s in servers:
             s.stop()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.text import clean_text, optional_text
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 500
@@ -191,11 +192,11 @@ def _minutes(value: int) -> int:
     return value
 
 
-def _description(value: str, clean: object) -> str:
-    return clean(value, DESCRIPTION_MAX, "description", "description") if value.strip() else ""  # type: ignore[operator]
+def _description(value: str) -> str:
+    return optional_text(value, DESCRIPTION_MAX, "description", "description")
 
 
-def decide_propose(agenda: AgendaState, command: ProposeItem, pid: str, now: float, clean: object) -> list[Event]:
+def decide_propose(agenda: AgendaState, command: ProposeItem, pid: str, now: float) -> list[Event]:
     waiting = [i for i in agenda.items if i.proposed_by == pid and i.status == "proposed"]
     if len(waiting) >= PROPOSED_EACH:
         raise Rejection("too_many", "Your proposed items are waiting for the facilitator; wait for them first.")
@@ -205,8 +206,8 @@ def decide_propose(agenda: AgendaState, command: ProposeItem, pid: str, now: flo
         ItemAdded(
             at=now,
             item_id=f"a{agenda.next_id}",
-            title=clean(command.title, TITLE_MAX, "title", "title"),  # type: ignore[operator]
-            description=_description(command.description, clean),
+            title=clean_text(command.title, TITLE_MAX, "title", "title"),
+            description=_description(command.description),
             minutes=MINUTES_DEFAULT,
             proposed_by=pid,
             accepted=False,
@@ -214,7 +215,7 @@ def decide_propose(agenda: AgendaState, command: ProposeItem, pid: str, now: flo
     ]
 
 
-def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: float, clean: object) -> list[Event]:
+def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: float) -> list[Event]:
     match command:
         case AddItem(title=title, description=description, minutes=minutes):
             if len(agenda.items) >= ITEMS_MAX:
@@ -223,8 +224,8 @@ def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: fl
                 ItemAdded(
                     at=now,
                     item_id=f"a{agenda.next_id}",
-                    title=clean(title, TITLE_MAX, "title", "title"),  # type: ignore[operator]
-                    description=_description(description, clean),
+                    title=clean_text(title, TITLE_MAX, "title", "title"),
+                    description=_description(description),
                     minutes=_minutes(minutes),
                     proposed_by=None,
                     accepted=True,
@@ -235,8 +236,8 @@ def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: fl
             edited = ItemEdited(
                 at=now,
                 item_id=item.id,
-                title=item.title if title is None else clean(title, TITLE_MAX, "title", "title"),  # type: ignore[operator]
-                description=item.description if description is None else _description(description, clean),
+                title=item.title if title is None else clean_text(title, TITLE_MAX, "title", "title"),
+                description=item.description if description is None else _description(description),
                 minutes=item.minutes if minutes is None else _minutes(minutes),
             )
             unchanged = (edited.title, edited.description, edited.minutes) == (

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,6 +21,7 @@ from enum import StrEnum
 from server.agenda import core as ag
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.text import clean_text
 from server.decisions import core as dc
 from server.decisions import rules
 from server.signals import core as sg
@@ -196,18 +196,6 @@ Command = (
 )
 
 
-def clean_text(value: str, limit: int, what: str, field_name: str) -> str:
-    """Normalise user text: NFC, no control characters, single spaces, 1..limit chars."""
-    text = unicodedata.normalize("NFC", value)
-    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
-    text = " ".join(text.split())
-    if not text:
-        raise Rejection("bad_field", f"The {what} can't be empty.", field_name)
-    if len(text) > limit:
-        raise Rejection("bad_field", f"The {what} can be at most {limit} characters.", field_name)
-    return text
-
-
 def create(
     *, meeting_id: str, title: str, code: str, facilitator_secret: str, screen_key: str, now: float
 ) -> list[Event]:
@@ -266,16 +254,16 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             return sk.decide_participant(state.stack, command, me.id, now)
         case ag.ProposeItem():
             me = _joined(state, actor)
-            return ag.decide_propose(state.agenda, command, me.id, now, clean_text)
+            return ag.decide_propose(state.agenda, command, me.id, now)
         case sg.ShowSignal() | sg.AnswerCheck() | sg.PostPoint() | sg.UpvotePoint() | sg.WithdrawPoint():
             me = _joined(state, actor)
-            return sg.decide_participant(state.signals, command, me.id, state.agenda.current, now, clean_text)
+            return sg.decide_participant(state.signals, command, me.id, state.agenda.current, now)
         case sg.StartCheck() | sg.ShowPoint() | sg.DismissPoint():
             _require(actor, Role.FACILITATOR)
-            return sg.decide_facilitator(state.signals, command, now, clean_text)
+            return sg.decide_facilitator(state.signals, command, now)
         case ReadPoint(point_id=point_id):
             _require(actor, Role.FACILITATOR)
-            sg.read_point(state.signals, point_id, now)
+            sg.open_point(state.signals, point_id)
             return [
                 sg.PointSettled(at=now, point_id=point_id, status="read"),
                 sk.HandRaised(
@@ -295,9 +283,9 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             | ag.EndItem()
         ):
             _require(actor, Role.FACILITATOR)
-            return ag.decide_facilitator(state.agenda, command, now, clean_text)
+            return ag.decide_facilitator(state.agenda, command, now)
         case dc.WithdrawProposal() | dc.AcceptAmendment() | dc.WithdrawAmendment() if actor.role is Role.FACILITATOR:
-            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, clean_text, None)
+            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, None)
         case (
             dc.Propose()
             | dc.WithdrawProposal()
@@ -307,9 +295,7 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             | dc.CastBallot()
         ):
             me = _joined(state, actor)
-            return dc.decide_participant(
-                state.decisions, command, me.id, me.name, state.agenda.current, now, clean_text
-            )
+            return dc.decide_participant(state.decisions, command, me.id, me.name, state.agenda.current, now)
         case (
             dc.AddProposal()
             | dc.OpenVote()
@@ -321,7 +307,7 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
         ):
             _require(actor, Role.FACILITATOR)
             question = state.agenda.question()
-            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, clean_text, question)
+            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, question)
         case (
             sk.NextSpeaker()
             | sk.EndTurn()

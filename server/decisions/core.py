@@ -27,6 +27,7 @@ from typing import Any
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.text import clean_text, optional_text
 from server.decisions import rules as r
 
 PROPOSAL_MAX = 1000
@@ -361,9 +362,7 @@ def decide_participant(
     name: str,
     item_id: str | None,
     now: float,
-    clean: Any,
 ) -> list[Event]:
-    """``clean(value, limit, what, field)`` normalises text (the meeting's, passed in)."""
     match command:
         case Propose(text=text):
             mine = [p for p in state.proposals.values() if p.proposer_id == pid and p.status == "open"]
@@ -373,7 +372,7 @@ def decide_participant(
                 ProposalMade(
                     at=now,
                     proposal_id=state.next_id,
-                    text=clean(text, PROPOSAL_MAX, "proposal", "text"),
+                    text=clean_text(text, PROPOSAL_MAX, "proposal", "text"),
                     proposer_id=pid,
                     proposer_name=name,
                     item_id=item_id,
@@ -386,7 +385,7 @@ def decide_participant(
             return _withdraw(state, proposal, now)
         case Amend(proposal_id=proposal_id, text=text):
             proposal = _open_proposal(state, proposal_id)
-            new = clean(text, PROPOSAL_MAX, "amendment", "text")
+            new = clean_text(text, PROPOSAL_MAX, "amendment", "text")
             if new == proposal.text:
                 raise Rejection("bad_field", "The amendment is the same as the proposal's text.", "text")
             pending = [a for a in state.amendments.values() if a.by_id == pid and a.status == "pending"]
@@ -408,9 +407,7 @@ def decide_participant(
             if not vote.open:
                 raise Rejection("vote_closed", "This vote is closed.", "vote")
             picked = _check_choices(vote, choices)
-            why = ""
-            if reason.strip():
-                why = clean(reason, REASON_MAX, "reason", "reason")
+            why = optional_text(reason, REASON_MAX, "reason", "reason")
             if "block" in picked and not why:
                 raise Rejection("reason_required", "A block is a serious objection: say why.", "reason")
             before = vote.ballots.get(pid)
@@ -434,18 +431,17 @@ def decide_facilitator(
     command: FacilitatorCommand,
     item_id: str | None,
     now: float,
-    clean: Any,
     agenda_question: str | None,
 ) -> list[Event]:
     """``agenda_question``: what an agenda vote asks, or None if the agenda can't be put to a vote now."""
     match command:
         case AddProposal(text=text, proposer=proposer):
-            name = clean(proposer, 80, "proposer", "proposer") if proposer.strip() else "Facilitation"
+            name = optional_text(proposer, 80, "proposer", "proposer") or "Facilitation"
             return [
                 ProposalMade(
                     at=now,
                     proposal_id=state.next_id,
-                    text=clean(text, PROPOSAL_MAX, "proposal", "text"),
+                    text=clean_text(text, PROPOSAL_MAX, "proposal", "text"),
                     proposer_id=None,
                     proposer_name=name,
                     item_id=item_id,
@@ -460,7 +456,7 @@ def decide_facilitator(
             _pending_amendment(state, amendment_id)
             return [AmendmentSettled(at=now, amendment_id=amendment_id, status="withdrawn", by="facilitator")]
         case OpenVote():
-            return [_open_vote(state, command, item_id, now, clean, agenda_question)]
+            return [_open_vote(state, command, item_id, now, agenda_question)]
         case CloseVote(vote_id=vote_id, present=present):
             vote = _vote(state, vote_id)
             if not vote.open:
@@ -487,8 +483,8 @@ def decide_facilitator(
                     at=now,
                     action_id=state.next_id,
                     vote_id=vote_id,
-                    what=clean(what, ACTION_MAX, "action", "what"),
-                    who=clean(who, WHO_MAX, "owner", "who"),
+                    what=clean_text(what, ACTION_MAX, "action", "what"),
+                    who=clean_text(who, WHO_MAX, "owner", "who"),
                 )
             ]
         case RemoveAction(action_id=action_id):
@@ -503,7 +499,6 @@ def _open_vote(
     command: OpenVote,
     item_id: str | None,
     now: float,
-    clean: Any,
     agenda_question: str | None,
 ) -> VoteOpened:
     if state.current_vote is not None:
@@ -531,13 +526,13 @@ def _open_vote(
             raise Rejection("agenda_not_ready", "The agenda needs at least one accepted item, and not to be approved.")
         question = agenda_question
     else:
-        question = clean(command.question or "", QUESTION_MAX, "question", "question")
+        question = clean_text(command.question or "", QUESTION_MAX, "question", "question")
     if subject is not Subject.QUESTION and command.question is not None:
         raise Rejection("bad_field", "Only a question vote takes a question.", "question")
     if ballot is r.BallotKind.CHOICE:
         if subject is not Subject.QUESTION:
             raise Rejection("bad_field", "A choice among options is for a question vote.", "ballot")
-        options = tuple(clean(o, OPTION_MAX, "option", "options") for o in command.options)
+        options = tuple(clean_text(o, OPTION_MAX, "option", "options") for o in command.options)
         if not 2 <= len(options) <= OPTIONS_MAX or len(set(options)) != len(options):
             raise Rejection("bad_field", f"Give 2 to {OPTIONS_MAX} different options.", "options")
     elif command.options or command.multi:
@@ -656,16 +651,8 @@ def apply(state: DecisionsState, ev: Event) -> DecisionsState:
             )
             return _put(state, "votes", vote, ev.vote_id)
         case BallotCast():
-            vote = state.votes[ev.vote_id]
-            counts = dict(vote.counts)
-            before = vote.ballots.get(ev.participant_id)
-            for choice in before.choices if before else ():
-                counts[choice] -= 1
-            for choice in ev.choices:
-                counts[choice] = counts.get(choice, 0) + 1
             ballot = Ballot(tuple(ev.choices), ev.reason, ev.receipt, ev.at)
-            vote = dataclasses.replace(vote, ballots={**vote.ballots, ev.participant_id: ballot}, counts=counts)
-            return _put(state, "votes", vote)
+            return _put(state, "votes", _with_ballot(state.votes[ev.vote_id], ev.participant_id, ballot))
         case VoteClosed():
             result = r.Result.from_dict(ev.result)
             vote = dataclasses.replace(state.votes[ev.vote_id], closed_at=ev.at, present=ev.present, result=result)
@@ -710,11 +697,21 @@ def without_participant(state: DecisionsState, participant_id: str) -> Decisions
     vote = state.current_vote
     if vote is None or participant_id not in vote.ballots:
         return state
+    return _put(state, "votes", _with_ballot(vote, participant_id, None))
+
+
+def _with_ballot(vote: Vote, participant_id: str, ballot: Ballot | None) -> Vote:
+    """Replace (or, with None, withdraw) one participant's ballot, moving the running counts with it."""
     counts = dict(vote.counts)
-    for choice in vote.ballots[participant_id].choices:
+    before = vote.ballots.get(participant_id)
+    for choice in before.choices if before else ():
         counts[choice] -= 1
+    for choice in ballot.choices if ballot else ():
+        counts[choice] = counts.get(choice, 0) + 1
     ballots = {k: v for k, v in vote.ballots.items() if k != participant_id}
-    return _put(state, "votes", dataclasses.replace(vote, ballots=ballots, counts=counts))
+    if ballot is not None:
+        ballots[participant_id] = ballot
+    return dataclasses.replace(vote, ballots=ballots, counts=counts)
 
 
 EVENTS = (

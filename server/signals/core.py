@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.text import clean_text
 
 SIGNALS = ("agree", "unsure", "disagree")
 SIGNAL_LABELS = {"agree": "Agree", "unsure": "Unsure", "disagree": "Disagree"}
@@ -219,7 +220,7 @@ def _signal(value: str, allow_none: bool) -> str:
 
 
 def decide_participant(
-    state: SignalsState, command: ParticipantCommand, pid: str, item_id: str | None, now: float, clean: object
+    state: SignalsState, command: ParticipantCommand, pid: str, item_id: str | None, now: float
 ) -> list[Event]:
     match command:
         case ShowSignal(signal=signal):
@@ -249,27 +250,27 @@ def decide_participant(
                     at=now,
                     point_id=state.next_id,
                     participant_id=pid,
-                    text=clean(text, POINT_MAX, "point", "text"),  # type: ignore[operator]
+                    text=clean_text(text, POINT_MAX, "point", "text"),
                     anonymous=anonymous,
                     item_id=item_id,
                 )
             ]
         case UpvotePoint(point_id=point_id, up=up):
-            point = _open_point(state, point_id)
+            point = open_point(state, point_id)
             if point.author == pid:
                 raise Rejection("own_point", "You can't upvote your own point.", "point")
             if up == (pid in point.upvoters):
                 return []
             return [PointUpvoted(at=now, point_id=point_id, participant_id=pid, up=up)]
         case WithdrawPoint(point_id=point_id):
-            point = _open_point(state, point_id)
+            point = open_point(state, point_id)
             if point.author != pid:
                 raise Rejection("not_author", "Only its author can withdraw a point.", "point")
             return [PointSettled(at=now, point_id=point_id, status="withdrawn")]
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
-def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: float, clean: object) -> list[Event]:
+def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: float) -> list[Event]:
     match command:
         case StartCheck(question=question, seconds=seconds):
             low, high = CHECK_SECONDS
@@ -282,26 +283,22 @@ def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: fl
                 CheckStarted(
                     at=now,
                     check_id=state.next_id,
-                    question=clean(question, QUESTION_MAX, "question", "question"),  # type: ignore[operator]
+                    question=clean_text(question, QUESTION_MAX, "question", "question"),
                     seconds=seconds,
                 )
             ]
         case ShowPoint(point_id=point_id):
             if point_id is not None:
-                _open_point(state, point_id)
+                open_point(state, point_id)
             return [] if point_id == state.shown else [PointShown(at=now, point_id=point_id)]
         case DismissPoint(point_id=point_id):
-            _open_point(state, point_id)
+            open_point(state, point_id)
             return [PointSettled(at=now, point_id=point_id, status="dismissed")]
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
-def read_point(state: SignalsState, point_id: int, now: float) -> Point:
-    """Check a point can be read into the stack (the meeting adds the stack entry)."""
-    return _open_point(state, point_id)
-
-
-def _open_point(state: SignalsState, point_id: int) -> Point:
+def open_point(state: SignalsState, point_id: int) -> Point:
+    """A point still open (to upvote, show, dismiss, or read into the stack)."""
     point = state.points.get(point_id)
     if point is None:
         raise Rejection("unknown_point", "There is no such written point.", "point")
