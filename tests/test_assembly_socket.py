@@ -53,11 +53,19 @@ async def test_a_secret_vote_with_receipts_and_quorum(server: ServerProcess, mee
         await bo.request("cast_ballot", vote=vote, choice="yes")
         view = await screen.wait_view("screen", lambda v: v["vote"] is not None and v["vote"]["turnout"] == 2)
         assert view["vote"]["names"] is None and view["vote"]["counts"] == {"yes": 1, "no": 1, "abstain": 0}
+        # Phones: the running figures come in their own view; the phone view's vote leaves them out.
+        live = await cy.wait_view("live", lambda v: v["vote"] is not None and v["vote"]["turnout"] == 2)
+        assert live["vote"] == {"vote": vote, "turnout": 2, "counts": {"yes": 1, "no": 1, "abstain": 0}}
+        phone = cy.view("phone")
+        assert phone is not None and phone["vote"]["turnout"] is None and phone["vote"]["counts"] is None
         # Cy is connected but hasn't voted: 2 of 3 present is under a 100% quorum.
         await console.request("close_vote", vote=vote)
         view = await screen.wait_view("screen", lambda v: v["vote"]["result"] is not None)
         assert view["vote"]["result"]["label"] == "No quorum"
         assert view["vote"]["result"]["present"] == 3
+        phone = await cy.wait_view("phone", lambda v: v["vote"]["result"] is not None)
+        assert phone["vote"]["counts"] == {"yes": 1, "no": 1, "abstain": 0} and phone["vote"]["turnout"] == 2
+        await cy.wait_view("live", lambda v: v["vote"] is None)
         with pytest.raises(PlazaError) as info:
             await cy.request("cast_ballot", vote=vote, choice="yes")
         assert info.value.code == "vote_closed"

@@ -86,6 +86,8 @@ async def test_a_general_assembly(browser: Browser, server: ServerProcess, meeti
     await cleo.get_by_label("Direct response").check()
     await cleo.get_by_role("button", name="Raise hand").click()
     await expect(screen.locator("#next-list .who")).to_have_text(["Cleo", "Bo", "Ana"])
+    queue = "Next: Cleo (Direct response), Bo (New point), Ana (New point)."
+    await expect(bo.locator("#floor-next")).to_have_text(queue)  # the phones' live view
     await expect(ana.get_by_text("Why: you have spoken already: after those who haven't.")).to_be_visible()
 
     # A live signal, then a proposal from a phone passed by exactly 2/3.
@@ -108,6 +110,7 @@ async def test_a_general_assembly(browser: Browser, server: ServerProcess, meeti
     await cast(cleo, "No")
     await expect(screen.locator("#tally .choice-n")).to_have_text(["2", "1", "0"])
     await expect(screen.locator("#tally .choice-names").first).to_have_text("Ana, Bo")  # an open, roll-call vote
+    await expect(ana.locator("#vote-tally")).to_have_text("Yes 2 · No 1 · Abstain 0 — 3 ballots")  # the phones' tally
     await console.get_by_role("button", name="Close the vote").click()
     await expect(screen.locator("#outcome")).to_have_text("Passed")
     await expect(screen.locator("#outcome-words")).to_contain_text("2 yes of 3 yes and no; 2/3 needed")

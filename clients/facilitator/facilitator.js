@@ -1,5 +1,5 @@
 // The facilitator's console: who is here, rename, remove, end the meeting.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $ } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values } from "/static/shared/socket.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -175,9 +175,11 @@ $("#agenda-vote").addEventListener("click", () => {
 });
 $("#item-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const title = $("#item-title-input").value.trim();
+  const input = $("#item-title-input");
+  const title = input.value.trim();
   if (!title) { $("#console-error").textContent = "Give the item a title."; return; }
-  if (await act("add_item", { title, minutes: Number($("#item-minutes").value) || 10 })) $("#item-title-input").value = "";
+  const sent = values([input]);
+  if (await act("add_item", { title, minutes: Number($("#item-minutes").value) || 10 })) clearSent([input], sent);
 });
 
 function renderVote(vote) {
@@ -212,8 +214,9 @@ function renderDecisions(decisions) {
       button("Remove", `ra-${a.action}`, () => act("remove_action", { action: a.action }), "danger small", `Remove action ${a.what}`)))),
     el("form", { class: "inline-form", novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
-      const [what, who] = event.target.querySelectorAll("input");
-      if (await act("add_action", { vote: d.vote, what: what.value, who: who.value })) { what.value = ""; who.value = ""; }
+      const inputs = [...event.target.querySelectorAll("input")];
+      const sent = values(inputs);
+      if (await act("add_action", { vote: d.vote, what: sent[0], who: sent[1] })) clearSent(inputs, sent);
     } },
     el("label", { for: `what-${d.vote}` }, "Action point", el("span", { class: "visually-hidden" }, ` for: ${d.question.slice(0, 80)}`)),
     el("input", { type: "text", id: `what-${d.vote}`, maxlength: 200 }),
@@ -295,10 +298,9 @@ function renderProposals(proposals) {
 
 $("#proposal-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (await act("add_proposal", { text: $("#proposal-text").value, proposer: $("#proposal-by").value })) {
-    $("#proposal-text").value = "";
-    $("#proposal-by").value = "";
-  }
+  const inputs = [$("#proposal-text"), $("#proposal-by")];
+  const sent = values(inputs);
+  if (await act("add_proposal", { text: sent[0], proposer: sent[1] })) clearSent(inputs, sent);
 });
 
 function renderRoom(temperature, points, shown) {
@@ -321,8 +323,10 @@ function renderRoom(temperature, points, shown) {
 $("#hide-point").addEventListener("click", () => act("show_point", {}));
 $("#check-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const question = $("#check-question").value.trim() || "Are we ready to decide?";
-  if (await act("start_check", { question, seconds: Number($("#check-seconds").value) || 30 })) $("#check-question").value = "";
+  const input = $("#check-question");
+  const sent = values([input]);
+  const question = input.value.trim() || "Are we ready to decide?";
+  if (await act("start_check", { question, seconds: Number($("#check-seconds").value) || 30 })) clearSent([input], sent);
 });
 
 function renderGroups(stack) {

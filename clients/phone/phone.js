@@ -1,10 +1,12 @@
 // The attendee's phone: join under a name, then follow the meeting.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $ } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values } from "/static/shared/socket.js";
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
 let me = { status: "guest", participant: null };
 let phone = { title: "", present: 0, ended: false, stack: null };
+// What moves with every hand and ballot comes in its own view, less often in a big meeting.
+let live = { stack: { next: [], waiting: 0 }, vote: null };
 let missing = false;
 
 const socket = new PlazaSocket(() => {
@@ -20,6 +22,7 @@ socket.addEventListener("message", ({ detail: message }) => {
     case "view":
       if (message.view === "phone") phone = message.data;
       if (message.view === "me") me = message.data;
+      if (message.view === "live") live = message.data;
       render();
       break;
     case "error":
@@ -66,6 +69,11 @@ function renderStack() {
   const stack = phone.stack;
   const speaker = stack && stack.speaker;
   $("#floor-speaker").textContent = speaker ? `${speaker.name} — ${speaker.label}` : "Nobody has the floor.";
+  const queue = live.stack;
+  const more = queue.waiting - queue.next.length;
+  $("#floor-next").textContent = queue.waiting
+    ? `Next: ${queue.next.map((n) => `${n.name} (${n.label})`).join(", ")}` + (more > 0 ? ` and ${more} more` : "") + "."
+    : "Nobody is waiting.";
   const hand = me.hand;
   $("#hand-down").hidden = Boolean(hand);
   $("#hand-up").hidden = !hand;
@@ -140,9 +148,11 @@ function renderVote() {
     $("#outcome").className = `outcome ${result.outcome}`;
     $("#outcome-words").textContent = result.words;
   }
-  $("#vote-tally").textContent = vote.counts
-    ? vote.choices.map((c) => `${c.label} ${vote.counts[c.choice]}`).join(" · ") + ` — ${vote.turnout} ballots`
-    : `${vote.turnout} ballots so far (results are shown when the vote closes)`;
+  // While the vote is open its running figures come in the live view.
+  const figures = vote.open ? (live.vote?.vote === vote.vote ? live.vote : { turnout: 0, counts: null }) : vote;
+  $("#vote-tally").textContent = figures.counts
+    ? vote.choices.map((c) => `${c.label} ${figures.counts[c.choice]}`).join(" · ") + ` — ${figures.turnout} ballots`
+    : `${figures.turnout} ballots so far` + (vote.hidden ? " (results are shown when the vote closes)" : "");
 }
 
 function chosen() {
@@ -247,9 +257,11 @@ $("#group").addEventListener("change", (event) => act("declare_group", { group: 
 function formAct(form, textarea, error, type, fields) {
   $(form).addEventListener("submit", async (event) => {
     event.preventDefault();
-    const text = $(textarea).value.trim();
+    const input = $(textarea);
+    const sent = values([input]);
+    const text = input.value.trim();
     if (!text) { $(error).textContent = "Write something first."; return; }
-    if (await act(type, fields(text), $(error))) $(textarea).value = "";
+    if (await act(type, fields(text), $(error))) clearSent([input], sent);
   });
 }
 formAct("#propose-form", "#proposal-text", "#propose-error", "propose", (text) => ({ text }));

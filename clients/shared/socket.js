@@ -212,3 +212,14 @@ export function el(tag, attrs = {}, ...children) {
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
+
+/**
+ * Empty these inputs after what they held was sent and acknowledged, unless someone typed in
+ * the meantime: a facilitator adding items in a row must not lose the next one to the ack.
+ * ``sent`` is a snapshot from ``values(inputs)`` taken when the command went out.
+ */
+export function clearSent(inputs, sent) {
+  inputs.forEach((input, i) => { if (input.value === sent[i]) input.value = ""; });
+}
+
+export const values = (inputs) => inputs.map((input) => input.value);

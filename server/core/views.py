@@ -57,9 +57,13 @@ def name_of(state: MeetingState, participant_id: str) -> str:
 
 def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
     """The current speaker with their deadline, and who is next (names and kinds: public in the room)."""
+    return {**stack_floor(state), **stack_queue(state, upcoming)}
+
+
+def stack_floor(state: MeetingState) -> dict[str, Any]:
+    """Whether the stack is open, its rules, and who has the floor until when."""
     stack = state.stack
     turn = stack.speaker
-    places = state.stack.order
     return {
         "open": stack.open,
         "progressive": stack.progressive,
@@ -73,6 +77,13 @@ def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
             "started_at": turn.started_at,
             "deadline": turn.deadline,
         },
+    }
+
+
+def stack_queue(state: MeetingState, upcoming: int) -> dict[str, Any]:
+    """The first ``upcoming`` entries in speaking order, and how many are waiting."""
+    places = state.stack.order
+    return {
         "next": [
             {
                 "name": name_of(state, p.entry.participant_id),
@@ -92,9 +103,9 @@ def phone_view(state: MeetingState, connected: Set[str]) -> dict[str, Any]:
         "meeting": state.id,
         "present": len(present_ids(state, connected)),
         "ended": state.ended,
-        "stack": stack_summary(state, PHONE_NEXT),
+        "stack": stack_floor(state),  # who is next: in the live view
         "agenda": {**agenda_summary(state), "items": agenda_items(state, with_proposed=False)},
-        "vote": vote_view(state, state.decisions.latest_vote, ROLL_CALL_NAMES),
+        "vote": vote_view(state, state.decisions.latest_vote, ROLL_CALL_NAMES, live=False),
         "check": _check_view(check, show_counts=False) if check else None,
         "points": [_point_view(state, p, moderation=False) for p in state.signals.ranked[:PHONE_POINTS]],
         "proposals": [proposal_view(state, p) for p in state.decisions.proposals.values() if p.status == "open"],
@@ -160,14 +171,20 @@ def proposal_view(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
     }
 
 
-def vote_view(state: MeetingState, vote: dc.Vote | None, names_limit: int | None) -> dict[str, Any] | None:
+def vote_view(
+    state: MeetingState, vote: dc.Vote | None, names_limit: int | None, *, live: bool = True
+) -> dict[str, Any] | None:
     """A vote as the room sees it.  Secret: counts only.  Hidden: turnout only until the close.
 
     ``names_limit``: roll-call names per option (None: all of them, as in the minutes).
+    ``live=False``: while the vote is open, leave out what moves with every ballot (turnout,
+    counts, names, reasons): phones get the running figures from :func:`phone_live` instead,
+    so a wave of ballots does not change every phone's view on every ballot.
     """
     if vote is None:
         return None
-    show = not (vote.hidden and vote.open)
+    moving = live or not vote.open
+    show = moving and not (vote.hidden and vote.open)
     choices = vote.choices
     view: dict[str, Any] = {
         "vote": vote.id,
@@ -184,11 +201,11 @@ def vote_view(state: MeetingState, vote: dc.Vote | None, names_limit: int | None
         "open": vote.open,
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
-        "turnout": len(vote.ballots),
+        "turnout": len(vote.ballots) if moving else None,
         "counts": {c: vote.counts.get(c, 0) for c in choices} if show else None,
         "result": vote.result.to_dict() if vote.result else None,
         "names": None,
-        "reasons": [],
+        "reasons": [] if moving else None,
     }
     if show and not vote.secret:
         names: dict[str, list[str]] = {c: [] for c in choices}
@@ -206,6 +223,22 @@ def vote_view(state: MeetingState, vote: dc.Vote | None, names_limit: int | None
             if b.reason
         ][:20]
     return view
+
+
+def phone_live(state: MeetingState) -> dict[str, Any]:
+    """What moves with every hand raised and every ballot cast, for phones: who is next on the
+    stack, and an open vote's running turnout and counts (``counts`` is ``None`` while hidden).
+
+    Phones get it on a lane of its own, less often the more phones there are (see
+    ``server/hub/live.py``), so a queue of raised hands or a wave of ballots does not change
+    every phone's ``phone`` view each time.
+    """
+    vote = state.decisions.latest_vote
+    tally = None
+    if vote is not None and vote.open:
+        counts = None if vote.hidden else {c: vote.counts.get(c, 0) for c in vote.choices}
+        tally = {"vote": vote.id, "turnout": len(vote.ballots), "counts": counts}
+    return {"stack": stack_queue(state, PHONE_NEXT), "vote": tally}
 
 
 def who_voted(state: MeetingState, vote: dc.Vote) -> list[str]:

@@ -1,0 +1,157 @@
+"""The hub's fan-out: publishes written in slices, screens first, and every viewer ending with
+the newest views, however commands and connections interleave with a publish.
+
+These drive a real hub on the embedded store with in-process connections (their ASGI ``send``
+records what it is given), so the event loop's turns can be counted; the socket suites cover
+the same paths over real websockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import pytest
+
+from server.core import meeting as m
+from server.decisions import core as dc
+from server.hub import live as lv
+from server.hub.connection import Connection
+from server.hub.hub import Hub
+from server.hub.live import LiveMeeting
+from server.protocol import CODECS
+from server.stack import core as sk
+from server.store import open_store
+
+PHONES = 2 * lv.SLICE + 50  # three slices
+
+
+class Viewer:
+    """An in-process connection: records each frame its writer sends."""
+
+    def __init__(self, role: m.Role) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.conn = Connection(self._send, CODECS["msgpack"], "test")
+        self.conn.role = role
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        self.sent.append(msgpack.unpackb(message["bytes"]))
+
+    def views(self, name: str) -> list[dict[str, Any]]:
+        return [f["data"] for f in self.sent if f.get("type") == "view" and f["view"] == name]
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    hub = Hub(store, public_url="http://plaza.test", publish_interval=0.01)
+    await hub.start()
+    yield hub
+    await hub.stop()
+    await store.close()
+
+
+async def room(hub: Hub) -> tuple[LiveMeeting, Viewer, list[Viewer]]:
+    """A meeting with a big screen and PHONES joined phones, every first view written."""
+    created = await hub.create_meeting("Fan-out")
+    live = await hub.get(created.id)
+    assert live is not None
+    screen = Viewer(m.Role.SCREEN)
+    phones = [Viewer(m.Role.PHONE) for _ in range(PHONES)]
+    for i, viewer in enumerate([screen, *phones]):
+        viewer.conn.start()
+        live.attach(viewer.conn)
+        if i:
+            pid = f"p{i:03d}"
+            await live.submit(m.Join(name=f"Phone {i}", participant_id=pid, token=f"t{i}"), m.Actor(m.Role.PHONE))
+            live.set_participant(viewer.conn, pid)
+    await settle(live)
+    return live, screen, phones
+
+
+async def settle(live: LiveMeeting) -> None:
+    """Wait until no publish is due or being written and every writer has drained."""
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        busy = any(lane.handle is not None or lane.writing for lane in live.lanes)
+        if not busy and all(not c._outbox for c in live.connections):
+            return
+    raise AssertionError("the hub never settled")
+
+
+def pending(phones: list[Viewer], name: str) -> int:
+    return sum(name in p.conn._outbox for p in phones)
+
+
+async def test_a_publish_is_written_in_slices_screens_first(hub: Hub) -> None:
+    live, screen, phones = await room(hub)
+    for v in [screen, *phones]:
+        v.sent.clear()
+    await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p001"))
+    # The commit marked the views dirty: the next loop turn publishes to the screen at once.
+    await asyncio.sleep(0)
+    assert "screen" in screen.conn._outbox
+    lane = next(lane for lane in live.lanes if lane.name == "live")  # spaced wider: it starts later
+    while not lane.writing:
+        await asyncio.sleep(0)
+    assert pending(phones, "live") == lv.SLICE  # one slice, not all of them at once
+    await asyncio.sleep(0)
+    assert lv.SLICE < pending(phones, "live") + sum(bool(p.views("live")) for p in phones) <= 2 * lv.SLICE
+    await settle(live)
+    assert screen.views("screen")[-1]["stack"]["waiting"] == 1
+    for p in phones:
+        assert len(p.views("live")) == 1 and p.views("live")[0]["stack"]["waiting"] == 1
+    assert phones[0].views("me")[-1]["hand"]["position"] == 1
+    assert not phones[1].views("me")  # nothing of its own changed: no frame
+    assert not phones[1].views("phone")  # who is next is in the live view: the phone view stays
+
+
+async def test_every_phone_ends_with_the_newest_views_when_changes_and_joins_come_mid_publish(hub: Hub) -> None:
+    live, screen, phones = await room(hub)
+    await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p001"))
+    await asyncio.sleep(0)
+    assert any(lane.writing for lane in live.lanes)
+    # While the first publish is being written: another change, a new phone, and one that leaves.
+    await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p002"))
+    late = Viewer(m.Role.PHONE)
+    late.conn.start()
+    live.attach(late.conn)
+    gone = phones.pop()
+    live.detach(gone.conn)
+    await settle(live)
+    for name in ("phone", "live"):
+        newest = live.project(name, live.connected())
+        for p in [*phones, late]:
+            assert p.views(name)[-1] == newest
+    assert newest["stack"]["waiting"] == 2
+    assert phones[1].views("me")[-1]["hand"]["position"] == 2
+    assert screen.views("screen")[-1]["stack"]["waiting"] == 2
+
+
+async def test_phones_get_a_vote_s_running_tally_in_the_live_view(hub: Hub) -> None:
+    live, screen, phones = await room(hub)
+    facilitator = m.Actor(m.Role.FACILITATOR)
+    await live.submit(
+        dc.OpenVote(subject="question", question="Paint it red?", ballot="yes_no", rule="majority"), facilitator
+    )
+    await settle(live)
+    vote = live.state.decisions.latest_vote
+    assert vote is not None
+    for p in phones:
+        p.sent.clear()
+    for i in range(1, 11):
+        await live.submit(
+            dc.CastBallot(vote.id, ("yes",), receipt=f"R{i:03d}"), m.Actor(m.Role.PHONE, participant_id=f"p{i:03d}")
+        )
+    await settle(live)
+    # The wave changed nobody's phone view; each voter got their own receipt; everyone the tally.
+    assert all(not p.views("phone") for p in phones)
+    assert [bool(p.views("me")) for p in phones[:12]] == [True] * 10 + [False] * 2
+    for p in phones:
+        tally = p.views("live")[-1]["vote"]
+        assert tally == {"vote": vote.id, "turnout": 10, "counts": {"yes": 10, "no": 0, "abstain": 0}}
+    assert screen.views("screen")[-1]["vote"]["turnout"] == 10
