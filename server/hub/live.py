@@ -438,15 +438,6 @@ class LiveMeeting:
         else:
             lane.handle = loop.call_later(wait, self._publish, lane)
 
-    def publish(self) -> None:
-        """Publish every lane now (screens first); a lane that is mid-publish finishes first."""
-        for lane in self.lanes:
-            if lane.handle is not None:
-                lane.handle.cancel()
-                lane.handle = None
-            if not lane.writing:
-                self._publish(lane)
-
     def _viewers(self, lane: Lane) -> list[Connection]:
         if lane.name == "screens":
             return list(self.screens)
