@@ -83,6 +83,16 @@ async def settle(live: LiveMeeting) -> None:
     raise AssertionError("the hub never settled")
 
 
+async def writing(live: LiveMeeting, name: str) -> None:
+    """Return in the loop turn where the lane ``name`` has started writing a publish."""
+    lane = next(lane for lane in live.lanes if lane.name == name)
+    for _ in range(100_000):
+        if lane.writing:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"the {name} lane never started writing")
+
+
 def pending(phones: list[Viewer], name: str) -> int:
     return sum(name in p.conn._outbox for p in phones)
 
@@ -95,9 +105,7 @@ async def test_a_publish_is_written_in_slices_screens_first(hub: Hub) -> None:
     # The commit marked the views dirty: the next loop turn publishes to the screen at once.
     await asyncio.sleep(0)
     assert "screen" in screen.conn._outbox
-    lane = next(lane for lane in live.lanes if lane.name == "live")  # spaced wider: it starts later
-    while not lane.writing:
-        await asyncio.sleep(0)
+    await writing(live, "live")  # spaced wider: it starts later
     assert pending(phones, "live") == lv.SLICE  # one slice, not all of them at once
     await asyncio.sleep(0)
     assert lv.SLICE < pending(phones, "live") + sum(bool(p.views("live")) for p in phones) <= 2 * lv.SLICE
@@ -113,8 +121,7 @@ async def test_a_publish_is_written_in_slices_screens_first(hub: Hub) -> None:
 async def test_every_phone_ends_with_the_newest_views_when_changes_and_joins_come_mid_publish(hub: Hub) -> None:
     live, screen, phones = await room(hub)
     await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p001"))
-    await asyncio.sleep(0)
-    assert any(lane.writing for lane in live.lanes)
+    await writing(live, "live")
     # While the first publish is being written: another change, a new phone, and one that leaves.
     await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p002"))
     late = Viewer(m.Role.PHONE)
