@@ -1,5 +1,6 @@
-"""Refresh the README's screenshots: docs/img/{screen,phone,console}.png and the stack in use
-(docs/img/{screen-stack,phone-stack,console-stack}.png).
+"""Refresh the README's screenshots: docs/img/{screen,phone,console}.png, the stack in use
+(docs/img/{screen-stack,phone-stack,console-stack}.png) and a vote (docs/img/{screen-vote,
+phone-vote,screen-outcome}.png).
 
 .venv/bin/python -m scripts.screenshots     (starts its own server on a free port)
 """
@@ -14,6 +15,7 @@ from playwright.async_api import async_playwright
 
 from server.testing import ServerProcess, free_port
 from tests.test_browser import ARGS, CHROMIUM, PHONE
+from tests.test_browser_assembly import cast, open_vote
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
 
@@ -57,6 +59,24 @@ async def main() -> None:
                 await screen.screenshot(path=OUT / "screen-stack.png")
                 await phones[1].screenshot(path=OUT / "phone-stack.png", full_page=True)
                 await console.screenshot(path=OUT / "console-stack.png", full_page=True)
+                # A 2/3 vote: three ballots in, then the close.
+                await open_vote(
+                    console,
+                    "A question",
+                    "Yes / No / Abstain",
+                    "Supermajority (2/3, 3/4…)",
+                    question="Do we hold the street party on 14 June?",
+                    fraction="2/3",
+                )
+                for phone, choice in zip(phones, ["Yes", "Yes", "No"], strict=False):
+                    await cast(phone, choice)
+                await screen.locator("#turnout").get_by_text("3 ballots").wait_for()
+                await phones[3].locator("#vote-tally").get_by_text("3 ballots").wait_for()
+                await screen.screenshot(path=OUT / "screen-vote.png")
+                await phones[3].locator("#vote").screenshot(path=OUT / "phone-vote.png")
+                await console.get_by_role("button", name="Close the vote").click()
+                await screen.locator("#outcome").get_by_text("Passed").wait_for()
+                await screen.screenshot(path=OUT / "screen-outcome.png")
                 await browser.close()
         finally:
             server.stop()
