@@ -5,12 +5,12 @@ queued, decides each command on a working copy of the state, appends all the
 resulting events in one store call, and only then acknowledges them: a command
 is acknowledged after its events are durable.  If another process appended
 first (:class:`SeqConflict`), the loop reads what it missed and decides the
-batch again.  After a commit the views are marked dirty and published in
+batch again.  After a commit the views are marked dirty and published in three
 lanes (see :class:`Lane`): big screens at most every ``publish_interval`` seconds;
-consoles and phones, and phones' live view (the queue, a vote's tally), at most every ``publish_interval``
-plus a spacing that grows with the number of connections (leading edge: an idle
-meeting publishes at once).  A publish writes to its connections in slices, one slice
-per event-loop turn.
+consoles and phones, and phones' live view (the queue, a vote's tally), at most every
+``publish_interval`` plus a spacing that grows with the number of connections (leading
+edge: an idle meeting publishes at once).  A publish writes to its connections in
+slices, one slice per event-loop turn.
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ class Lane:
       ``publish_interval`` plus 50 µs per connection: an idle meeting publishes at once, a
       burst (a join storm) costs a few publishes a second.  The console's view grows with
       the number of participants: it stays in this lane.
-    - ``tally``: phones' running turnout and counts of an open vote (the ``tally`` view),
-      spaced by 400 µs per connection: 62 ms for 30 phones, 2 s for 5,000.
+    - ``live``: phones' ``live`` view, what moves with every hand raised and ballot cast (who
+      is next on the stack, an open vote's running tally), spaced by 400 µs per connection:
+      62 ms for 30 phones, 2 s for 5,000.
     """
 
     name: str
@@ -413,7 +414,7 @@ class LiveMeeting:
         names = (first, "live") if first == "phone" else (first,)
         for name in names:
             data = self.project(name, self.connected())
-            # Invariant: every attached viewer of ``name`` has received ``_last_views[name]`` (or
+            # Invariant: every attached viewer of ``name`` has received ``last_views[name]`` (or
             # is in the rest of a publish that writes it).  Otherwise the next publish sends it to all.
             if self.last_views.get(name) != data:
                 self.last_views.pop(name, None)
@@ -463,18 +464,24 @@ class LiveMeeting:
         screen and incoming commands between them instead of writing to 5,000 phones at once.
         A view equal to what every viewer of it already has is not sent again.
         """
-        for conn in viewers[start : start + SLICE]:
-            if conn.closed or conn not in self.connections:
-                continue
-            name = "live" if lane.name == "live" else _view_for(conn)
-            shared = pub.frame(self, name, conn.codec)
-            if shared is not None:
-                conn.push_view(name, shared)
-            if name == "phone":
-                me = views.me_view(pub.state, conn.participant_id)
-                if me != conn.last_me:
-                    conn.last_me = me
-                    conn.push_view("me", frame(conn.codec, _message(pub.state, "me", me)))
+        try:
+            for conn in viewers[start : start + SLICE]:
+                if conn.closed or conn not in self.connections:
+                    continue
+                name = "live" if lane.name == "live" else _view_for(conn)
+                shared = pub.frame(self, name, conn.codec)
+                if shared is not None:
+                    conn.push_view(name, shared)
+                if name == "phone":
+                    me = views.me_view(pub.state, conn.participant_id)
+                    if me != conn.last_me:
+                        conn.last_me = me
+                        conn.push_view("me", frame(conn.codec, _message(pub.state, "me", me)))
+        except Exception:  # a bug in a view must not stop the lane for good: log it, publish again later
+            log.exception("publish failed", extra={"meeting": self.id, "lane": lane.name})
+            lane.writing = False
+            self.last_views.clear()
+            return
         if start + SLICE < len(viewers):
             asyncio.get_running_loop().call_soon(self._write, lane, pub, viewers, start + SLICE)
             return
