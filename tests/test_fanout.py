@@ -162,3 +162,23 @@ async def test_phones_get_a_vote_s_running_tally_in_the_live_view(hub: Hub) -> N
         tally = p.views("live")[-1]["vote"]
         assert tally == {"vote": vote.id, "turnout": 10, "counts": {"yes": 10, "no": 0, "abstain": 0}}
     assert screen.views("screen")[-1]["vote"]["turnout"] == 10
+
+
+async def test_a_view_that_fails_to_project_does_not_stop_its_lane(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    live, _, phones = await room(hub)
+    real = lv.views.phone_live
+    failures = []
+
+    def broken(state: m.MeetingState) -> dict[str, Any]:
+        failures.append(state.seq)
+        raise RuntimeError("a bug in a view")
+
+    monkeypatch.setattr(lv.views, "phone_live", broken)
+    await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p001"))
+    await settle(live)
+    assert failures
+    monkeypatch.setattr(lv.views, "phone_live", real)
+    await live.submit(sk.RaiseHand(kind="new"), m.Actor(m.Role.PHONE, participant_id="p002"))
+    await settle(live)
+    for p in phones:
+        assert p.views("live")[-1]["stack"]["waiting"] == 2
