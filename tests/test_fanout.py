@@ -131,7 +131,7 @@ async def test_every_phone_ends_with_the_newest_views_when_changes_and_joins_com
     live.detach(gone.conn)
     await settle(live)
     for name in ("phone", "live"):
-        newest = live.project(name, live.connected())
+        newest = live.project(name, live.connected, live.state)
         for p in [*phones, late]:
             assert p.views(name)[-1] == newest
     assert newest["stack"]["waiting"] == 2

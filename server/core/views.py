@@ -202,7 +202,7 @@ def vote_view(
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
         "turnout": len(vote.ballots) if moving else None,
-        "counts": {c: vote.counts.get(c, 0) for c in choices} if show else None,
+        "counts": vote.tally if show else None,
         "result": vote.result.to_dict() if vote.result else None,
         "names": None,
         "reasons": [] if moving else None,
@@ -236,8 +236,7 @@ def phone_live(state: MeetingState) -> dict[str, Any]:
     vote = state.decisions.latest_vote
     tally = None
     if vote is not None and vote.open:
-        counts = None if vote.hidden else {c: vote.counts.get(c, 0) for c in vote.choices}
-        tally = {"vote": vote.id, "turnout": len(vote.ballots), "counts": counts}
+        tally = {"vote": vote.id, "turnout": len(vote.ballots), "counts": None if vote.hidden else vote.tally}
     return {"stack": stack_queue(state, PHONE_NEXT), "vote": tally}
 
 

@@ -212,6 +212,11 @@ class Vote:
     def choices(self) -> tuple[str, ...]:
         return self.options if self.ballot is r.BallotKind.CHOICE else r.CHOICES[self.ballot]
 
+    @property
+    def tally(self) -> dict[str, int]:
+        """Every choice with its count so far, in ballot order (zero included)."""
+        return {c: self.counts.get(c, 0) for c in self.choices}
+
 
 @dataclass(frozen=True)
 class Action:
@@ -461,7 +466,7 @@ def decide_facilitator(
             vote = _vote(state, vote_id)
             if not vote.open:
                 raise Rejection("vote_closed", "This vote is already closed.", "vote")
-            counts = {c: vote.counts.get(c, 0) for c in vote.choices}
+            counts = vote.tally
             result = r.decide(vote.rule, vote.ballot, counts, len(vote.ballots), present)
             return [VoteClosed(at=now, vote_id=vote_id, present=present, counts=counts, result=result.to_dict())]
         case CancelVote(vote_id=vote_id):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import random
 import time
@@ -88,9 +89,9 @@ class Publish:
 
     __slots__ = ("changed", "connected", "frames", "state")
 
-    def __init__(self, state: m.MeetingState, connected: set[str]) -> None:
+    def __init__(self, state: m.MeetingState, connected: Callable[[], set[str]]) -> None:
         self.state = state
-        self.connected = connected
+        self.connected = connected  # called when a view needs it (the live view doesn't: no O(N) set)
         self.changed: dict[str, dict[str, Any] | None] = {}  # view -> its new data, or None: unchanged
         self.frames: dict[tuple[str, str], Frame | None] = {}
 
@@ -399,21 +400,21 @@ class LiveMeeting:
 
     # -- views ----------------------------------------------------------------------
 
-    def project(self, name: str, connected: set[str], state: m.MeetingState | None = None) -> dict[str, Any]:
-        state = state or self.state
-        if name == "screen":
-            return views.screen_view(state, connected, self.join_url)
-        if name == "facilitator":
-            return views.facilitator_view(state, connected, self.join_url)
+    def project(self, name: str, connected: Callable[[], set[str]], state: m.MeetingState) -> dict[str, Any]:
+        """Project view ``name`` of ``state``; ``connected`` is called only by views that count who is here."""
         if name == "live":
             return views.phone_live(state)
-        return views.phone_view(state, connected)
+        if name == "screen":
+            return views.screen_view(state, connected(), self.join_url)
+        if name == "facilitator":
+            return views.facilitator_view(state, connected(), self.join_url)
+        return views.phone_view(state, connected())
 
     def _send_current(self, conn: Connection) -> None:
         first = _view_for(conn)
         names = (first, "live") if first == "phone" else (first,)
         for name in names:
-            data = self.project(name, self.connected())
+            data = self.project(name, self.connected, self.state)
             # Invariant: every attached viewer of ``name`` has received ``last_views[name]`` (or
             # is in the rest of a publish that writes it).  Otherwise the next publish sends it to all.
             if self.last_views.get(name) != data:
@@ -455,7 +456,7 @@ class LiveMeeting:
         viewers = self._viewers(lane)
         if viewers:
             lane.writing = True
-            self._write(lane, Publish(self.state, self.connected()), viewers, 0)
+            self._write(lane, Publish(self.state, functools.cache(self.connected)), viewers, 0)
 
     def _write(self, lane: Lane, pub: Publish, viewers: list[Connection], start: int) -> None:
         """Push one slice of a lane's viewers their frames; the next slice waits for the next loop turn.
@@ -480,6 +481,7 @@ class LiveMeeting:
         except Exception:  # a bug in a view must not stop the lane for good: log it, publish again later
             log.exception("publish failed", extra={"meeting": self.id, "lane": lane.name})
             lane.writing = False
+            # Some viewers may lack what last_views now says they have: the next publish sends to all.
             self.last_views.clear()
             return
         if start + SLICE < len(viewers):
