@@ -28,6 +28,7 @@ from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
 from server.hub.socket import SocketEndpoint
+from server.rooms import views as rv
 from server.store import Store, StoreError, open_store
 
 log = logging.getLogger("plaza.app")
@@ -129,8 +130,14 @@ async def meeting_qr(request: Request) -> Response:
     live = await hub.get(request.path_params["meeting_id"])
     if live is None:
         return api_error(404, "unknown_meeting", "There is no such meeting.")
+    url = hub.join_url(live.state.code)
+    room = request.query_params.get("room", "")
+    if room:  # a room device's QR: joining from it puts a late arrival straight into that room
+        if room not in rv.rooms_of(live.state).rooms:
+            return api_error(404, "unknown_room", "There is no such room in this meeting.")
+        url = f"{url}?room={room}"
     return Response(
-        qr_svg(hub.join_url(live.state.code)),
+        qr_svg(url),
         media_type="image/svg+xml",
         headers={"Cache-Control": "public, max-age=3600"},
     )
@@ -188,6 +195,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/j/{code}", page("phone")),
         Route("/screen/{meeting_id}", page("screen")),
         Route("/facilitate/{meeting_id}", page("facilitator")),
+        Route("/room/{meeting_id}/{room_id}", page("room")),
         Route("/healthz", healthz),
         Route("/api/meetings", create_meeting, methods=["POST"]),
         Route("/api/meetings/{meeting_id}", get_meeting),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from server.core import views
+from server.core import registry, views
 from server.core.meeting import MeetingState
 from server.decisions import core as dc
 from server.decisions import rules
@@ -27,6 +27,14 @@ def _iso(ts: float | None) -> str | None:
 
 
 def minutes(state: MeetingState) -> dict[str, Any]:
+    data = _assembly(state)
+    for feature in registry.features():  # each feature's section, under its name
+        if feature.minutes is not None:
+            data[feature.name] = feature.minutes(state)
+    return data
+
+
+def _assembly(state: MeetingState) -> dict[str, Any]:
     agenda = state.agenda
     now = state.last_event_at
     items = [
@@ -226,6 +234,9 @@ def markdown(data: dict[str, Any]) -> str:
         out += [f"  - Action: {a['what']} (who: {a['who']})" for a in d["actions"]]
     if not data["decisions"]:
         out.append("None.")
+    for feature in registry.features():
+        if feature.markdown is not None and data.get(feature.name):
+            out += feature.markdown(data[feature.name])
     out += ["", "## Who spoke", ""]
     out += [f"- {s['name']}: {s['turns']} turns, {round(s['seconds'])} s" for s in data["statistics"]["speakers"]]
     if data["statistics"]["groups"]:

@@ -18,9 +18,12 @@ from typing import Any
 
 import msgpack
 
+from server import features  # noqa: F401  (fills the registry: every feature's messages)
 from server.agenda import core as ag
 from server.core import meeting as m
+from server.core import registry
 from server.core.errors import Rejection
+from server.core.registry import Field
 from server.decisions import core as dc
 from server.signals import core as sg
 from server.stack import core as sk
@@ -78,14 +81,6 @@ class MsgpackCodec(Codec):
 CODECS: dict[str, Codec] = {"json": JsonCodec(), "msgpack": MsgpackCodec()}
 
 
-@dataclass(frozen=True)
-class Field:
-    kind: type | tuple[type, ...]
-    required: bool = True
-    max_length: int | None = None  # strings: characters; lists: items (each a string of <= item_length)
-    item_length: int = 80
-
-
 _TEXT = Field(str, max_length=200)
 _ID = Field(str, max_length=64)
 _BOOL = Field(bool)
@@ -96,6 +91,7 @@ _LONG = Field(str, max_length=dc.PROPOSAL_MAX)
 _OPT_TEXT = Field(str, required=False, max_length=500)
 _OPT_INT = Field(int, required=False)
 _OPT_BOOL = Field(bool, required=False)
+_ROOM = Field(str, required=False, max_length=16)  # "" or absent: the plenary
 
 # type -> fields.  Keep in step with docs/protocol.md (tests/test_docs.py checks).
 MESSAGES: dict[str, dict[str, Field]] = {
@@ -105,10 +101,12 @@ MESSAGES: dict[str, dict[str, Field]] = {
         "code": Field(str, required=False, max_length=16),
         "token": Field(str, required=False, max_length=128),
         "key": Field(str, required=False, max_length=128),
+        "room": Field(str, required=False, max_length=16),
         "last_seq": Field(int, required=False),
     },
     "ping": {},
-    "join": {"name": _TEXT},
+    "room_links": {},
+    "join": {"name": _TEXT, "room": _ROOM},
     "rename": {"name": _TEXT},
     "rename_participant": {"participant": _ID, "name": _TEXT},
     "remove_participant": {"participant": _ID},
@@ -117,17 +115,18 @@ MESSAGES: dict[str, dict[str, Field]] = {
     "raise_hand": {"kind": Field(str, required=False, max_length=16)},
     "lower_hand": {},
     "opt_priority": {"opted": _BOOL},
-    "next_speaker": {},
-    "end_turn": {},
-    "skip_entry": {"entry": _ENTRY},
-    "remove_entry": {"entry": _ENTRY},
-    "move_entry": {"entry": _ENTRY, "position": Field(int)},
-    "extend_time": {"seconds": _NUMBER},
-    "set_stack_open": {"open": _BOOL},
+    "next_speaker": {"room": _ROOM},
+    "end_turn": {"room": _ROOM},
+    "skip_entry": {"entry": _ENTRY, "room": _ROOM},
+    "remove_entry": {"entry": _ENTRY, "room": _ROOM},
+    "move_entry": {"entry": _ENTRY, "position": Field(int), "room": _ROOM},
+    "extend_time": {"seconds": _NUMBER, "room": _ROOM},
+    "set_stack_open": {"open": _BOOL, "room": _ROOM},
     "set_stack_settings": {
         "progressive": Field(bool, required=False),
         "priority_counts": Field(bool, required=False),
         "time_limit": Field((int, float), required=False),
+        "room": _ROOM,
     },
     "set_groups": {"groups": Field(list, max_length=sk.GROUPS_MAX, item_length=sk.GROUP_MAX)},
     "declare_group": {"group": Field(str, max_length=sk.GROUP_MAX)},
@@ -194,6 +193,7 @@ MESSAGES: dict[str, dict[str, Field]] = {
     },
     "remove_action": {"action": _INT},
 }
+MESSAGES.update({name: dict(spec.fields) for name, spec in registry.MESSAGES.items()})  # registered features
 
 
 @dataclass(frozen=True)
@@ -270,25 +270,26 @@ def to_command(msg: Message) -> m.Command:
         case "opt_priority":
             return sk.OptPriority(opted=f["opted"])
         case "next_speaker":
-            return sk.NextSpeaker()
+            return sk.NextSpeaker(room=f.get("room", ""))
         case "end_turn":
-            return sk.EndTurn()
+            return sk.EndTurn(room=f.get("room", ""))
         case "skip_entry":
-            return sk.SkipEntry(entry_id=f["entry"])
+            return sk.SkipEntry(entry_id=f["entry"], room=f.get("room", ""))
         case "remove_entry":
-            return sk.RemoveEntry(entry_id=f["entry"])
+            return sk.RemoveEntry(entry_id=f["entry"], room=f.get("room", ""))
         case "move_entry":
-            return sk.MoveEntry(entry_id=f["entry"], position=f["position"])
+            return sk.MoveEntry(entry_id=f["entry"], position=f["position"], room=f.get("room", ""))
         case "extend_time":
-            return sk.ExtendTime(seconds=float(f["seconds"]))
+            return sk.ExtendTime(seconds=float(f["seconds"]), room=f.get("room", ""))
         case "set_stack_open":
-            return sk.SetStackOpen(open=f["open"])
+            return sk.SetStackOpen(open=f["open"], room=f.get("room", ""))
         case "set_stack_settings":
             limit = f.get("time_limit")
             return sk.SetStackSettings(
                 progressive=f.get("progressive"),
                 priority_counts=f.get("priority_counts"),
                 time_limit=None if limit is None else float(limit),
+                room=f.get("room", ""),
             )
         case "set_groups":
             return sk.SetGroups(groups=f["groups"])
@@ -376,4 +377,7 @@ def to_command(msg: Message) -> m.Command:
             return dc.AddAction(vote_id=f["vote"], what=f["what"], who=f["who"])
         case "remove_action":
             return dc.RemoveAction(action_id=f["action"])
+    spec = registry.MESSAGES.get(msg.type)
+    if spec is not None:
+        return spec.build(f)
     raise Rejection("unknown_type", f"{msg.type!r} is not a command.", "type")

@@ -38,7 +38,11 @@ class Assembly(Room):
 
     def vote(self, name: str, vote_id: int, *choices: str, reason: str = "") -> None:
         Assembly.receipt += 1
-        self.by(name, dc.CastBallot(vote_id, tuple(choices), reason, receipt=f"R{Assembly.receipt:03d}"))
+        self.do(
+            dc.CastBallot(vote_id, tuple(choices), reason),
+            m.Actor(m.Role.PHONE, participant_id=name),
+            receipt=f"R{Assembly.receipt:03d}",
+        )
 
     def open_vote(self, **fields: Any) -> int:
         self.facilitate(dc.OpenVote(**fields))
@@ -46,8 +50,12 @@ class Assembly(Room):
         assert vote is not None
         return vote.id
 
+    def present(self, count: int) -> frozenset[str]:
+        """Who is here, for a close: the first ``count`` participants."""
+        return frozenset(list(self.state.participants)[:count])
+
     def close(self, vote_id: int, present: int) -> dict[str, Any]:
-        self.facilitate(dc.CloseVote(vote_id, present=present))
+        self.do(dc.CloseVote(vote_id), m.Actor(m.Role.FACILITATOR), present=self.present(present))
         result = self.state.decisions.votes[vote_id].result
         assert result is not None
         return result.to_dict()
@@ -183,7 +191,9 @@ def test_ballots_change_until_close_latest_counts_and_refusals_change_nothing() 
     v = room.state.decisions.votes[vote]
     assert dict(v.counts) == {"agree": 0, "stand_aside": 1}
     assert v.ballots["ana"].receipt == receipt
-    assert room.by("ana", dc.CastBallot(vote, ("stand_aside",), receipt="R999")) == []  # same ballot again: nothing
+    assert (
+        room.do(dc.CastBallot(vote, ("stand_aside",)), m.Actor(m.Role.PHONE, "ana"), receipt="R999") == []
+    )  # same ballot again: nothing
     room.refused_by("reason_required", "ben", dc.CastBallot(vote, ("block",)))
     room.refused_by("bad_choice", "ben", dc.CastBallot(vote, ("yes",)))
     room.refused_by("bad_choice", "ben", dc.CastBallot(vote, ("agree", "block")))
@@ -195,7 +205,7 @@ def test_ballots_change_until_close_latest_counts_and_refusals_change_nothing() 
     result = room.close(vote, present=3)
     assert result["outcome"] == "blocked"
     room.refused_by("vote_closed", "cy", dc.CastBallot(vote, ("block",), "changed my mind"))
-    room.refused("vote_closed", dc.CloseVote(vote, 3), m.Actor(m.Role.FACILITATOR))
+    room.refused("vote_closed", dc.CloseVote(vote), m.Actor(m.Role.FACILITATOR))
     screen = views.vote_view(room.state, room.state.decisions.latest_vote, 60)
     assert screen is not None and screen["result"]["label"] == "Blocked"
     assert screen["reasons"] == [{"choice": "block", "reason": "Weekly excludes people on shifts.", "name": "ben"}]
@@ -416,14 +426,14 @@ def test_a_replayed_log_gives_the_same_meeting() -> None:
     )
     original_do = room.do
 
-    def do(command: Any, actor: m.Actor) -> list[Any]:
-        evs = original_do(command, actor)
+    def do(command: Any, actor: m.Actor, **inputs: Any) -> list[Any]:
+        evs = original_do(command, actor, **inputs)
         log.extend(evs)
         return evs
 
     room.do = do  # type: ignore[method-assign]
     for name in ("ana", "ben", "cy"):
-        room.do(m.Join(name=name, participant_id=name, token=f"t-{name}"), m.Actor(m.Role.PHONE))
+        room.do(m.Join(name=name), m.Actor(m.Role.PHONE), participant_id=name, token=f"t-{name}")
     approved(room)
     room.facilitate(ag.StartItem("a1"))
     room.by("ana", sg.PostPoint("Why now?", anonymous=True))

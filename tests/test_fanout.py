@@ -17,6 +17,7 @@ import msgpack
 import pytest
 
 from server.core import meeting as m
+from server.core.inputs import Inputs
 from server.decisions import core as dc
 from server.hub import live as lv
 from server.hub.connection import Connection
@@ -67,7 +68,11 @@ async def room(hub: Hub) -> tuple[LiveMeeting, Viewer, list[Viewer]]:
         live.attach(viewer.conn)
         if i:
             pid = f"p{i:03d}"
-            await live.submit(m.Join(name=f"Phone {i}", participant_id=pid, token=f"t{i}"), m.Actor(m.Role.PHONE))
+            await live.submit(
+                m.Join(name=f"Phone {i}"),
+                m.Actor(m.Role.PHONE),
+                inputs=Inputs(now=0, participant_id=pid, token=f"t{i}"),
+            )
             live.set_participant(viewer.conn, pid)
     await settle(live)
     return live, screen, phones
@@ -152,7 +157,9 @@ async def test_phones_get_a_vote_s_running_tally_in_the_live_view(hub: Hub) -> N
         p.sent.clear()
     for i in range(1, 11):
         await live.submit(
-            dc.CastBallot(vote.id, ("yes",), receipt=f"R{i:03d}"), m.Actor(m.Role.PHONE, participant_id=f"p{i:03d}")
+            dc.CastBallot(vote.id, ("yes",)),
+            m.Actor(m.Role.PHONE, participant_id=f"p{i:03d}"),
+            inputs=Inputs(now=0, receipt=f"R{i:03d}"),
         )
     await settle(live)
     # The wave changed nobody's phone view; each voter got their own receipt; everyone the tally.

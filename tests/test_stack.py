@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from server.core import meeting as m
 from server.core.errors import Rejection
+from server.core.inputs import Inputs
 from server.stack import core as sk
 
 FACILITATOR = m.Actor(m.Role.FACILITATOR)
@@ -29,11 +30,12 @@ class Room:
             )
         )
         for name in names:
-            self.do(m.Join(name=name, participant_id=name, token=f"t-{name}"), m.Actor(m.Role.PHONE))
+            self.do(m.Join(name=name), m.Actor(m.Role.PHONE), participant_id=name, token=f"t-{name}")
 
-    def do(self, command: Any, actor: m.Actor) -> list[Any]:
+    def do(self, command: Any, actor: m.Actor, **inputs: Any) -> list[Any]:
+        """Decide and apply ``command``; ``inputs``: what the hub would draw (ids, a receipt, who is here)."""
         self.now += 1
-        evs = m.decide(self.state, command, actor, self.now)
+        evs = m.decide(self.state, command, actor, Inputs(now=self.now, **inputs))
         for ev in evs:
             self.state = m.apply(self.state, ev)
         return evs

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from server.core import meeting as m
+from server.core.inputs import Inputs
 from server.hub.hub import Hub
 from server.store import CodeTaken, SeqConflict, Store, UnknownMeeting, open_store
 
@@ -86,9 +87,9 @@ async def test_a_hub_that_lost_the_race_redecides(make_store: StoreFactory) -> N
     live_a, live_b = await a.get(new.id), await b.get(new.id)
     assert live_a is not None and live_b is not None
     phone = m.Actor(m.Role.PHONE)
-    assert await live_a.submit(m.Join(name="Ana", participant_id="pa", token="ta"), phone) == 2
+    assert await live_a.submit(m.Join(name="Ana"), phone, inputs=Inputs(now=0, participant_id="pa", token="ta")) == 2
     # b still thinks the log is at seq 1: its append conflicts, it catches up and re-decides.
-    assert await live_b.submit(m.Join(name="Bo", participant_id="pb", token="tb"), phone) == 3
+    assert await live_b.submit(m.Join(name="Bo"), phone, inputs=Inputs(now=0, participant_id="pb", token="tb")) == 3
     assert set(live_b.state.participants) == {"pa", "pb"} and live_b.state.seq == 3
     records = await a.store.read(new.id)
     assert [data["type"] for _, data in records] == ["meeting.created", "participant.joined", "participant.joined"]
@@ -103,7 +104,7 @@ async def test_a_rejection_is_decided_on_the_newest_state(redis_url: str) -> Non
     new = await a.create_meeting("Shared")
     live_a, live_b = await a.get(new.id), await b.get(new.id)
     assert live_a is not None and live_b is not None
-    await live_b.submit(m.Join(name="Bo", participant_id="pb", token="tb"), m.Actor(m.Role.PHONE))
+    await live_b.submit(m.Join(name="Bo"), m.Actor(m.Role.PHONE), inputs=Inputs(now=0, participant_id="pb", token="tb"))
     # a has not heard of Bo: without a fresh read it would answer unknown_participant.
     assert await live_a.submit(m.RemoveParticipant(participant_id="pb"), m.Actor(m.Role.FACILITATOR)) == 3
     assert live_a.state.participants["pb"].removed

@@ -291,6 +291,8 @@ def _replace(agenda: AgendaState, item: Item) -> AgendaState:
 
 def apply(agenda: AgendaState, ev: Event) -> AgendaState:
     match ev:
+        case AgendaApproved():
+            return approve(agenda, ev.at)
         case ItemAdded():
             status = "accepted" if ev.accepted else "proposed"
             item = Item(ev.item_id, ev.title, ev.description, ev.minutes, ev.proposed_by, status, ev.at)
@@ -317,6 +319,14 @@ def apply(agenda: AgendaState, ev: Event) -> AgendaState:
     raise ValueError(f"no agenda apply for {ev.type}")
 
 
+@event("agenda.approved")
+@dataclass(frozen=True)
+class AgendaApproved(Event):
+    """The room approved the agenda by a vote (decided with the vote's close, recorded on its own)."""
+
+    vote_id: int
+
+
 def approve(agenda: AgendaState, at: float) -> AgendaState:
     """The room approved the agenda: keep it as approved."""
     snapshot = tuple(ApprovedItem(i.title, i.minutes) for i in agenda.accepted)
@@ -330,4 +340,4 @@ def _must(agenda: AgendaState, item_id: str) -> Item:
     return item
 
 
-EVENTS = (ItemAdded, ItemSettled, ItemEdited, ItemMoved, ItemStarted, ItemEnded)
+EVENTS = (ItemAdded, ItemSettled, ItemEdited, ItemMoved, ItemStarted, ItemEnded, AgendaApproved)

@@ -17,10 +17,13 @@ import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from server.agenda import core as ag
+from server.core import registry
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.inputs import Inputs
 from server.core.text import clean_text
 from server.decisions import core as dc
 from server.decisions import rules
@@ -35,6 +38,8 @@ class Role(StrEnum):
     PHONE = "phone"
     SCREEN = "screen"
     FACILITATOR = "facilitator"
+    ROOM = "room"  # a room's device (a laptop or tablet on the table): view-only, like the screen
+    SYSTEM = "system"  # the hub itself, when a deadline it was asked to keep comes (never a client)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,12 @@ class MeetingCreated(Event):
     code: str
     facilitator_digest: str
     screen_digest: str
+    # 2: rules that span features are events of their own (the stack moving to an item, an agenda
+    # approved by a vote).  Logs written before (0) still fold as they did.
+    log_version: int = 0
+
+
+LOG_VERSION = 2
 
 
 @event("participant.joined")
@@ -126,6 +137,8 @@ class MeetingState:
     decisions: dc.DecisionsState = field(default_factory=dc.DecisionsState)
     signals: sg.SignalsState = field(default_factory=sg.SignalsState)
     last_event_at: float = 0.0  # the meeting's clock as far as the log knows (views have no other)
+    parts: Mapping[str, Any] = field(default_factory=dict)  # registered features' states, by feature name
+    explicit_rules: bool = False  # cross-feature rules are events in this log (see MeetingCreated.log_version)
 
     @property
     def ended(self) -> bool:
@@ -141,11 +154,14 @@ class MeetingState:
 
 @dataclass(frozen=True)
 class Join:
-    """A phone joins under a name.  The hub draws ``participant_id`` and ``token``."""
+    """A phone joins under a name.  Its id and token come from the hub (``Inputs``).
+
+    ``room``: the room whose device QR the phone was scanned from (a hint the rooms
+    feature may use to place a late arrival), or "".
+    """
 
     name: str
-    participant_id: str
-    token: str
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,29 +224,44 @@ def create(
             code=code,
             facilitator_digest=digest(facilitator_secret),
             screen_digest=digest(screen_key),
+            log_version=LOG_VERSION,
         )
     ]
 
 
-def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> list[Event]:
-    """Check ``command`` against the actor's role and the state; return its events."""
+def decide(state: MeetingState, command: Command, actor: Actor, inputs: Inputs) -> list[Event]:
+    """Check ``command`` against the actor's role and the state; return its events.
+
+    ``inputs`` carries what the core may not draw itself (the time, fresh ids, a seed, who
+    is present); whatever is used is recorded in the events.
+    """
     if state.ended:
         raise Rejection("meeting_ended", "This meeting has ended.")
+    now = inputs.now
     match command:
-        case Join(name=name, participant_id=pid, token=token):
+        case Join(name=name):
             _require(actor, Role.PHONE)
             if actor.participant_id is not None:
                 raise Rejection("already_joined", "You have already joined this meeting.")
-            if pid in state.participants:  # the hub draws fresh ids; this is a bug guard
+            pid = inputs.participant_id
+            if not pid or not inputs.token or pid in state.participants:  # the hub draws fresh ids: a bug guard
                 raise Rejection("conflict", "That participant id is taken; try again.")
-            return [
+            joined: list[Event] = [
                 ParticipantJoined(
                     at=now,
                     participant_id=pid,
                     name=clean_text(name, NAME_MAX, "name", "name"),
-                    token_digest=digest(token),
+                    token_digest=digest(inputs.token),
                 )
             ]
+            after = apply(state, joined[0])
+            for feature in registry.features():  # what a new participant brings about (a room to go to)
+                if feature.joined is not None:
+                    more = feature.joined(after, pid, command, inputs)
+                    for ev in more:
+                        after = apply(after, ev)
+                    joined.extend(more)
+            return joined
         case Rename(name=name):
             me = _joined(state, actor)
             new = clean_text(name, NAME_MAX, "name", "name")
@@ -249,7 +280,11 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
         case EndMeeting():
             _require(actor, Role.FACILITATOR)
             return [MeetingEnded(at=now)]
-        case sk.RaiseHand() | sk.LowerHand() | sk.OptPriority() | sk.DeclareGroup():
+        case sk.RaiseHand() | sk.LowerHand():
+            me = _joined(state, actor)
+            room = room_of(state, me.id)  # a hand goes up in the room the person is in
+            return _in_room(room, sk.decide_participant(stack_in(state, room), command, me.id, now))
+        case sk.OptPriority() | sk.DeclareGroup():
             me = _joined(state, actor)
             return sk.decide_participant(state.stack, command, me.id, now)
         case ag.ProposeItem():
@@ -283,28 +318,33 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             | ag.EndItem()
         ):
             _require(actor, Role.FACILITATOR)
-            return ag.decide_facilitator(state.agenda, command, now)
+            evs = ag.decide_facilitator(state.agenda, command, now)
+            started = [ev for ev in evs if isinstance(ev, ag.ItemStarted)]
+            if started:  # the stack follows the agenda: a new item, a fresh (open) stack for it
+                evs = [*evs, sk.StackMoved(at=now, item_id=started[-1].item_id)]
+            return evs
         case dc.WithdrawProposal() | dc.AcceptAmendment() | dc.WithdrawAmendment() if actor.role is Role.FACILITATOR:
             return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, None)
-        case (
-            dc.Propose()
-            | dc.WithdrawProposal()
-            | dc.Amend()
-            | dc.AcceptAmendment()
-            | dc.WithdrawAmendment()
-            | dc.CastBallot()
-        ):
+        case dc.CastBallot():
+            me = _joined(state, actor)
+            ballot = dataclasses.replace(command, receipt=inputs.receipt)  # drawn by the hub; the core keeps the first
+            return dc.decide_participant(state.decisions, ballot, me.id, me.name, state.agenda.current, now)
+        case dc.Propose() | dc.WithdrawProposal() | dc.Amend() | dc.AcceptAmendment() | dc.WithdrawAmendment():
             me = _joined(state, actor)
             return dc.decide_participant(state.decisions, command, me.id, me.name, state.agenda.current, now)
-        case (
-            dc.AddProposal()
-            | dc.OpenVote()
-            | dc.CloseVote()
-            | dc.CancelVote()
-            | dc.DismissVote()
-            | dc.AddAction()
-            | dc.RemoveAction()
-        ):
+        case dc.CloseVote():
+            _require(actor, Role.FACILITATOR)
+            present = len([pid for pid in inputs.present if _is_member(state, pid)])  # the quorum: those here now
+            evs = dc.decide_facilitator(
+                state.decisions, dataclasses.replace(command, present=present), state.agenda.current, now, None
+            )
+            vote = state.decisions.votes[command.vote_id]
+            closed = evs[0]
+            outcome = closed.result.get("outcome") if isinstance(closed, dc.VoteClosed) else None
+            if vote.subject is dc.Subject.AGENDA and outcome == rules.Outcome.PASSED.value:
+                evs = [*evs, ag.AgendaApproved(at=now, vote_id=vote.id)]  # a passed agenda vote approves it
+            return evs
+        case dc.AddProposal() | dc.OpenVote() | dc.CancelVote() | dc.DismissVote() | dc.AddAction() | dc.RemoveAction():
             _require(actor, Role.FACILITATOR)
             question = state.agenda.question()
             return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, question)
@@ -317,11 +357,64 @@ def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> l
             | sk.ExtendTime()
             | sk.SetStackOpen()
             | sk.SetStackSettings()
-            | sk.SetGroups()
         ):
+            room = command.room
+            if actor.role is Role.PHONE and isinstance(command, sk.NextSpeaker | sk.EndTurn):
+                # A breakout room keeps its own stack: anyone in it may call the next speaker.
+                me = _joined(state, actor)
+                room = room_of(state, me.id)
+                if not room:
+                    raise Rejection("not_allowed", "Only the facilitator can do that.")
+            else:
+                _require(actor, Role.FACILITATOR)
+            stack = stack_in(state, room)
+            if stack is None:
+                raise Rejection("unknown_room", "There is no such open room.", "room")
+            return _in_room(room, sk.decide_facilitator(stack, command, now))
+        case sk.SetGroups():
             _require(actor, Role.FACILITATOR)
             return sk.decide_facilitator(state.stack, command, now)
+    feature = registry.for_command(command)
+    if feature is not None:
+        return feature.decide(state, command, actor, inputs)
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+
+
+def room_of(state: MeetingState, participant_id: str) -> str:
+    """The room a participant is in now: ``""`` is the plenary."""
+    return registry.SCOPES[0].room_of(state, participant_id) if registry.SCOPES else ""
+
+
+def stack_in(state: MeetingState, room: str) -> sk.StackState | None:
+    """A room's speaking stack (the plenary's is ``state.stack``); None if there is no such open room."""
+    if not room:
+        return state.stack
+    return registry.SCOPES[0].stack_of(state, room) if registry.SCOPES else None
+
+
+def _in_room(room: str, evs: list[Event]) -> list[Event]:
+    return [dataclasses.replace(ev, room=room) for ev in evs] if room else evs
+
+
+def _is_member(state: MeetingState, pid: str) -> bool:
+    p = state.participants.get(pid)
+    return p is not None and not p.removed
+
+
+def require(actor: Actor, *roles: Role) -> None:
+    """Only these roles may do it (for feature packages)."""
+    if actor.role not in roles:
+        raise Rejection("not_allowed", f"Only the {roles[0].value} can do that.")
+
+
+def joined(state: MeetingState, actor: Actor) -> Participant:
+    """The sender, a phone that joined and was not removed (for feature packages)."""
+    return _joined(state, actor)
+
+
+def existing(state: MeetingState, participant_id: str) -> Participant:
+    """A participant of this meeting, not removed (for feature packages)."""
+    return _existing(state, participant_id)
 
 
 def _require(actor: Actor, role: Role) -> None:
@@ -362,6 +455,7 @@ def _apply(state: MeetingState, ev: Event) -> MeetingState:
                 facilitator_digest=ev.facilitator_digest,
                 screen_digest=ev.screen_digest,
                 created_at=ev.at,
+                explicit_rules=ev.log_version >= 2,
             )
         case ParticipantJoined():
             p = Participant(id=ev.participant_id, name=ev.name, token_digest=ev.token_digest, joined_at=ev.at)
@@ -376,19 +470,27 @@ def _apply(state: MeetingState, ev: Event) -> MeetingState:
         case ParticipantRemoved():
             # The token stays known, so a removed phone is told it was removed rather than "unknown token".
             p = dataclasses.replace(state.participants[ev.participant_id], removed=True)
-            return dataclasses.replace(
+            state = dataclasses.replace(
                 state,
                 participants={**state.participants, p.id: p},
                 stack=sk.without_participant(state.stack, p.id),
                 decisions=dc.without_participant(state.decisions, p.id),
                 signals=sg.without_participant(state.signals, p.id),
             )
+            for feature in registry.features():
+                if feature.forget is not None:
+                    state = feature.forget(state, p.id)
+            return state
         case MeetingEnded():
             return dataclasses.replace(state, ended_at=ev.at)
         case _ if isinstance(ev, sk.STACK_EVENTS):
+            room = getattr(ev, "room", "")
+            if room and registry.SCOPES:
+                scopes = registry.SCOPES[0]
+                return scopes.with_stack(state, room, sk.apply(scopes.stack_of(state, room, closed=True), ev))
             return dataclasses.replace(state, stack=sk.apply(state.stack, ev))
-        case ag.ItemStarted():
-            # The stack follows the agenda: a new item, a fresh (open) stack for it.
+        case ag.ItemStarted() if _legacy_item_start(state, ev):
+            # Logs written before the stack's move was its own event: the stack followed the item here.
             stack = dataclasses.replace(state.stack, item_id=ev.item_id, open=True)
             return dataclasses.replace(state, agenda=ag.apply(state.agenda, ev), stack=stack)
         case _ if isinstance(ev, ag.EVENTS):
@@ -397,14 +499,35 @@ def _apply(state: MeetingState, ev: Event) -> MeetingState:
             decisions = dc.apply(state.decisions, ev)
             vote = decisions.votes[ev.vote_id]
             agenda = state.agenda
-            if vote.subject is dc.Subject.AGENDA and vote.result and vote.result.outcome is rules.Outcome.PASSED:
-                agenda = ag.approve(agenda, ev.at)
+            if (
+                not state.explicit_rules
+                and vote.subject is dc.Subject.AGENDA
+                and vote.result
+                and vote.result.outcome is rules.Outcome.PASSED
+            ):
+                agenda = ag.approve(agenda, ev.at)  # logs from before AgendaApproved was its own event
             return dataclasses.replace(state, decisions=decisions, agenda=agenda)
         case _ if isinstance(ev, dc.EVENTS):
             return dataclasses.replace(state, decisions=dc.apply(state.decisions, ev))
         case _ if isinstance(ev, sg.EVENTS):
             return dataclasses.replace(state, signals=sg.apply(state.signals, ev))
+    feature = registry.for_event(ev)
+    if feature is not None:
+        return feature.apply(state, ev)
     raise ValueError(f"no apply for {ev.type}")
+
+
+def _legacy_item_start(state: MeetingState, ev: Event) -> bool:
+    return isinstance(ev, ag.ItemStarted) and not state.explicit_rules
+
+
+def part(state: MeetingState, name: str, default: Any) -> Any:
+    """A registered feature's state (``default`` until its first event)."""
+    return state.parts.get(name, default)
+
+
+def with_part(state: MeetingState, name: str, value: Any) -> MeetingState:
+    return dataclasses.replace(state, parts={**state.parts, name: value})
 
 
 def fold(events: Iterable[tuple[int, Event]], state: MeetingState | None = None) -> MeetingState:

@@ -13,9 +13,12 @@ the hub passes the set of present participant ids in.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
+from dataclasses import dataclass
 from typing import Any
 
+from server.core import meeting as m
+from server.core import registry
 from server.core.meeting import MeetingState
 from server.decisions import core as dc
 from server.decisions import rules
@@ -28,13 +31,39 @@ ROLL_CALL_NAMES = 60  # names per option on a roll-call vote's screen (the minut
 PHONE_POINTS = 20  # written points on phones (most upvoted first)
 
 
+@dataclass(frozen=True)
+class Context:
+    """What views need beyond the state: who is connected (asked only when needed), the join link."""
+
+    connected: Callable[[], Set[str]]
+    join_url: str = ""
+
+
+def with_sections(view: dict[str, Any], name: str, state: MeetingState, ctx: Context) -> dict[str, Any]:
+    """Add each registered feature's section of shared view ``name`` under the feature's name."""
+    for feature in registry.features():
+        section = feature.sections.get(name)
+        if section is not None:
+            view[feature.name] = section(state, ctx)
+    return view
+
+
+def feature_view(state: MeetingState, key: str, ctx: Context) -> dict[str, Any] | None:
+    """The view of a feature's own audience, ``room:b1-2`` say (None: no such audience)."""
+    prefix, _, sub = key.partition(":")
+    feature = registry.for_audience(prefix)
+    if feature is None or feature.views is None:
+        return None
+    return feature.views(state, sub, ctx)
+
+
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
     """Participants connected right now, excluding removed ones, in joining order."""
     return [p.id for p in state.participants.values() if p.id in connected and not p.removed]
 
 
 def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
-    return {
+    view = {
         "title": state.title,
         "code": state.code,
         "join_url": join_url,
@@ -46,6 +75,7 @@ def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict
         "temperature": temperature_view(state),
         "point": _shown_point(state),
     }
+    return with_sections(view, "screen", state, Context(lambda: connected, join_url))
 
 
 def name_of(state: MeetingState, participant_id: str) -> str:
@@ -98,7 +128,7 @@ def stack_queue(state: MeetingState, upcoming: int) -> dict[str, Any]:
 
 def phone_view(state: MeetingState, connected: Set[str]) -> dict[str, Any]:
     check = state.signals.last_check
-    return {
+    view = {
         "title": state.title,
         "meeting": state.id,
         "present": len(present_ids(state, connected)),
@@ -111,6 +141,7 @@ def phone_view(state: MeetingState, connected: Set[str]) -> dict[str, Any]:
         "proposals": [proposal_view(state, p) for p in state.decisions.proposals.values() if p.status == "open"],
         "groups": list(state.stack.groups),
     }
+    return with_sections(view, "phone", state, Context(lambda: connected))
 
 
 # --- the agenda --------------------------------------------------------------------------
@@ -303,7 +334,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
     ]
     # Present people first (the facilitator acts on them), each group by name.
     people.sort(key=lambda p: (not p["present"], str(p["name"]).casefold()))
-    return {
+    view = {
         "title": state.title,
         "code": state.code,
         "join_url": join_url,
@@ -359,6 +390,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
         "points": [_point_view(state, p, moderation=True) for p in state.signals.ranked],
         "point": _shown_point(state),
     }
+    return with_sections(view, "facilitator", state, Context(lambda: connected, join_url))
 
 
 def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
@@ -368,7 +400,7 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         return {"status": "guest", "participant": None}
     if p.removed:
         return {"status": "removed", "participant": None}
-    stack = state.stack
+    stack = m.stack_in(state, m.room_of(state, p.id)) or state.stack  # the stack of the room they are in
     hand = None
     place = stack.place_of.get(p.id)
     if place is not None:
@@ -391,8 +423,8 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         "participant": {"id": p.id, "name": p.name},
         "hand": hand,
         "speaking": {"deadline": turn.deadline, "started_at": turn.started_at} if speaking and turn else None,
-        "priority_opted": p.id in stack.opted,  # private: only this phone sees it
-        "group": stack.declared.get(p.id, ""),  # private too
+        "priority_opted": p.id in state.stack.opted,  # private: only this phone sees it
+        "group": state.stack.declared.get(p.id, ""),  # private too
         "ballot": None
         if ballot is None or vote is None
         else {"vote": vote.id, "choices": list(ballot.choices), "reason": ballot.reason, "receipt": ballot.receipt},
@@ -400,4 +432,5 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         "signal": None if signal is None else {"signal": signal[0], "at": signal[1]},
         "upvoted": [q.id for q in state.signals.ranked[:PHONE_POINTS] if p.id in q.upvoters],
         "points": state.signals.open_by_author.get(p.id, []),
+        **{f.name: f.sections["me"](state, p.id) for f in registry.features() if "me" in f.sections},
     }

@@ -49,11 +49,14 @@ class Connection:
         "blocked_since",
         "closed",
         "codec",
+        "key",
         "last_me",
         "meeting",
         "participant_id",
         "peer",
         "role",
+        "room",
+        "room_seen",
         "warned",
     )
 
@@ -65,6 +68,9 @@ class Connection:
         self.meeting: Any = None  # the MeetingRuntime after hello
         self.participant_id: str | None = None
         self.last_me: dict[str, Any] | None = None
+        self.room = ""  # a room device: the room it shows
+        self.room_seen = ""  # the room view (its key, "room:b1-2") this connection was last sent
+        self.key = ""  # a facilitator's secret, as said in hello (room device links derive from it)
         self._outbox: OrderedDict[Any, Frame] = OrderedDict()
         self._replies = 0
         self._wake = asyncio.Event()

@@ -26,6 +26,7 @@ from server.core import meeting as m
 from server.hub.collector import Collector
 from server.hub.live import LiveMeeting
 from server.hub.presence import SharedPresence
+from server.rooms.core import room_key
 from server.store import CodeTaken, Store
 
 log = logging.getLogger("plaza.hub")
@@ -108,6 +109,13 @@ class Hub:
             "join_url": self.join_url(code),
             "screen_url": f"{self.public_url}/screen/{meeting_id}#key={screen_key}",
             "facilitator_url": f"{self.public_url}/facilitate/{meeting_id}#key={facilitator_secret}",
+        }
+
+    def room_links(self, meeting_id: str, facilitator_secret: str, room_ids: list[str]) -> dict[str, str]:
+        """Each room device's view-only link (its key derives from the facilitator secret)."""
+        return {
+            rid: f"{self.public_url}/room/{meeting_id}/{rid}#key={room_key(facilitator_secret, rid)}"
+            for rid in room_ids
         }
 
     # -- lifecycle ------------------------------------------------------------------
@@ -256,6 +264,7 @@ class Hub:
         )
         self._live[meeting_id] = live
         self._by_code[state.code] = live
+        live.schedule_timers()  # a deadline that was running before a restart still comes
         if self.presence is not None:
             presence = self.presence
             live.on_presence_change = lambda: presence.local_changed(meeting_id)

@@ -28,8 +28,9 @@ from typing import Any
 
 from server.core import event as events
 from server.core import meeting as m
-from server.core import views
+from server.core import registry, views
 from server.core.errors import Rejection
+from server.core.inputs import Inputs
 from server.hub.connection import Connection, Frame, frame
 from server.protocol import Codec
 from server.store import SeqConflict, Store, StoreError
@@ -55,7 +56,8 @@ FANOUT_SPACING_PER_CONNECTION = 50e-6
 LIVE_SPACING_PER_CONNECTION = 400e-6
 SLICE = 200  # connections written to per event-loop turn in a publish
 
-FRONT = (m.Role.SCREEN, m.Role.FACILITATOR)  # not phones: consoles go first in the room's lane
+FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM)  # not phones: consoles go first in the room's lane
+DEVICES = (m.Role.SCREEN, m.Role.ROOM)  # the big screens and room devices: the screens lane
 
 
 @dataclasses.dataclass(eq=False)
@@ -115,6 +117,7 @@ class Pending:
     actor: m.Actor
     future: asyncio.Future[int]
     on_commit: Callable[[], None] | None = None  # runs once the events are durable, before views publish
+    inputs: Inputs | None = None  # drawn by the hub; the batch sets the time
 
 
 class LiveMeeting:
@@ -144,6 +147,7 @@ class LiveMeeting:
         self._worker: asyncio.Task[None] | None = None
         self._sync_wanted = False
         self._turn_freed = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
         # Publishing lanes (see Lane): screens first, then the room, then the phones' running tally.
         self.lanes = (
             Lane("screens", publish_interval, 0.0),
@@ -160,10 +164,20 @@ class LiveMeeting:
 
     # -- commands ---------------------------------------------------------------
 
-    async def submit(self, command: m.Command, actor: m.Actor, on_commit: Callable[[], None] | None = None) -> int:
-        """Decide, append, and return the seq once durable; raise :class:`Rejection` if refused."""
+    async def submit(
+        self,
+        command: m.Command,
+        actor: m.Actor,
+        on_commit: Callable[[], None] | None = None,
+        inputs: Inputs | None = None,
+    ) -> int:
+        """Decide, append, and return the seq once durable; raise :class:`Rejection` if refused.
+
+        ``inputs``: what the hub drew for this command (ids, a receipt, a seed, who is present);
+        its time is set when the batch is decided.
+        """
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(Pending(command, actor, future, on_commit))
+        self._queue.append(Pending(command, actor, future, on_commit, inputs))
         if self._worker is None:
             self._worker = asyncio.create_task(self._work())
         return await future
@@ -222,8 +236,9 @@ class LiveMeeting:
             for p in batch:
                 if p.future.done():
                     continue
+                inputs = dataclasses.replace(p.inputs, now=now) if p.inputs is not None else Inputs(now=now)
                 try:
-                    evs = m.decide(working, p.command, p.actor, now)
+                    evs = m.decide(working, p.command, p.actor, inputs)
                 except Rejection as r:
                     decided.append((p, r))
                     continue
@@ -324,6 +339,7 @@ class LiveMeeting:
         return len(records)
 
     def _after_commit(self, new_events: list[events.Event]) -> None:
+        self.schedule_timers()
         removed = {ev.participant_id for ev in new_events if isinstance(ev, m.ParticipantRemoved)}
         if removed:
             for conn in self.connections:
@@ -335,6 +351,43 @@ class LiveMeeting:
                         self._presence_changed()
         self.mark_dirty()
 
+    # -- deadlines the core asked for --------------------------------------------------
+
+    def schedule_timers(self, floor: float = 0.0) -> None:
+        """Keep the earliest deadline a feature asked for (a return countdown reaching zero).
+
+        When it comes, the command is submitted as the ``system`` actor.  Every process serving
+        the meeting does it; the first one's events make the others' a no-op or a refusal.
+        """
+        due = sorted(
+            (at, i, command)
+            for i, feature in enumerate(registry.features())
+            if feature.timers is not None
+            for at, command in feature.timers(self.state)
+        )
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not due:
+            return
+        at, _, command = due[0]
+        loop = asyncio.get_running_loop()
+        delay = max(floor, at - self.clock())
+        self._timer = loop.call_later(delay, lambda: asyncio.ensure_future(self._fire(command)))
+
+    async def _fire(self, command: m.Command) -> None:
+        self._timer = None
+        try:
+            await self.submit(command, m.Actor(m.Role.SYSTEM))
+        except Rejection as r:  # someone (or another process) got there first
+            log.debug("timer command refused", extra={"meeting": self.id, "code": r.code})
+        except Exception:
+            log.exception("timer command failed", extra={"meeting": self.id})
+        # The store may have been unreachable: look again (an accepted command rescheduled already).
+        if self._timer is None:
+            with contextlib.suppress(RuntimeError):
+                self.schedule_timers(floor=1.0)
+
     # -- connections and presence ---------------------------------------------------
 
     def attach(self, conn: Connection) -> None:
@@ -343,7 +396,7 @@ class LiveMeeting:
         self.connections.add(conn)
         if conn.role in FRONT:
             self.front.add(conn)
-        if conn.role is m.Role.SCREEN:
+        if conn.role in DEVICES:
             self.screens.add(conn)
         if conn.participant_id is not None:
             self.presence[conn.participant_id] += 1
@@ -404,6 +457,8 @@ class LiveMeeting:
         """Project view ``name`` of ``state``; ``connected`` is called only by views that count who is here."""
         if name == "live":
             return views.phone_live(state)
+        if ":" in name:  # a feature's own audience: room:b1-2
+            return views.feature_view(state, name, views.Context(connected, self.join_url)) or {}
         if name == "screen":
             return views.screen_view(state, connected(), self.join_url)
         if name == "facilitator":
@@ -419,11 +474,18 @@ class LiveMeeting:
             # is in the rest of a publish that writes it).  Otherwise the next publish sends it to all.
             if self.last_views.get(name) != data:
                 self.last_views.pop(name, None)
-            conn.push_view(name, frame(conn.codec, _message(self.state, name, data)))
+            conn.push_view(_slot(name), frame(conn.codec, _message(self.state, name, data)))
         if first == "phone":
             me = views.me_view(self.state, conn.participant_id)
             conn.last_me = me
             conn.push_view("me", frame(conn.codec, _message(self.state, "me", me)))
+            sub = _room_sub(self.state, conn)
+            if sub:
+                data = self.project(sub, self.connected, self.state)
+                if self.last_views.get(sub) != data:
+                    self.last_views.pop(sub, None)
+                conn.push_view("room", frame(conn.codec, _message(self.state, sub, data)))
+            conn.room_seen = sub
 
     def mark_dirty(self) -> None:
         for lane in self.lanes:
@@ -442,7 +504,7 @@ class LiveMeeting:
 
     def _viewers(self, lane: Lane) -> list[Connection]:
         if lane.name == "screens":
-            return list(self.screens)
+            return list(self.screens)  # big screens and room devices
         phones = [c for c in self.connections if c not in self.front]
         if lane.name == "live":
             return phones
@@ -472,12 +534,13 @@ class LiveMeeting:
                 name = "live" if lane.name == "live" else _view_for(conn)
                 shared = pub.frame(self, name, conn.codec)
                 if shared is not None:
-                    conn.push_view(name, shared)
+                    conn.push_view(_slot(name), shared)
                 if name == "phone":
                     me = views.me_view(pub.state, conn.participant_id)
                     if me != conn.last_me:
                         conn.last_me = me
                         conn.push_view("me", frame(conn.codec, _message(pub.state, "me", me)))
+                    self._write_room(pub, conn)
         except Exception:  # a bug in a view must not stop the lane for good: log it, publish again later
             log.exception("publish failed", extra={"meeting": self.id, "lane": lane.name})
             lane.writing = False
@@ -491,15 +554,40 @@ class LiveMeeting:
         if lane.dirty:
             self._schedule(lane)
 
+    def _write_room(self, pub: Publish, conn: Connection) -> None:
+        """A phone in a room gets that room's view (encoded once per room); moved, it gets the new room's."""
+        sub = _room_sub(pub.state, conn)
+        if sub:
+            shared = pub.frame(self, sub, conn.codec)
+            if shared is None and sub != conn.room_seen:  # new to this room: send it even if unchanged
+                shared = frame(conn.codec, _message(pub.state, sub, self.last_views.get(sub) or {}))
+            if shared is not None:
+                conn.push_view("room", shared)
+        conn.room_seen = sub
+
     def close_all(self, code: int, reason: str) -> None:
         for conn in self.connections:
             conn.close(code, reason)
 
 
 def _message(state: m.MeetingState, name: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "view", "view": name, "seq": state.seq, "data": data}
+    return {"type": "view", "view": _slot(name), "seq": state.seq, "data": data}
+
+
+def _slot(name: str) -> str:
+    """The view's name on the wire and in the outbox: ``room:b1-2`` travels as ``room``."""
+    return name.partition(":")[0]
+
+
+def _room_sub(state: m.MeetingState, conn: Connection) -> str:
+    """The room view a phone subscribes to: the room its participant is in ("" in the plenary)."""
+    pid = conn.participant_id
+    room = m.room_of(state, pid) if pid is not None else ""
+    return f"room:{room}" if room else ""
 
 
 def _view_for(conn: Connection) -> str:
     role = conn.role
+    if role is m.Role.ROOM:
+        return f"room:{conn.room}"
     return role.value if role is not None else "phone"

@@ -15,12 +15,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from server.core import meeting as m
-from server.core import views
+from server.core import registry
 from server.core.errors import Rejection
-from server.decisions import core as dc
+from server.core.inputs import Inputs
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
+from server.rooms import views as rv
 from server.store import StoreError
 
 log = logging.getLogger("plaza.socket")
@@ -124,18 +125,47 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     if not hub.writable:
         raise Rejection("read_only", "The meeting is read-only for the moment: changes can't be saved. Try again soon.")
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
+    if msg.type == "room_links":
+        return room_links(hub, conn, msg)
+    # The core is deterministic: what it may not draw itself is drawn here, in one envelope, and
+    # recorded in the events it decides.
+    inputs = Inputs(now=0.0, seed=secrets.randbits(63))
     if msg.type == "join":
-        # The core is deterministic: the random id and token are drawn here and recorded in the event.
         participant_id, token = secrets.token_hex(5), secrets.token_urlsafe(24)
-        join = m.Join(name=msg.fields["name"], participant_id=participant_id, token=token)
-        seq = await live.submit(join, actor, on_commit=lambda: live.set_participant(conn, participant_id))
+        join = m.Join(name=msg.fields["name"], room=msg.fields.get("room", ""))
+        inputs = dataclasses.replace(inputs, participant_id=participant_id, token=token)
+        seq = await live.submit(
+            join, actor, on_commit=lambda: live.set_participant(conn, participant_id), inputs=inputs
+        )
         return {"type": "ack", "seq": seq, "participant": participant_id, "token": token}
     command = to_command(msg)
-    if isinstance(command, dc.CastBallot):  # a voter's receipt is drawn here (the core keeps the first)
-        command = dataclasses.replace(command, receipt=draw_receipt())
-    elif isinstance(command, dc.CloseVote):  # the quorum counts those present at the close
-        command = dataclasses.replace(command, present=len(views.present_ids(live.state, live.connected())))
-    return {"type": "ack", "seq": await live.submit(command, actor)}
+    needs = NEEDS.get(msg.type) or (spec.needs if (spec := registry.MESSAGES.get(msg.type)) else frozenset())
+    if "receipt" in needs:
+        inputs = dataclasses.replace(inputs, receipt=draw_receipt())
+    if "present" in needs:
+        inputs = dataclasses.replace(inputs, present=frozenset(live.connected()))
+    if "key" in needs:
+        inputs = dataclasses.replace(inputs, key=conn.key)
+    return {"type": "ack", "seq": await live.submit(command, actor, inputs=inputs)}
+
+
+# What the hub draws for the assembly's messages beyond the clock and a seed (registered
+# features declare theirs in their Message specs).
+NEEDS: dict[str, frozenset[str]] = {
+    "cast_ballot": frozenset({"receipt"}),  # a voter's receipt (the core keeps their first)
+    "close_vote": frozenset({"present"}),  # the quorum counts those present at the close
+}
+
+
+def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:
+    """The latest round's room device links, for a facilitator (computed, never stored or broadcast)."""
+    if conn.role is not m.Role.FACILITATOR:
+        raise Rejection("not_allowed", "Only the facilitator can do that.")
+    live = conn.meeting
+    rooms = rv.rooms_of(live.state)
+    rnd = rooms.last
+    ids = list(rnd.rooms) if rnd is not None else []
+    return {"type": "room_links", "round": rnd.id if rnd else None, "links": hub.room_links(live.id, conn.key, ids)}
 
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -153,8 +183,10 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         raise Rejection("already_hello", "This connection already said hello; open a new one to switch.")
     try:
         role = m.Role(fields["role"])
+        if role is m.Role.SYSTEM:
+            raise ValueError
     except ValueError:
-        raise Rejection("bad_field", "'role' must be phone, screen or facilitator.", "role") from None
+        raise Rejection("bad_field", "'role' must be phone, screen, room or facilitator.", "role") from None
     if "meeting" in fields:
         live = await hub.get(fields["meeting"])
     elif "code" in fields:
@@ -168,9 +200,17 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
     if role is m.Role.FACILITATOR:
         if not m.secret_matches(key, state.facilitator_digest):
             raise Rejection("bad_key", "That facilitator link is not valid for this meeting.", "key")
+        conn.key = key
     elif role is m.Role.SCREEN:
         if not (m.secret_matches(key, state.screen_digest) or m.secret_matches(key, state.facilitator_digest)):
             raise Rejection("bad_key", "That screen link is not valid for this meeting.", "key")
+    elif role is m.Role.ROOM:
+        room = rv.rooms_of(state).rooms.get(fields.get("room", ""))
+        if room is None:
+            raise Rejection("unknown_room", "There is no such room in this meeting.", "room")
+        if not room.key_digest or not m.secret_matches(key, room.key_digest):
+            raise Rejection("bad_key", "That room link is not valid for this room.", "key")
+        conn.room = room.id
     elif "token" in fields:
         participant = state.participant_for_token(fields["token"])
         # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.

@@ -59,6 +59,7 @@ class HandRaised(Event):
     entry_id: int
     participant_id: str
     kind: str
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.entry_removed")
@@ -66,6 +67,7 @@ class HandRaised(Event):
 class EntryRemoved(Event):
     entry_id: int
     reason: str  # lowered (by the person), removed or skipped (by the facilitator)
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.entry_moved")
@@ -73,6 +75,7 @@ class EntryRemoved(Event):
 class EntryMoved(Event):
     entry_id: int
     position: int  # 0-based place in the order
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.speaker_called")
@@ -82,24 +85,27 @@ class SpeakerCalled(Event):
 
     entry_id: int
     time_limit: float
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.turn_ended")
 @dataclass(frozen=True)
 class TurnEnded(Event):
-    pass
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.time_extended")
 @dataclass(frozen=True)
 class TimeExtended(Event):
     seconds: float
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.opened")
 @dataclass(frozen=True)
 class StackOpened(Event):
     open: bool
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.settings_changed")
@@ -108,6 +114,7 @@ class SettingsChanged(Event):
     progressive: bool
     priority_counts: bool
     time_limit: float
+    room: str = ""  # "" is the plenary; otherwise a breakout room, circle or table
 
 
 @event("stack.priority_opted")
@@ -134,6 +141,14 @@ class GroupDeclared(Event):
 
     participant_id: str
     group: str
+
+
+@event("stack.moved_to_item")
+@dataclass(frozen=True)
+class StackMoved(Event):
+    """The plenary stack follows the agenda: a new item, and the stack (re)opens for it."""
+
+    item_id: str
 
 
 # --- state -----------------------------------------------------------------------------
@@ -313,38 +328,43 @@ class DeclareGroup:
 
 @dataclass(frozen=True)
 class NextSpeaker:
-    pass
+    room: str = ""  # "" is the plenary
 
 
 @dataclass(frozen=True)
 class EndTurn:
-    pass
+    room: str = ""  # "" is the plenary
 
 
 @dataclass(frozen=True)
 class SkipEntry:
     entry_id: int
+    room: str = ""
 
 
 @dataclass(frozen=True)
 class RemoveEntry:
     entry_id: int
+    room: str = ""
 
 
 @dataclass(frozen=True)
 class MoveEntry:
     entry_id: int
     position: int
+    room: str = ""
 
 
 @dataclass(frozen=True)
 class ExtendTime:
     seconds: float
+    room: str = ""
 
 
 @dataclass(frozen=True)
 class SetStackOpen:
     open: bool
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -357,6 +377,7 @@ class SetStackSettings:
     progressive: bool | None = None
     priority_counts: bool | None = None
     time_limit: float | None = None
+    room: str = ""
 
 
 ParticipantCommand = RaiseHand | LowerHand | OptPriority | DeclareGroup
@@ -481,6 +502,8 @@ def _end_current(stack: StackState, now: float) -> tuple[Turn, ...]:
 
 def apply(stack: StackState, ev: Event) -> StackState:
     match ev:
+        case StackMoved():
+            return dataclasses.replace(stack, item_id=ev.item_id, open=True)
         case HandRaised():
             entry = Entry(ev.entry_id, ev.participant_id, Kind(ev.kind), ev.at, stack.item_id)
             return dataclasses.replace(stack, entries=(*stack.entries, entry), next_id=ev.entry_id + 1)
@@ -550,6 +573,7 @@ def without_participant(stack: StackState, participant_id: str) -> StackState:
 
 
 STACK_EVENTS = (
+    StackMoved,
     HandRaised,
     EntryRemoved,
     EntryMoved,

@@ -1,0 +1,22 @@
+"""What the core may not draw itself, in one envelope handed to ``decide``.
+
+The hub draws these at the edge (the clock, fresh ids and tokens, a receipt, a
+random seed, who is connected, the credential the sender presented) and the core
+records whatever it used in the events it returns, so replaying a log never
+draws again and always gives the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Inputs:
+    now: float
+    seed: int = 0  # for random choices (room assignment): the core uses random.Random(seed)
+    present: frozenset[str] = field(default_factory=frozenset)  # participants connected now (when asked for)
+    participant_id: str = ""  # a fresh participant id (join)
+    token: str = ""  # a fresh participant token (join)
+    receipt: str = ""  # a fresh ballot receipt (cast_ballot)
+    key: str = ""  # the capability secret the sender said hello with (facilitators): room keys derive from it

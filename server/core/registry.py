@@ -1,0 +1,142 @@
+"""Features plug in here: their messages, commands, events, apply, views and minutes.
+
+A feature package (``server/rooms/`` is the first) declares one :class:`Feature` and
+``server/features.py`` registers it with one line.  The core, the protocol, the views,
+the minutes and the socket then know its messages and events from this registry and
+never name the feature.  See docs/architecture.md, "Adding a feature".
+
+Pure: no I/O.  The registry is filled at import time of ``server.features``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.core.event import Event
+
+
+@dataclass(frozen=True)
+class Field:
+    """The shape of one field of a client message (checked before the core sees it)."""
+
+    kind: type | tuple[type, ...]
+    required: bool = True
+    max_length: int | None = None  # strings: characters; lists: items (each a string of <= item_length)
+    item_length: int = 80
+
+
+@dataclass(frozen=True)
+class Message:
+    """A client message type: its fields, who may send it, and how it becomes a command.
+
+    ``roles``: the roles that may send it (checked by the core again: the protocol only
+    documents it).  ``needs``: inputs the hub must draw for it beyond the clock and a seed
+    (``"present"``: who is connected; ``"key"``: the sender's capability secret).
+    """
+
+    fields: Mapping[str, Field]
+    build: Callable[[dict[str, Any]], Any]
+    roles: tuple[str, ...] = ("phone",)
+    needs: frozenset[str] = frozenset()
+
+
+Section = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature package, as the rest of Plaza sees it.
+
+    - ``decide(state, command, actor, inputs) -> events`` for the commands in ``commands``;
+    - ``apply(state, event) -> state`` for the events in ``events`` (the feature keeps its own
+      state in ``state.parts[name]``);
+    - ``joined(state, participant_id, inputs) -> events``: what a new participant brings about
+      (a late arrival placed in a room), decided with the join;
+    - ``forget(state, participant_id) -> state``: a removed participant's traces (a place in a room);
+    - ``timers(state) -> [(at, command)]``: commands the hub submits when their time comes
+      (a return countdown that reaches zero), as the ``system`` actor;
+    - ``sections``: view name -> ``fn(state, ctx) -> data``, added to a shared view under the
+      feature's name (``screen``, ``facilitator``, ``phone``) or to ``me`` per participant;
+    - ``views(state, key, ctx) -> data``: the view of one of the feature's own audiences
+      (``audience`` is their prefix: key ``b1-2`` of audience ``room`` is view ``room:b1-2``),
+      sent only to connections subscribed to it;
+    - ``minutes(state) -> data`` and ``markdown(data) -> lines``: the feature's section of the minutes.
+    """
+
+    name: str
+    messages: Mapping[str, Message]
+    commands: tuple[type, ...]
+    decide: Callable[..., list[Event]]
+    events: tuple[type[Event], ...]
+    apply: Callable[..., Any]
+    joined: Callable[..., list[Event]] | None = None
+    forget: Callable[..., Any] | None = None  # (state, participant_id) -> state, when someone is removed
+    timers: Callable[..., list[tuple[float, Any]]] | None = None
+    sections: Mapping[str, Section] = field(default_factory=dict)
+    views: Callable[..., dict[str, Any] | None] | None = None
+    audience: str = ""  # the prefix of the feature's own view keys ("room" for "room:b1-2")
+    minutes: Callable[..., Any] | None = None
+    markdown: Callable[[Any], list[str]] | None = None
+
+
+FEATURES: dict[str, Feature] = {}
+_BY_COMMAND: dict[type, Feature] = {}
+_BY_EVENT: dict[type, Feature] = {}
+MESSAGES: dict[str, Message] = {}
+
+
+def register(feature: Feature) -> Feature:
+    if feature.name in FEATURES:
+        raise ValueError(f"feature {feature.name!r} registered twice")
+    clash = set(feature.messages) & set(MESSAGES)
+    if clash:
+        raise ValueError(f"message types registered twice: {sorted(clash)}")
+    FEATURES[feature.name] = feature
+    for cls in feature.commands:
+        _BY_COMMAND[cls] = feature
+    for cls in feature.events:
+        _BY_EVENT[cls] = feature
+    MESSAGES.update(feature.messages)
+    return feature
+
+
+def for_command(command: object) -> Feature | None:
+    return _BY_COMMAND.get(type(command))
+
+
+def for_event(ev: Event) -> Feature | None:
+    return _BY_EVENT.get(type(ev))
+
+
+def features() -> tuple[Feature, ...]:
+    return tuple(FEATURES.values())
+
+
+def for_audience(prefix: str) -> Feature | None:
+    for feature in FEATURES.values():
+        if feature.audience == prefix:
+            return feature
+    return None
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Where room-scoped state lives (the rooms feature provides it; the plenary is room ``""``).
+
+    - ``room_of(state, participant_id) -> room``: the room a participant is in now (``""``: the plenary);
+    - ``stack_of(state, room) -> StackState | None``: a room's speaking stack (None: no such open room);
+    - ``with_stack(state, room, stack) -> state``.
+    """
+
+    room_of: Callable[..., str]
+    stack_of: Callable[..., Any]
+    with_stack: Callable[..., Any]
+
+
+SCOPES: list[Scopes] = []
+
+
+def set_scopes(scopes: Scopes) -> None:
+    SCOPES[:] = [scopes]

@@ -1,0 +1,14 @@
+"""Every feature package that plugs into the meeting, registered in one place.
+
+Adding a feature: write its package (see docs/architecture.md, "Adding a feature"), then
+add one line below.  The core, the protocol, the views, the minutes and the socket learn
+its messages, commands, events, views and minutes section from the registry.
+"""
+
+from __future__ import annotations
+
+from server.core.registry import register, set_scopes
+from server.rooms import feature as rooms
+
+register(rooms.FEATURE)
+set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people
