@@ -77,6 +77,9 @@ class Feature:
     sections: Mapping[str, Section] = field(default_factory=dict)
     views: Callable[..., dict[str, Any] | None] | None = None
     audience: str = ""  # the prefix of the feature's own view keys ("room" for "room:b1-2")
+    # (state, key) -> the immutable objects a view of the feature's audience is projected from:
+    # while they are the same objects (and who is connected is unchanged) the hub reuses the view.
+    view_deps: Callable[..., tuple[Any, ...]] | None = None
     minutes: Callable[..., Any] | None = None
     markdown: Callable[[Any], list[str]] | None = None
 

@@ -57,6 +57,15 @@ def feature_view(state: MeetingState, key: str, ctx: Context) -> dict[str, Any] 
     return feature.views(state, sub, ctx)
 
 
+def feature_view_deps(state: MeetingState, key: str) -> tuple[Any, ...] | None:
+    """What a feature audience's view depends on (None: unknown, project it every time)."""
+    prefix, _, sub = key.partition(":")
+    feature = registry.for_audience(prefix)
+    if feature is None or feature.view_deps is None:
+        return None
+    return feature.view_deps(state, sub)
+
+
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
     """Participants connected right now, excluding removed ones, in joining order."""
     return [p.id for p in state.participants.values() if p.id in connected and not p.removed]

@@ -81,6 +81,9 @@ class Lane:
     writing: bool = False  # a publish is being written, slice by slice
     dirty: bool = False  # something changed since the last publish started
     last: float = 0.0  # loop time the last publish started
+    # view -> what every viewer of it in this lane has received (a room's view goes to its
+    # phones in the room lane and to its device in the screens lane: each lane keeps its own)
+    last_views: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def spacing(self, connections: int) -> float:
         return self.base + connections * self.per_connection
@@ -89,10 +92,11 @@ class Lane:
 class Publish:
     """One publish of a lane: views projected from one state, each encoded once per codec."""
 
-    __slots__ = ("changed", "connected", "frames", "state")
+    __slots__ = ("changed", "connected", "frames", "lane", "state")
 
-    def __init__(self, state: m.MeetingState, connected: Callable[[], set[str]]) -> None:
+    def __init__(self, state: m.MeetingState, connected: Callable[[], set[str]], lane: Lane) -> None:
         self.state = state
+        self.lane = lane
         self.connected = connected  # called when a view needs it (the live view doesn't: no O(N) set)
         self.changed: dict[str, dict[str, Any] | None] = {}  # view -> its new data, or None: unchanged
         self.frames: dict[tuple[str, str], Frame | None] = {}
@@ -103,9 +107,11 @@ class Publish:
         if key not in self.frames:
             if name not in self.changed:
                 projected = meeting.project(name, self.connected, self.state)
-                fresh = meeting.last_views.get(name) != projected
+                last_views = self.lane.last_views
+                last = last_views.get(name)
+                fresh = last is not projected and last != projected
                 self.changed[name] = projected if fresh else None
-                meeting.last_views[name] = projected
+                last_views[name] = projected
             data = self.changed[name]
             self.frames[key] = None if data is None else frame(codec, _message(self.state, name, data))
         return self.frames[key]
@@ -148,13 +154,14 @@ class LiveMeeting:
         self._sync_wanted = False
         self._turn_freed = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
+        self.presence_version = 0  # changes whenever who is connected changes
+        self._view_cache: dict[str, tuple[int, tuple[Any, ...], dict[str, Any]]] = {}
         # Publishing lanes (see Lane): screens first, then the room, then the phones' running tally.
         self.lanes = (
             Lane("screens", publish_interval, 0.0),
             Lane("room", publish_interval, FANOUT_SPACING_PER_CONNECTION),
             Lane("live", publish_interval, LIVE_SPACING_PER_CONNECTION),
         )
-        self.last_views: dict[str, dict[str, Any]] = {}
         self.appends = 0  # batches appended by this process
         self.races_lost: Counter[int] = Counter()  # batches by how many append races they lost (5: 5 or more)
 
@@ -434,6 +441,7 @@ class LiveMeeting:
             self._presence_changed()
 
     def _presence_changed(self) -> None:
+        self.presence_version += 1
         if self.on_presence_change is not None:
             self.on_presence_change()
 
@@ -446,6 +454,7 @@ class LiveMeeting:
         remote = frozenset(participant_ids)
         if remote != self.remote:
             self.remote = remote
+            self.presence_version += 1
             self.mark_dirty()
 
     def connected(self) -> set[str]:
@@ -458,12 +467,33 @@ class LiveMeeting:
         if name == "live":
             return views.phone_live(state)
         if ":" in name:  # a feature's own audience: room:b1-2
-            return views.feature_view(state, name, views.Context(connected, self.join_url)) or {}
+            return self._feature_view(name, connected, state)
         if name == "screen":
             return views.screen_view(state, connected(), self.join_url)
         if name == "facilitator":
             return views.facilitator_view(state, connected(), self.join_url)
         return views.phone_view(state, connected())
+
+    def _feature_view(self, name: str, connected: Callable[[], set[str]], state: m.MeetingState) -> dict[str, Any]:
+        """A feature audience's view, reused while what it is projected from is unchanged.
+
+        250 room devices in the screens lane would otherwise cost 250 projections every 50 ms
+        while any one room changes.  State is immutable: the same objects mean the same view.
+        """
+        deps = views.feature_view_deps(state, name)
+        cached = self._view_cache.get(name)
+        if (
+            deps is not None
+            and cached is not None
+            and cached[0] == self.presence_version
+            and len(cached[1]) == len(deps)
+            and all(a is b for a, b in zip(cached[1], deps, strict=True))
+        ):
+            return cached[2]
+        data = views.feature_view(state, name, views.Context(connected, self.join_url)) or {}
+        if deps is not None:
+            self._view_cache[name] = (self.presence_version, deps, data)
+        return data
 
     def _send_current(self, conn: Connection) -> None:
         first = _view_for(conn)
@@ -472,8 +502,7 @@ class LiveMeeting:
             data = self.project(name, self.connected, self.state)
             # Invariant: every attached viewer of ``name`` has received ``last_views[name]`` (or
             # is in the rest of a publish that writes it).  Otherwise the next publish sends it to all.
-            if self.last_views.get(name) != data:
-                self.last_views.pop(name, None)
+            self._forget_if_stale(name, data)
             conn.push_view(_slot(name), frame(conn.codec, _message(self.state, name, data)))
         if first == "phone":
             me = views.me_view(self.state, conn.participant_id)
@@ -482,10 +511,16 @@ class LiveMeeting:
             sub = _room_sub(self.state, conn)
             if sub:
                 data = self.project(sub, self.connected, self.state)
-                if self.last_views.get(sub) != data:
-                    self.last_views.pop(sub, None)
+                self._forget_if_stale(sub, data)
                 conn.push_view("room", frame(conn.codec, _message(self.state, sub, data)))
             conn.room_seen = sub
+
+    def _forget_if_stale(self, name: str, data: dict[str, Any]) -> None:
+        """A viewer just got ``data`` for ``name`` at hello: if others have something else, the next publish
+        sends to all (the invariant: every attached viewer of a view has what ``last_views`` says)."""
+        for lane in self.lanes:
+            if lane.last_views.get(name) != data:
+                lane.last_views.pop(name, None)
 
     def mark_dirty(self) -> None:
         for lane in self.lanes:
@@ -518,7 +553,7 @@ class LiveMeeting:
         viewers = self._viewers(lane)
         if viewers:
             lane.writing = True
-            self._write(lane, Publish(self.state, functools.cache(self.connected)), viewers, 0)
+            self._write(lane, Publish(self.state, functools.cache(self.connected), lane), viewers, 0)
 
     def _write(self, lane: Lane, pub: Publish, viewers: list[Connection], start: int) -> None:
         """Push one slice of a lane's viewers their frames; the next slice waits for the next loop turn.
@@ -545,7 +580,7 @@ class LiveMeeting:
             log.exception("publish failed", extra={"meeting": self.id, "lane": lane.name})
             lane.writing = False
             # Some viewers may lack what last_views now says they have: the next publish sends to all.
-            self.last_views.clear()
+            lane.last_views.clear()
             return
         if start + SLICE < len(viewers):
             asyncio.get_running_loop().call_soon(self._write, lane, pub, viewers, start + SLICE)
@@ -560,7 +595,7 @@ class LiveMeeting:
         if sub:
             shared = pub.frame(self, sub, conn.codec)
             if shared is None and sub != conn.room_seen:  # new to this room: send it even if unchanged
-                shared = frame(conn.codec, _message(pub.state, sub, self.last_views.get(sub) or {}))
+                shared = frame(conn.codec, _message(pub.state, sub, pub.lane.last_views.get(sub) or {}))
             if shared is not None:
                 conn.push_view("room", shared)
         conn.room_seen = sub

@@ -268,6 +268,7 @@ FEATURE = registry.Feature(
     },
     views=lambda state, key, ctx: rv.room_view(state, key, ctx.connected(), ctx.join_url),
     audience="room",
+    view_deps=lambda state, key: (of(state).rooms.get(key), of(state).rounds, of(state).placed, state.participants),
     minutes=minutes,
     markdown=markdown,
 )
