@@ -367,10 +367,7 @@ def decide(state: MeetingState, command: Command, actor: Actor, inputs: Inputs) 
                     raise Rejection("not_allowed", "Only the facilitator can do that.")
             else:
                 _require(actor, Role.FACILITATOR)
-            stack = stack_in(state, room)
-            if stack is None:
-                raise Rejection("unknown_room", "There is no such open room.", "room")
-            return _in_room(room, sk.decide_facilitator(stack, command, now))
+            return _in_room(room, sk.decide_facilitator(stack_in(state, room), command, now))
         case sk.SetGroups():
             _require(actor, Role.FACILITATOR)
             return sk.decide_facilitator(state.stack, command, now)
@@ -385,11 +382,13 @@ def room_of(state: MeetingState, participant_id: str) -> str:
     return registry.SCOPES[0].room_of(state, participant_id) if registry.SCOPES else ""
 
 
-def stack_in(state: MeetingState, room: str) -> sk.StackState | None:
-    """A room's speaking stack (the plenary's is ``state.stack``); None if there is no such open room."""
+def stack_in(state: MeetingState, room: str) -> sk.StackState:
+    """A room's speaking stack (the plenary's is ``state.stack``); refused for a room that isn't open."""
     if not room:
         return state.stack
-    return registry.SCOPES[0].stack_of(state, room) if registry.SCOPES else None
+    if not registry.SCOPES:
+        raise Rejection("unknown_room", "There is no such room.", "room")
+    return registry.SCOPES[0].stack_of(state, room)
 
 
 def _in_room(room: str, evs: list[Event]) -> list[Event]:

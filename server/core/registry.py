@@ -129,7 +129,8 @@ class Scopes:
     """Where room-scoped state lives (the rooms feature provides it; the plenary is room ``""``).
 
     - ``room_of(state, participant_id) -> room``: the room a participant is in now (``""``: the plenary);
-    - ``stack_of(state, room) -> StackState | None``: a room's speaking stack (None: no such open room);
+    - ``stack_of(state, room, closed=False) -> StackState``: a room's speaking stack (refused with
+      ``unknown_room`` or, unless ``closed``, ``room_closed``);
     - ``with_stack(state, room, stack) -> state``.
     """
 

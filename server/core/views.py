@@ -409,7 +409,7 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         return {"status": "guest", "participant": None}
     if p.removed:
         return {"status": "removed", "participant": None}
-    stack = m.stack_in(state, m.room_of(state, p.id)) or state.stack  # the stack of the room they are in
+    stack = m.stack_in(state, m.room_of(state, p.id))  # the stack of the room they are in
     hand = None
     place = stack.place_of.get(p.id)
     if place is not None:

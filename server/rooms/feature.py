@@ -162,10 +162,13 @@ def room_of(state: m.MeetingState, pid: str) -> str:
     return of(state).placed.get(pid, rc.PLENARY)
 
 
-def stack_of(state: m.MeetingState, room_id: str, closed: bool = False) -> sk.StackState | None:
+def stack_of(state: m.MeetingState, room_id: str, closed: bool = False) -> sk.StackState:
+    """A room's stack; refused for a room that doesn't exist or (unless ``closed``) is closed."""
     room = of(state).rooms.get(room_id)
-    if room is None or (not closed and not room.open):
-        return None
+    if room is None:
+        raise Rejection("unknown_room", "There is no such room.", "room")
+    if not closed and not room.open:
+        raise Rejection("room_closed", f"{room.name} is closed.", "room")
     return room.stack
 
 
