@@ -7,8 +7,16 @@ its messages, commands, events, views and minutes section from the registry.
 
 from __future__ import annotations
 
+from server.agenda import feature as agenda
 from server.core.registry import register, set_scopes
+from server.decisions import feature as decisions
 from server.rooms import feature as rooms
+from server.signals import feature as signals
+from server.stack import feature as stack
 
+register(stack.FEATURE)
+register(agenda.FEATURE)
+register(decisions.FEATURE)
+register(signals.FEATURE)
 register(rooms.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people

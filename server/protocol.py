@@ -5,7 +5,9 @@ Clients pick a codec when they connect (``/ws?format=json`` or
 frames.  Every client message is a map with a ``type`` and, optionally, an
 ``id`` that the server echoes in the ``ack`` or ``error`` it answers with.
 
-Validation here is about shape (types, sizes, required fields).  Whether the
+Validation here is about shape (types, sizes, required fields).  Each feature declares
+its messages in its package (``server/<feature>/feature.py``); this module knows only
+the meeting's own (hello, join, rename, …) and takes the rest from the registry.  Whether the
 sender may do it, given their role and the meeting's state, is the core's
 business.  See docs/protocol.md.
 """
@@ -19,14 +21,10 @@ from typing import Any
 import msgpack
 
 from server import features  # noqa: F401  (fills the registry: every feature's messages)
-from server.agenda import core as ag
 from server.core import meeting as m
 from server.core import registry
 from server.core.errors import Rejection
 from server.core.registry import Field
-from server.decisions import core as dc
-from server.signals import core as sg
-from server.stack import core as sk
 
 MAX_MESSAGE_BYTES = 4096  # larger frames get a too_large error (the transport closes at 64 KiB)
 MAX_ID_LENGTH = 64
@@ -83,17 +81,10 @@ CODECS: dict[str, Codec] = {"json": JsonCodec(), "msgpack": MsgpackCodec()}
 
 _TEXT = Field(str, max_length=200)
 _ID = Field(str, max_length=64)
-_BOOL = Field(bool)
-_ENTRY = Field(int)
-_NUMBER = Field((int, float))
-_INT = Field(int)
-_LONG = Field(str, max_length=dc.PROPOSAL_MAX)
-_OPT_TEXT = Field(str, required=False, max_length=500)
-_OPT_INT = Field(int, required=False)
-_OPT_BOOL = Field(bool, required=False)
 _ROOM = Field(str, required=False, max_length=16)  # "" or absent: the plenary
 
-# type -> fields.  Keep in step with docs/protocol.md (tests/test_docs.py checks).
+# type -> fields: the meeting's own messages here, every feature's from the registry.  Keep in
+# step with docs/protocol.md (tests/test_docs.py checks).
 MESSAGES: dict[str, dict[str, Field]] = {
     "hello": {
         "role": Field(str, max_length=16),
@@ -111,87 +102,6 @@ MESSAGES: dict[str, dict[str, Field]] = {
     "rename_participant": {"participant": _ID, "name": _TEXT},
     "remove_participant": {"participant": _ID},
     "end_meeting": {},
-    # the speaking stack
-    "raise_hand": {"kind": Field(str, required=False, max_length=16)},
-    "lower_hand": {},
-    "opt_priority": {"opted": _BOOL},
-    "next_speaker": {"room": _ROOM},
-    "end_turn": {"room": _ROOM},
-    "skip_entry": {"entry": _ENTRY, "room": _ROOM},
-    "remove_entry": {"entry": _ENTRY, "room": _ROOM},
-    "move_entry": {"entry": _ENTRY, "position": Field(int), "room": _ROOM},
-    "extend_time": {"seconds": _NUMBER, "room": _ROOM},
-    "set_stack_open": {"open": _BOOL, "room": _ROOM},
-    "set_stack_settings": {
-        "progressive": Field(bool, required=False),
-        "priority_counts": Field(bool, required=False),
-        "time_limit": Field((int, float), required=False),
-        "room": _ROOM,
-    },
-    "set_groups": {"groups": Field(list, max_length=sk.GROUPS_MAX, item_length=sk.GROUP_MAX)},
-    "declare_group": {"group": Field(str, max_length=sk.GROUP_MAX)},
-    # the agenda
-    "add_item": {"title": _TEXT, "description": _OPT_TEXT, "minutes": _OPT_INT},
-    "propose_item": {"title": _TEXT, "description": _OPT_TEXT},
-    "edit_item": {
-        "item": _ID,
-        "title": Field(str, required=False, max_length=200),
-        "description": _OPT_TEXT,
-        "minutes": _OPT_INT,
-    },
-    "accept_item": {"item": _ID},
-    "decline_item": {"item": _ID},
-    "move_item": {"item": _ID, "position": _INT},
-    "start_item": {"item": _ID},
-    "end_item": {},
-    # signals, temperature checks, written points
-    "signal": {"signal": Field(str, max_length=16)},
-    "start_check": {"question": _TEXT, "seconds": _OPT_INT},
-    "answer_check": {"check": _INT, "signal": Field(str, max_length=16)},
-    "post_point": {"text": Field(str, max_length=sg.POINT_MAX), "anonymous": _OPT_BOOL},
-    "upvote_point": {"point": _INT, "up": _OPT_BOOL},
-    "withdraw_point": {"point": _INT},
-    "show_point": {"point": _OPT_INT},
-    "dismiss_point": {"point": _INT},
-    "read_point": {"point": _INT},
-    # proposals, votes, decisions
-    "propose": {"text": _LONG},
-    "add_proposal": {"text": _LONG, "proposer": Field(str, required=False, max_length=80)},
-    "withdraw_proposal": {"proposal": _INT},
-    "amend": {"proposal": _INT, "text": _LONG},
-    "accept_amendment": {"amendment": _INT},
-    "withdraw_amendment": {"amendment": _INT},
-    "open_vote": {
-        "subject": Field(str, max_length=16),
-        "ballot": Field(str, max_length=16),
-        "rule": Field(str, max_length=24),
-        "target": _OPT_INT,
-        "question": Field(str, required=False, max_length=dc.QUESTION_MAX),
-        "options": Field(list, required=False, max_length=dc.OPTIONS_MAX, item_length=dc.OPTION_MAX),
-        "multi": _OPT_BOOL,
-        "fraction": Field(str, required=False, max_length=12),
-        "threshold": _OPT_INT,
-        "stand_aside_limit": _OPT_INT,
-        "quorum_share": _OPT_INT,
-        "quorum_count": _OPT_INT,
-        "secret": _OPT_BOOL,
-        "hidden": _OPT_BOOL,
-    },
-    "cast_ballot": {
-        "vote": _INT,
-        "choice": Field(str, required=False, max_length=dc.OPTION_MAX),
-        "choices": Field(list, required=False, max_length=dc.OPTIONS_MAX, item_length=dc.OPTION_MAX),
-        "reason": Field(str, required=False, max_length=dc.REASON_MAX),
-    },
-    "close_vote": {"vote": _INT},
-    "cancel_vote": {"vote": _INT},
-    "dismiss_vote": {"vote": _INT},
-    "add_action": {
-        "vote": _INT,
-        "what": Field(str, max_length=dc.ACTION_MAX),
-        "who": Field(str, max_length=dc.WHO_MAX),
-    },
-    "remove_action": {"action": _INT},
 }
 MESSAGES.update({name: dict(spec.fields) for name, spec in registry.MESSAGES.items()})  # registered features
 
@@ -263,120 +173,6 @@ def to_command(msg: Message) -> m.Command:
             return m.RemoveParticipant(participant_id=f["participant"])
         case "end_meeting":
             return m.EndMeeting()
-        case "raise_hand":
-            return sk.RaiseHand(kind=f.get("kind", sk.Kind.NEW.value))
-        case "lower_hand":
-            return sk.LowerHand()
-        case "opt_priority":
-            return sk.OptPriority(opted=f["opted"])
-        case "next_speaker":
-            return sk.NextSpeaker(room=f.get("room", ""))
-        case "end_turn":
-            return sk.EndTurn(room=f.get("room", ""))
-        case "skip_entry":
-            return sk.SkipEntry(entry_id=f["entry"], room=f.get("room", ""))
-        case "remove_entry":
-            return sk.RemoveEntry(entry_id=f["entry"], room=f.get("room", ""))
-        case "move_entry":
-            return sk.MoveEntry(entry_id=f["entry"], position=f["position"], room=f.get("room", ""))
-        case "extend_time":
-            return sk.ExtendTime(seconds=float(f["seconds"]), room=f.get("room", ""))
-        case "set_stack_open":
-            return sk.SetStackOpen(open=f["open"], room=f.get("room", ""))
-        case "set_stack_settings":
-            limit = f.get("time_limit")
-            return sk.SetStackSettings(
-                progressive=f.get("progressive"),
-                priority_counts=f.get("priority_counts"),
-                time_limit=None if limit is None else float(limit),
-                room=f.get("room", ""),
-            )
-        case "set_groups":
-            return sk.SetGroups(groups=f["groups"])
-        case "declare_group":
-            return sk.DeclareGroup(group=f["group"])
-        case "add_item":
-            return ag.AddItem(
-                title=f["title"], description=f.get("description", ""), minutes=f.get("minutes", ag.MINUTES_DEFAULT)
-            )
-        case "propose_item":
-            return ag.ProposeItem(title=f["title"], description=f.get("description", ""))
-        case "edit_item":
-            return ag.EditItem(
-                item_id=f["item"], title=f.get("title"), description=f.get("description"), minutes=f.get("minutes")
-            )
-        case "accept_item":
-            return ag.AcceptItem(item_id=f["item"])
-        case "decline_item":
-            return ag.DeclineItem(item_id=f["item"])
-        case "move_item":
-            return ag.MoveItem(item_id=f["item"], position=f["position"])
-        case "start_item":
-            return ag.StartItem(item_id=f["item"])
-        case "end_item":
-            return ag.EndItem()
-        case "signal":
-            return sg.ShowSignal(signal=f["signal"])
-        case "start_check":
-            return sg.StartCheck(question=f["question"], seconds=f.get("seconds", 30))
-        case "answer_check":
-            return sg.AnswerCheck(check_id=f["check"], signal=f["signal"])
-        case "post_point":
-            return sg.PostPoint(text=f["text"], anonymous=f.get("anonymous", False))
-        case "upvote_point":
-            return sg.UpvotePoint(point_id=f["point"], up=f.get("up", True))
-        case "withdraw_point":
-            return sg.WithdrawPoint(point_id=f["point"])
-        case "show_point":
-            return sg.ShowPoint(point_id=f.get("point"))
-        case "dismiss_point":
-            return sg.DismissPoint(point_id=f["point"])
-        case "read_point":
-            return m.ReadPoint(point_id=f["point"])
-        case "propose":
-            return dc.Propose(text=f["text"])
-        case "add_proposal":
-            return dc.AddProposal(text=f["text"], proposer=f.get("proposer", ""))
-        case "withdraw_proposal":
-            return dc.WithdrawProposal(proposal_id=f["proposal"])
-        case "amend":
-            return dc.Amend(proposal_id=f["proposal"], text=f["text"])
-        case "accept_amendment":
-            return dc.AcceptAmendment(amendment_id=f["amendment"])
-        case "withdraw_amendment":
-            return dc.WithdrawAmendment(amendment_id=f["amendment"])
-        case "open_vote":
-            return dc.OpenVote(
-                subject=f["subject"],
-                ballot=f["ballot"],
-                rule=f["rule"],
-                target=f.get("target"),
-                question=f.get("question"),
-                options=f.get("options", ()),
-                multi=f.get("multi", False),
-                fraction=f.get("fraction"),
-                threshold=f.get("threshold"),
-                stand_aside_limit=f.get("stand_aside_limit"),
-                quorum_share=f.get("quorum_share"),
-                quorum_count=f.get("quorum_count"),
-                secret=f.get("secret", False),
-                hidden=f.get("hidden", False),
-            )
-        case "cast_ballot":
-            if ("choice" in f) == ("choices" in f):
-                raise Rejection("bad_field", "Give either 'choice' or 'choices'.", "choice")
-            choices = (f["choice"],) if "choice" in f else f["choices"]
-            return dc.CastBallot(vote_id=f["vote"], choices=choices, reason=f.get("reason", ""))
-        case "close_vote":
-            return dc.CloseVote(vote_id=f["vote"])
-        case "cancel_vote":
-            return dc.CancelVote(vote_id=f["vote"])
-        case "dismiss_vote":
-            return dc.DismissVote(vote_id=f["vote"])
-        case "add_action":
-            return dc.AddAction(vote_id=f["vote"], what=f["what"], who=f["who"])
-        case "remove_action":
-            return dc.RemoveAction(action_id=f["action"])
     spec = registry.MESSAGES.get(msg.type)
     if spec is not None:
         return spec.build(f)

@@ -26,7 +26,6 @@ from server.core.event import Event, event
 from server.core.inputs import Inputs
 from server.core.text import clean_text
 from server.decisions import core as dc
-from server.decisions import rules
 from server.signals import core as sg
 from server.stack import core as sk
 
@@ -187,29 +186,11 @@ class EndMeeting:
     pass
 
 
-@dataclass(frozen=True)
-class ReadPoint:
-    """The facilitator reads a written point into the stack (it waits its turn like a new point)."""
-
-    point_id: int
+ReadPoint = sg.ReadPoint  # where it used to live
 
 
-Command = (
-    Join
-    | Rename
-    | RenameParticipant
-    | RemoveParticipant
-    | EndMeeting
-    | ReadPoint
-    | sk.ParticipantCommand
-    | sk.FacilitatorCommand
-    | ag.FacilitatorCommand
-    | ag.ProposeItem
-    | dc.ParticipantCommand
-    | dc.FacilitatorCommand
-    | sg.ParticipantCommand
-    | sg.FacilitatorCommand
-)
+# The meeting's own commands; every feature's commands come through the registry.
+Command = Join | Rename | RenameParticipant | RemoveParticipant | EndMeeting | Any
 
 
 def create(
@@ -280,97 +261,6 @@ def decide(state: MeetingState, command: Command, actor: Actor, inputs: Inputs) 
         case EndMeeting():
             _require(actor, Role.FACILITATOR)
             return [MeetingEnded(at=now)]
-        case sk.RaiseHand() | sk.LowerHand():
-            me = _joined(state, actor)
-            room = room_of(state, me.id)  # a hand goes up in the room the person is in
-            return _in_room(room, sk.decide_participant(stack_in(state, room), command, me.id, now))
-        case sk.OptPriority() | sk.DeclareGroup():
-            me = _joined(state, actor)
-            return sk.decide_participant(state.stack, command, me.id, now)
-        case ag.ProposeItem():
-            me = _joined(state, actor)
-            return ag.decide_propose(state.agenda, command, me.id, now)
-        case sg.ShowSignal() | sg.AnswerCheck() | sg.PostPoint() | sg.UpvotePoint() | sg.WithdrawPoint():
-            me = _joined(state, actor)
-            return sg.decide_participant(state.signals, command, me.id, state.agenda.current, now)
-        case sg.StartCheck() | sg.ShowPoint() | sg.DismissPoint():
-            _require(actor, Role.FACILITATOR)
-            return sg.decide_facilitator(state.signals, command, now)
-        case ReadPoint(point_id=point_id):
-            _require(actor, Role.FACILITATOR)
-            sg.open_point(state.signals, point_id)
-            return [
-                sg.PointSettled(at=now, point_id=point_id, status="read"),
-                sk.HandRaised(
-                    at=now,
-                    entry_id=state.stack.next_id,
-                    participant_id=sk.written_entry(point_id),
-                    kind=sk.Kind.NEW.value,
-                ),
-            ]
-        case (
-            ag.AddItem()
-            | ag.EditItem()
-            | ag.AcceptItem()
-            | ag.DeclineItem()
-            | ag.MoveItem()
-            | ag.StartItem()
-            | ag.EndItem()
-        ):
-            _require(actor, Role.FACILITATOR)
-            evs = ag.decide_facilitator(state.agenda, command, now)
-            started = [ev for ev in evs if isinstance(ev, ag.ItemStarted)]
-            if started:  # the stack follows the agenda: a new item, a fresh (open) stack for it
-                evs = [*evs, sk.StackMoved(at=now, item_id=started[-1].item_id)]
-            return evs
-        case dc.WithdrawProposal() | dc.AcceptAmendment() | dc.WithdrawAmendment() if actor.role is Role.FACILITATOR:
-            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, None)
-        case dc.CastBallot():
-            me = _joined(state, actor)
-            ballot = dataclasses.replace(command, receipt=inputs.receipt)  # drawn by the hub; the core keeps the first
-            return dc.decide_participant(state.decisions, ballot, me.id, me.name, state.agenda.current, now)
-        case dc.Propose() | dc.WithdrawProposal() | dc.Amend() | dc.AcceptAmendment() | dc.WithdrawAmendment():
-            me = _joined(state, actor)
-            return dc.decide_participant(state.decisions, command, me.id, me.name, state.agenda.current, now)
-        case dc.CloseVote():
-            _require(actor, Role.FACILITATOR)
-            present = len([pid for pid in inputs.present if _is_member(state, pid)])  # the quorum: those here now
-            evs = dc.decide_facilitator(
-                state.decisions, dataclasses.replace(command, present=present), state.agenda.current, now, None
-            )
-            vote = state.decisions.votes[command.vote_id]
-            closed = evs[0]
-            outcome = closed.result.get("outcome") if isinstance(closed, dc.VoteClosed) else None
-            if vote.subject is dc.Subject.AGENDA and outcome == rules.Outcome.PASSED.value:
-                evs = [*evs, ag.AgendaApproved(at=now, vote_id=vote.id)]  # a passed agenda vote approves it
-            return evs
-        case dc.AddProposal() | dc.OpenVote() | dc.CancelVote() | dc.DismissVote() | dc.AddAction() | dc.RemoveAction():
-            _require(actor, Role.FACILITATOR)
-            question = state.agenda.question()
-            return dc.decide_facilitator(state.decisions, command, state.agenda.current, now, question)
-        case (
-            sk.NextSpeaker()
-            | sk.EndTurn()
-            | sk.SkipEntry()
-            | sk.RemoveEntry()
-            | sk.MoveEntry()
-            | sk.ExtendTime()
-            | sk.SetStackOpen()
-            | sk.SetStackSettings()
-        ):
-            room = command.room
-            if actor.role is Role.PHONE and isinstance(command, sk.NextSpeaker | sk.EndTurn):
-                # A breakout room keeps its own stack: anyone in it may call the next speaker.
-                me = _joined(state, actor)
-                room = room_of(state, me.id)
-                if not room:
-                    raise Rejection("not_allowed", "Only the facilitator can do that.")
-            else:
-                _require(actor, Role.FACILITATOR)
-            return _in_room(room, sk.decide_facilitator(stack_in(state, room), command, now))
-        case sk.SetGroups():
-            _require(actor, Role.FACILITATOR)
-            return sk.decide_facilitator(state.stack, command, now)
     feature = registry.for_command(command)
     if feature is not None:
         return feature.decide(state, command, actor, inputs)
@@ -389,15 +279,6 @@ def stack_in(state: MeetingState, room: str) -> sk.StackState:
     if not registry.SCOPES:
         raise Rejection("unknown_room", "There is no such room.", "room")
     return registry.SCOPES[0].stack_of(state, room)
-
-
-def _in_room(room: str, evs: list[Event]) -> list[Event]:
-    return [dataclasses.replace(ev, room=room) for ev in evs] if room else evs
-
-
-def _is_member(state: MeetingState, pid: str) -> bool:
-    p = state.participants.get(pid)
-    return p is not None and not p.removed
 
 
 def require(actor: Actor, *roles: Role) -> None:
@@ -469,55 +350,17 @@ def _apply(state: MeetingState, ev: Event) -> MeetingState:
         case ParticipantRemoved():
             # The token stays known, so a removed phone is told it was removed rather than "unknown token".
             p = dataclasses.replace(state.participants[ev.participant_id], removed=True)
-            state = dataclasses.replace(
-                state,
-                participants={**state.participants, p.id: p},
-                stack=sk.without_participant(state.stack, p.id),
-                decisions=dc.without_participant(state.decisions, p.id),
-                signals=sg.without_participant(state.signals, p.id),
-            )
+            state = dataclasses.replace(state, participants={**state.participants, p.id: p})
             for feature in registry.features():
                 if feature.forget is not None:
                     state = feature.forget(state, p.id)
             return state
         case MeetingEnded():
             return dataclasses.replace(state, ended_at=ev.at)
-        case _ if isinstance(ev, sk.STACK_EVENTS):
-            room = getattr(ev, "room", "")
-            if room and registry.SCOPES:
-                scopes = registry.SCOPES[0]
-                return scopes.with_stack(state, room, sk.apply(scopes.stack_of(state, room, closed=True), ev))
-            return dataclasses.replace(state, stack=sk.apply(state.stack, ev))
-        case ag.ItemStarted() if _legacy_item_start(state, ev):
-            # Logs written before the stack's move was its own event: the stack followed the item here.
-            stack = dataclasses.replace(state.stack, item_id=ev.item_id, open=True)
-            return dataclasses.replace(state, agenda=ag.apply(state.agenda, ev), stack=stack)
-        case _ if isinstance(ev, ag.EVENTS):
-            return dataclasses.replace(state, agenda=ag.apply(state.agenda, ev))
-        case dc.VoteClosed():
-            decisions = dc.apply(state.decisions, ev)
-            vote = decisions.votes[ev.vote_id]
-            agenda = state.agenda
-            if (
-                not state.explicit_rules
-                and vote.subject is dc.Subject.AGENDA
-                and vote.result
-                and vote.result.outcome is rules.Outcome.PASSED
-            ):
-                agenda = ag.approve(agenda, ev.at)  # logs from before AgendaApproved was its own event
-            return dataclasses.replace(state, decisions=decisions, agenda=agenda)
-        case _ if isinstance(ev, dc.EVENTS):
-            return dataclasses.replace(state, decisions=dc.apply(state.decisions, ev))
-        case _ if isinstance(ev, sg.EVENTS):
-            return dataclasses.replace(state, signals=sg.apply(state.signals, ev))
     feature = registry.for_event(ev)
     if feature is not None:
         return feature.apply(state, ev)
     raise ValueError(f"no apply for {ev.type}")
-
-
-def _legacy_item_start(state: MeetingState, ev: Event) -> bool:
-    return isinstance(ev, ag.ItemStarted) and not state.explicit_rules
 
 
 def part(state: MeetingState, name: str, default: Any) -> Any:
@@ -535,3 +378,8 @@ def fold(events: Iterable[tuple[int, Event]], state: MeetingState | None = None)
     for seq, ev in events:
         state = dataclasses.replace(apply(state, ev), seq=seq)
     return state
+
+
+# Every registered feature comes with the meeting: whoever folds or decides gets them all.
+# (At the end: feature packages import this module's names.)
+import server.features  # noqa: E402, F401

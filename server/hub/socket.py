@@ -139,7 +139,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         )
         return {"type": "ack", "seq": seq, "participant": participant_id, "token": token}
     command = to_command(msg)
-    needs = NEEDS.get(msg.type) or (spec.needs if (spec := registry.MESSAGES.get(msg.type)) else frozenset())
+    spec = registry.MESSAGES.get(msg.type)
+    needs = spec.needs if spec is not None else frozenset()
     if "receipt" in needs:
         inputs = dataclasses.replace(inputs, receipt=draw_receipt())
     if "present" in needs:
@@ -147,14 +148,6 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     if "key" in needs:
         inputs = dataclasses.replace(inputs, key=conn.key)
     return {"type": "ack", "seq": await live.submit(command, actor, inputs=inputs)}
-
-
-# What the hub draws for the assembly's messages beyond the clock and a seed (registered
-# features declare theirs in their Message specs).
-NEEDS: dict[str, frozenset[str]] = {
-    "cast_ballot": frozenset({"receipt"}),  # a voter's receipt (the core keeps their first)
-    "close_vote": frozenset({"present"}),  # the quorum counts those present at the close
-}
 
 
 def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:

@@ -209,6 +209,13 @@ class DismissPoint:
     point_id: int
 
 
+@dataclass(frozen=True)
+class ReadPoint:
+    """The facilitator reads a written point into the stack (it waits its turn like a new point)."""
+
+    point_id: int
+
+
 ParticipantCommand = ShowSignal | AnswerCheck | PostPoint | UpvotePoint | WithdrawPoint
 FacilitatorCommand = StartCheck | ShowPoint | DismissPoint
 
