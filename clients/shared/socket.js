@@ -223,3 +223,65 @@ export function clearSent(inputs, sent) {
 }
 
 export const values = (inputs) => inputs.map((input) => input.value);
+
+/**
+ * Render ``items`` into ``parent``, one child per item, keyed by ``keyOf(item)``: a child whose
+ * key is still there is kept and passed to ``update(node, item)``; new ones come from
+ * ``create(item)``; the rest are removed; the order follows ``items``.  Kept nodes keep their
+ * focus and whatever was typed in them, so a list can re-render on every view.
+ */
+export function keyed(parent, items, keyOf, create, update = () => {}) {
+  const old = new Map([...parent.children].map((node) => [node.dataset.key, node]));
+  const nodes = items.map((item) => {
+    const key = String(keyOf(item));
+    let node = old.get(key);
+    if (node) old.delete(key);
+    else {
+      node = create(item);
+      node.dataset.key = key;
+    }
+    update(node, item);
+    return node;
+  });
+  for (const node of old.values()) node.remove();
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
+  });
+}
+
+/** A short vibration where the device and browser allow it (never throws). */
+export function vibrate(pattern) {
+  try {
+    if (navigator.vibrate) navigator.vibrate(pattern);
+  } catch { /* not allowed here */ }
+}
+
+/** Keep the screen on while the page is visible (a big screen, a room's device); re-taken when it comes back. */
+export function keepAwake() {
+  if (!("wakeLock" in navigator)) return;
+  let lock = null;
+  const take = async () => {
+    if (lock || document.visibilityState !== "visible") return;
+    try {
+      lock = await navigator.wakeLock.request("screen");
+      lock.addEventListener("release", () => { lock = null; });
+    } catch { lock = null; /* refused (battery saver, no user gesture yet): try again on the next visit */ }
+  };
+  document.addEventListener("visibilitychange", take);
+  document.addEventListener("click", take);  // some browsers want a gesture first
+  take();
+}
+
+/** Make ``button`` toggle full screen for the page (hidden where full screen is not available). */
+export function fullscreenButton(button, target = document.documentElement) {
+  if (!document.fullscreenEnabled) { button.hidden = true; return; }
+  const label = () => {
+    button.textContent = document.fullscreenElement ? "Exit full screen" : "Full screen";
+  };
+  button.addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else target.requestFullscreen().catch(() => {});
+  });
+  document.addEventListener("fullscreenchange", label);
+  label();
+}

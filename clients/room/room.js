@@ -1,0 +1,192 @@
+// A breakout room's device (a laptop or tablet on the table): view-only, read from a few metres.
+// It shows the room's question, its countdowns, who speaks and who is next, the facilitator's
+// broadcast, who is here, and a QR code that joins a phone straight into this room.
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keyed, keepAwake, fullscreenButton } from "/static/shared/socket.js";
+
+const [meetingId, roomId] = location.pathname.split("/").slice(-2).map(decodeURIComponent);
+const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
+const socket = new PlazaSocket(() => ({ role: "room", meeting: meetingId, room: roomId, key }));
+showStatus(socket, $("#connection"));
+fullscreenButton($("#fullscreen"));
+keepAwake();
+$("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg?room=${encodeURIComponent(roomId)}`;
+
+const FRESH_SECONDS = 120;  // a broadcast this recent is shown loud
+const NOTES_SHOWN = 8;
+let view = null;
+let broadcastSeen;
+let returnSeen;
+
+socket.addEventListener("message", ({ detail: message }) => {
+  if (message.type === "view" && message.view === "room") {
+    view = message.data;
+    render();
+  }
+  if (message.type === "error" && ["bad_key", "unknown_room", "unknown_meeting"].includes(message.code)) {
+    socket.stop();
+    problem(message.code === "bad_key"
+      ? "The key in this link is wrong or missing (the part after #key=)."
+      : message.code === "unknown_room" ? "There is no such room in this meeting." : "There is no such meeting.");
+  }
+});
+
+function problem(text) {
+  document.body.classList.add("broken");
+  $("#room").hidden = true;
+  $("#closed").hidden = true;
+  $("#problem").hidden = false;
+  $("#problem-text").textContent = text;
+  document.title = "Room link not valid — Plaza";
+}
+
+function announce(text) {
+  const region = $("#announce");
+  region.textContent = "";
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function render() {
+  if (!view || !view.room) return;
+  const closed = view.closed || view.ended;
+  document.title = `${view.name} — Plaza room`;
+  $("#problem").hidden = true;
+  $("#room").hidden = closed;
+  $("#closed").hidden = !closed;
+  if (closed) {
+    $("#closed-name").textContent = view.name;
+    $("#closed-report").textContent = view.rapporteur
+      ? `${view.rapporteur.name} reports back for ${view.name}.` : "";
+    return;
+  }
+  $("#kicker").textContent = `Breakout room ${view.number} · round ${view.round}`;
+  $("#name").textContent = view.name;
+  const here = view.people.filter((p) => p.present).length;
+  $("#count").textContent = here;
+  $("#count-label").textContent = (here === 1 ? "person here" : "people here") +
+    (view.people.length > here ? ` · ${view.people.length - here} away` : "");
+  $("#question").textContent = view.question || "";
+  $("#question").hidden = !view.question;
+  $("#join-url").textContent = view.join_url.replace(/^https?:\/\//, "");
+
+  renderBroadcast();
+  renderFloor(view.stack);
+  renderPeople();
+  renderNotes();
+  tick();
+  fit();
+  if (view.return_at && returnSeen !== view.return_at) {
+    if (returnSeen !== undefined) announce("Everyone is called back to the plenary.");
+    returnSeen = view.return_at;
+  }
+}
+
+function renderBroadcast() {
+  $("#broadcast").hidden = !view.broadcast;
+  if (!view.broadcast) return;
+  $("#broadcast-text").textContent = view.broadcast;
+  if (broadcastSeen !== undefined && broadcastSeen !== view.broadcast_at) {
+    announce(`Message from the facilitator: ${view.broadcast}`);
+  }
+  broadcastSeen = view.broadcast_at;
+}
+
+let fitLevel = 0;
+let lastShape = "";
+
+function renderFloor(stack) {
+  const speaker = stack.speaker;
+  $("#speaker").textContent = speaker ? speaker.name : "Nobody";
+  $("#speaker-kind").textContent = speaker ? speaker.label : stack.waiting ? "Call the next speaker from a phone" : "";
+  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} waiting)` : "";
+  const next = stack.next.slice(0, fitLevel >= 3 ? 3 : stack.next.length);
+  const more = stack.waiting - next.length;
+  $("#next").replaceChildren(...next.map((n) => el("li", {},
+    el("span", { class: "who" }, n.name), el("span", { class: n.kind === "new" ? "kind" : "kind priority" }, n.label))),
+  ...(more > 0 ? [el("li", { class: "more" }, `and ${more} more`)] : []));
+  $("#floor-hint").hidden = Boolean(stack.waiting || speaker);
+  $("#next").hidden = !stack.waiting;
+}
+
+function renderPeople() {
+  const rapporteur = view.rapporteur;
+  $("#rapporteur").textContent = "Nobody reports back yet.";
+  $("#rapporteur").hidden = Boolean(rapporteur);
+  keyed($("#people"), view.people, (p) => p.id,
+    () => el("li", {}, el("span", { class: "who" }), el("span", { class: "tag" })),
+    (li, p) => {
+      li.classList.toggle("away", !p.present);
+      li.classList.toggle("reports", p.rapporteur);
+      li.children[0].textContent = p.name;
+      li.children[1].textContent = [p.rapporteur ? "reports back" : "", p.present ? "" : "away"].filter(Boolean).join(" · ");
+    });
+}
+
+function renderNotes() {
+  const notes = view.notes.slice(-NOTES_SHOWN);
+  $("#notes-box").hidden = !notes.length;
+  keyed($("#notes"), notes, (n) => n.note,
+    (n) => el("li", {}, el("span", { class: "note-text" }, n.text), el("span", { class: "by" }, ` — ${n.by}`)));
+}
+
+function tick() {
+  if (!view || view.closed || view.ended) return;
+  const returning = Boolean(view.return_at);
+  $("#return").hidden = !returning;
+  $("#clock").hidden = returning;
+  document.body.classList.toggle("returning", returning);
+  if (returning) {
+    $("#return-countdown").textContent = clock(Math.max(0, secondsLeft(socket, view.return_at)));
+  } else {
+    const left = secondsLeft(socket, view.ends_at);
+    $("#countdown").textContent = left > 0 ? clock(left) : "Time's up";
+    $("#clock-words").textContent = left > 0 ? "left in this round" : "the facilitator will call everyone back";
+    $("#clock").classList.toggle("warn", left <= 60);
+  }
+  const fresh = Boolean(view.broadcast_at && secondsLeft(socket, view.broadcast_at + FRESH_SECONDS) > 0);
+  $("#broadcast").classList.toggle("fresh", fresh);
+  const shape = `${returning} ${fresh}`;
+  if (shape !== lastShape) {  // the stage changed size: fit it again
+    lastShape = shape;
+    fit();
+  }
+  const speaker = view.stack.speaker;
+  const countdown = $("#speaker-countdown");
+  if (speaker && speaker.deadline) {
+    const left = secondsLeft(socket, speaker.deadline);
+    countdown.textContent = left < 0 ? `over by ${clock(-left)}` : clock(left);
+    countdown.classList.toggle("over", left < 0);
+  } else {
+    countdown.textContent = "";
+  }
+}
+setInterval(tick, 500);
+
+/** Long questions and broadcasts must not push the floor off the screen: step the type down until it fits. */
+function fit() {
+  if (!view || $("#room").hidden) return;
+  const stage = $(".stage");
+  for (fitLevel = 0; fitLevel <= 4; fitLevel++) {
+    $("#room").dataset.fit = String(fitLevel);
+    renderFloor(view.stack);
+    if (stage.scrollHeight <= stage.clientHeight + 1) break;
+  }
+  fitLevel = Math.min(fitLevel, 4);
+  // The side column cuts lists off: fade the cut edge, and drop notes that have no room at all.
+  const people = $(".people-box");
+  people.classList.toggle("cut", people.scrollHeight > people.clientHeight + 1);
+  // Notes: the newest that fit, whole; the oldest give way.
+  const notes = $("#notes");
+  const items = [...notes.children];
+  for (const li of items) li.hidden = false;
+  let used = items.reduce((sum, li) => sum + li.offsetHeight, 0);
+  for (const li of items) {
+    if (used <= notes.clientHeight + 1) break;
+    used -= li.offsetHeight;
+    li.hidden = true;
+  }
+  $("#notes-box").classList.toggle("squeezed", items.every((li) => li.hidden));
+}
+window.addEventListener("resize", fit);
+
+if (!key) problem("This link has no key (the part after #key=). Open the room's full link from the facilitator's console.");
+else socket.connect();
