@@ -1,5 +1,6 @@
 // The facilitator's console: who is here, rename, remove, end the meeting.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values } from "/static/shared/socket.js";
+import { breakouts } from "/static/facilitator/breakouts.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -68,6 +69,7 @@ function render(view) {
   renderProposals(view.proposals);
   renderRoom(view.temperature, view.points, view.point);
   renderGroups(view.stack);
+  rooms.render(view.rooms, view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   const list = $("#people");
@@ -344,6 +346,7 @@ $("#groups-form").addEventListener("submit", (event) => {
 });
 
 function tick() {
+  rooms.tick();
   const item = latest?.agenda?.current;
   if (item) {
     const left = secondsLeft(socket, item.deadline);
@@ -357,6 +360,8 @@ function tick() {
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 250);
+
+const rooms = breakouts({ socket, confirmDialog });
 
 $("#next-speaker").addEventListener("click", () => act("next_speaker", {}));
 $("#end-turn").addEventListener("click", () => act("end_turn", {}));

@@ -28,6 +28,7 @@ function render(view) {
   renderAgenda(view.agenda);
   renderVote(view.vote);
   renderPoint(view.point);
+  renderBreakouts(view.rooms || null);
   tick();
 }
 
@@ -135,6 +136,7 @@ function renderStack(stack) {
     item.append(who, kind);
     return item;
   }));
+  list.parentElement.classList.toggle("empty", stack.next.length === 0);
   const more = stack.waiting - stack.next.length;
   $("#waiting").textContent = stack.waiting ? `(${stack.waiting} on the stack${more > 0 ? `, ${more} more` : ""})` : "(nobody)";
   $("#stack-closed").hidden = stack.open;
@@ -150,9 +152,11 @@ function tick() {
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   // The join panel shrinks to a column once the meeting has something to show.
-  const live = Boolean(current && (item || current.vote || current.point || warm || !$("#stack-panel").hidden));
+  const away = breakoutsRunning();
+  const live = Boolean(current && (away || item || current.vote || current.point || warm || reportShown() || !$("#stack-panel").hidden));
   document.body.classList.toggle("live", live);
-  $("#room").hidden = !live;
+  $("#room").hidden = !live || away;
+  tickBreakouts();
   const countdown = $("#countdown");
   if (!speaker) { countdown.textContent = ""; return; }
   const left = secondsLeft(socket, speaker.deadline);
@@ -160,5 +164,265 @@ function tick() {
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 500);
+
+// --- breakout rooms ------------------------------------------------------------------------
+//
+// While a round runs the screen is the rooms' noticeboard: the question, the round's countdown
+// (or the return countdown once everyone is called back), the broadcast, and a grid of every
+// room that fits the screen without scrolling.  Over PAGE_MAX rooms, the grid shows pages that
+// turn every PAGE_SECONDS.  A report the facilitator shows takes the grid's place (during a
+// round) or sits above the plenary stack (after it), its type shrunk until it fits.
+
+const PAGE_MAX = 40;
+const PAGE_SECONDS = 8;
+let breakouts = null;
+let gridKey = "";
+
+const breakoutsRunning = () => Boolean(breakouts && !breakouts.ended);
+const reportShown = () => Boolean(breakouts && breakouts.report);
+
+function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
+
+function renderBreakouts(rooms) {
+  breakouts = rooms;
+  const running = breakoutsRunning();
+  document.body.classList.toggle("breakouts", running);
+  $("#breakouts").hidden = !running;
+  $("#bo-summary-box").hidden = !running;
+  renderReport(rooms && rooms.report, running);
+  if (!running) { gridKey = ""; return; }
+  $("#bo-label").textContent = `Breakout rooms · round ${rooms.round}`;
+  $("#bo-question").textContent = rooms.question || "Talk in your room";
+  const message = $("#bo-broadcast");
+  message.hidden = !rooms.broadcast;
+  if ($("#bo-broadcast-text").textContent !== (rooms.broadcast || "")) $("#bo-broadcast-text").textContent = rooms.broadcast || "";
+  const inRooms = rooms.rooms.reduce((sum, r) => sum + r.people, 0);
+  const open = rooms.rooms.filter((r) => !r.closed).length;
+  $("#bo-summary").replaceChildren(
+    el("span", {}, `${plural(open, "room", "rooms")} · ${inRooms} in rooms`),
+    rooms.in_plenary ? el("span", {}, `${rooms.in_plenary} in the plenary`) : "");
+}
+
+const NAME_LINE = 1.2;   // line height of a room's name, in em
+const META = 0.78;       // the people/rapporteur line, relative to the name
+const META_LINE = 1.2;
+let plan = null;
+
+function tileTexts(r, many) {
+  const people = r.closed ? "Closed" : plural(r.people, "person", "people");
+  const rapporteur = r.closed || (many && !r.rapporteur) ? ""
+    : !r.rapporteur ? "No rapporteur yet" : many ? `✎ ${r.rapporteur}` : `Reporting: ${r.rapporteur}`;
+  return { name: `${r.number} ${r.name}`, people, rapporteur };
+}
+
+const measurer = document.createElement("canvas").getContext("2d");
+function em(text, weight) {
+  measurer.font = `${weight} 100px ${getComputedStyle(document.body).fontFamily}`;
+  return measurer.measureText(text).width / 100;
+}
+
+/** Put the headings in the state a plan needs, and measure the space left for the grid. */
+function gridSpace(pages, many) {
+  $("#breakouts").classList.toggle("many", many);
+  $("#bo-foot").hidden = pages === 1;
+  fitHead();
+  const box = $("#bo-body").getBoundingClientRect();
+  return { width: Math.floor(box.width), height: Math.floor(box.height) };
+}
+
+/**
+ * How to lay out the rooms: how many pages (at most PAGE_MAX rooms a page, fewer if names are so
+ * long that they would be unreadable), how many columns, and the type size, chosen so that the
+ * longest name fits its tile in one or two lines and the type is as big as it can be.
+ */
+function planGrid() {
+  const all = breakouts.rooms;
+  const n = all.length;
+  const vmin = Math.min(innerWidth, innerHeight) / 100;
+  const gap = 1.2 * vmin, padH = 4 * vmin, padV = 0.6 * vmin;  // padH: both paddings and the coloured edge
+  const readable = 1.7 * vmin;  // below this, more pages rather than smaller type
+  let best = null;
+  for (let pages = Math.ceil(n / PAGE_MAX) || 1; ; pages++) {
+    const size = Math.ceil(n / pages);
+    const many = size > 12;
+    const box = gridSpace(pages, many);
+    const texts = all.map((r) => tileTexts(r, many));
+    const names = Math.max(...texts.map((t) => em(t.name, 800)));
+    const words = Math.max(...texts.flatMap((t) => t.name.split(/\s+/).map((w) => em(w, 800))));
+    // A rapporteur's name longer than about 14 characters may end in "…"; the rest always shows.
+    const metas = Math.max(...texts.map((t, i) => {
+      const cut = t.rapporteur.length - (all[i].rapporteur || "").length + 14;  // the prefix and 14 characters of the name
+      return em(t.people, 700) + (t.rapporteur ? 0.8 + em(t.rapporteur.slice(0, cut), 400) : 0);
+    })) * META;
+    best = null;
+    for (let cols = 1; cols <= size; cols++) {
+      const rows = Math.ceil(size / cols);
+      const w = (box.width - (cols - 1) * gap) / cols - padH;
+      const h = (box.height - (rows - 1) * gap) / rows - 2 * padV;
+      for (const lines of [1, 2]) {
+        const tall = lines * NAME_LINE + 0.15 + META * META_LINE;
+        const byName = lines === 1 ? w / names : Math.min(w / (names / 2 * 1.2), w / words);
+        const font = Math.min(h / tall, byName, w / metas, (many ? 5.5 : 7) * vmin);
+        const score = font * (lines === 1 ? 1.12 : 1);  // one line reads better: two must be clearly bigger
+        if (!best || score > best.score) best = { score, font, cols, rows, lines, w, h, tall };
+      }
+    }
+    best = { ...best, pages, size, many, gap, padV, padH, box };
+    if (best.font >= readable || size <= 8) break;
+  }
+  return best;
+}
+
+function renderGrid() {
+  const all = breakouts.rooms;
+  const key = JSON.stringify(all.map((r) => [r.room, r.name, r.people, r.rapporteur, r.closed])) + `${innerWidth}x${innerHeight}`;
+  if (plan && plan.key === key) {
+    // The headings may have changed (a broadcast, the call-back): plan again if the space did.
+    const box = gridSpace(plan.pages, plan.many);
+    if (box.width !== plan.box.width || box.height !== plan.box.height) plan = null;
+  }
+  if (!plan || plan.key !== key) { plan = { ...planGrid(), key }; gridKey = ""; }
+  const p = plan;
+  const index = p.pages > 1 ? Math.floor(Date.now() / 1000 / PAGE_SECONDS) % p.pages : 0;
+  const shown = all.slice(index * p.size, (index + 1) * p.size);
+  const pageKey = `${p.key}|${index}|${p.font}`;
+  if (gridKey === pageKey) return;
+  gridKey = pageKey;
+  const first = index * p.size + 1;
+  $("#bo-page").textContent = p.pages > 1 ? `Page ${index + 1}/${p.pages} · rooms ${first}–${first + shown.length - 1} of ${all.length}` : "";
+  $("#bo-legend").textContent = p.many && all.some((r) => r.rapporteur) ? "✎ = rapporteur" : "";
+  const grid = $("#bo-grid");
+  grid.style.gap = `${p.gap}px`;
+  grid.style.gridTemplateColumns = `repeat(${p.cols}, minmax(0, 1fr))`;
+  // Tiles no taller than they need to be (a few rooms don't become towers).
+  const height = Math.min(p.h, Math.max(p.font * p.tall * 1.6, (p.w + p.padH) / 2.6)) + 2 * p.padV;
+  grid.style.gridTemplateRows = `repeat(${p.rows}, ${Math.floor(height)}px)`;
+  grid.style.setProperty("--tile-font", `${Math.floor(p.font * 10) / 10}px`);
+  grid.style.setProperty("--tile-lines", p.lines);
+  grid.style.setProperty("--tile-pad", `${p.padV}px ${p.padH / 2 - 0.4 * Math.min(innerWidth, innerHeight) / 100}px`);
+  grid.replaceChildren(...shown.map((r) => {
+    const t = tileTexts(r, p.many);
+    return el("li", { class: r.closed ? "tile shut" : "tile" },
+      el("p", { class: "tile-name" }, el("span", { class: "tile-n", "aria-hidden": "true" }, `${r.number}`), " ", r.name),
+      el("p", { class: "tile-meta" },
+        el("span", { class: "tile-people" }, t.people),
+        t.rapporteur ? el("span", { class: r.rapporteur ? "tile-rapporteur" : "tile-rapporteur none" }, t.rapporteur) : null));
+  }));
+}
+
+function tickBreakouts() {
+  if (!breakoutsRunning()) return;
+  const rooms = breakouts;
+  const countdown = $("#bo-countdown");
+  const clockBox = countdown.parentElement;
+  if (rooms.return_at) {
+    const left = secondsLeft(socket, rooms.return_at);
+    $("#bo-clock-label").textContent = "Everyone back to the plenary";
+    countdown.textContent = left > 0 ? `Back in ${clock(left)}` : "Back now";
+    clockBox.className = "bo-clock returning";
+  } else {
+    const left = secondsLeft(socket, rooms.ends_at);
+    $("#bo-clock-label").textContent = left > 0 ? "Time left" : "Time is up";
+    countdown.textContent = left > 0 ? clock(left) : `+${clock(-left)}`;
+    clockBox.className = left <= 0 ? "bo-clock over" : left <= 60 ? "bo-clock warn" : "bo-clock";
+  }
+  if (reportShown()) { fitHead(); return; }
+  renderGrid();
+}
+
+let reportKey = "";
+
+function renderReport(report, running) {
+  const panel = $("#report");
+  document.body.classList.toggle("reporting", Boolean(report) && !running);
+  panel.hidden = !report;
+  $("#bo-grid").hidden = Boolean(report);
+  $("#bo-page").hidden = Boolean(report);
+  // During a round the report takes the grid's place; after it, it sits above the plenary stack.
+  const home = running ? $("#bo-body") : $("#room");
+  if (panel.parentElement !== home) {
+    if (running) home.append(panel);
+    else home.insertBefore(panel, $("#vote-panel"));
+  }
+  if (!report) { reportKey = ""; return; }
+  $("#report-title").textContent = `Report from ${report.name}`;
+  $("#report-by").textContent = report.rapporteur ? `Rapporteur: ${report.rapporteur}` : "No rapporteur";
+  const text = $("#report-text");
+  if (text.textContent !== (report.text || "")) text.textContent = report.text || "";
+  text.classList.toggle("empty", !report.text);
+  if (!report.text) text.textContent = "No report written yet.";
+  reportKey = "";
+  requestAnimationFrame(fitReport);
+}
+
+/**
+ * Give ``text`` the biggest font size (between ``max`` and ``min`` vmin) at which ``box`` holds it
+ * without overflowing.  Returns false if even ``min`` overflows.  Cached by text and box size.
+ */
+const fitted = new WeakMap();
+function fitFont(text, box, max, min) {
+  if (box.offsetParent === null) return true;
+  const key = `${text.textContent}|${text.clientWidth}|${box === text ? "" : box.clientWidth}|${innerWidth}x${innerHeight}|${max}-${min}`;
+  const last = fitted.get(text);
+  if (last && last.key === key) return last.ok;
+  const vmin = Math.min(innerWidth, innerHeight) / 100;
+  const fits = (px) => {
+    text.style.fontSize = `${px}px`;
+    return box.scrollHeight <= box.clientHeight + 1 && text.scrollWidth <= text.clientWidth + 1;
+  };
+  let lo = min * vmin, hi = max * vmin, ok = true;
+  if (fits(hi)) lo = hi;
+  else if (!fits(lo)) ok = false;
+  else {
+    for (let i = 0; i < 10; i++) {
+      const mid = (lo + hi) / 2;
+      if (fits(mid)) lo = mid; else hi = mid;
+    }
+  }
+  fits(Math.floor(lo * 10) / 10);
+  fitted.set(text, { key, ok });
+  return ok;
+}
+
+/** The report's type shrinks until it fits its panel (not below 2vmin); if it still can't, the screen says so. */
+function fitReport() {
+  const text = $("#report-text");
+  if ($("#report").hidden || text.offsetParent === null) return;
+  const panel = $("#report");
+  const key = `${text.textContent}|${panel.clientWidth}x${panel.clientHeight}`;
+  if (key === reportKey) return;
+  reportKey = key;
+  $("#report-more").hidden = true;
+  text.classList.remove("overflowing");
+  fitted.delete(text);
+  if (!fitFont(text, text, 5.5, 2)) {
+    $("#report-more").hidden = false;  // the text's box shrinks to make room for the note
+    text.classList.add("overflowing");
+  }
+}
+
+/**
+ * The question and the broadcast: as big as they can be in the space they have.  If even the
+ * smallest size can't hold one, its box grows to hold it all (the grid gets less room): never cut.
+ */
+function fitHead() {
+  if (!breakoutsRunning()) return;
+  const many = $("#breakouts").classList.contains("many");
+  fitWhole($("#bo-question"), $(".bo-head"), many ? 3.6 : 4.6);
+  if (!$("#bo-broadcast").hidden) fitWhole($("#bo-broadcast-text"), $("#bo-broadcast-text"), many ? 3.4 : 4.4);
+}
+
+function fitWhole(text, box, max) {
+  const key = `${text.textContent}|${text.clientWidth}|${box.clientWidth}|${innerWidth}x${innerHeight}|${max}`;
+  if (text.dataset.fit === key) return;
+  box.classList.remove("whole");
+  fitted.delete(text);
+  if (!fitFont(text, box, max, 2.2)) box.classList.add("whole");
+  text.dataset.fit = key;
+}
+
+addEventListener("resize", () => { plan = null; reportKey = ""; fitReport(); tick(); });
+// The stack beside the report can grow or shrink: fit again whenever the report's box changes.
+new ResizeObserver(() => fitReport()).observe($("#report"));
 
 socket.connect();
