@@ -407,7 +407,7 @@ export function breakouts({ socket, confirmDialog }) {
     const select = card.querySelector(".bo-rapporteur select");
     card.querySelector(".bo-rapporteur").hidden = !live;
     if (live) {
-      const current = room.members.find((m) => m.name === room.rapporteur);
+      const current = room.members.find((m) => m.id === room.rapporteur_id);
       setOptions(select, [["", room.members.length ? "Nobody yet" : "Nobody (the room is empty)"],
         ...room.members.map((m) => [m.id, m.present ? m.name : `${m.name} (away)`])]);
       if (document.activeElement !== select) select.value = current ? current.id : "";
@@ -465,9 +465,9 @@ export function breakouts({ socket, confirmDialog }) {
     show.setAttribute("aria-label", shown ? `Take ${room.name}'s report off the big screen` : `Show ${room.name}'s report on the big screen`);
     const call = card.querySelector(".bo-call");
     call.hidden = running;
-    // Names only (the view has no rapporteur id): a hint; the server has the last word.
+    // A hint (the speaker is known by name only); the server has the last word.
     const speaking = room.rapporteur && plenary?.speaker?.name === room.rapporteur;
-    const waiting = room.rapporteur && plenary?.entries?.some((e) => e.name === room.rapporteur);
+    const waiting = room.rapporteur_id && plenary?.entries?.some((e) => e.participant === room.rapporteur_id);
     call.disabled = !room.rapporteur || speaking || waiting;
     setText(call, speaking ? "Rapporteur is speaking" : waiting ? "Rapporteur is on the stack" : "Add rapporteur to stack");
     call.setAttribute("aria-label", room.rapporteur

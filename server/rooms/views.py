@@ -209,7 +209,21 @@ def facilitator_section(state: m.MeetingState, connected: Set[str]) -> dict[str,
                         for pid in r.members_ever
                         if rooms.placed.get(pid) == r.id
                     ],
-                    "stack": stack_view(state, r.stack, ROOM_NEXT),
+                    "rapporteur_id": r.rapporteur,
+                    "stack": {
+                        **stack_view(state, r.stack, ROOM_NEXT),
+                        "entries": [
+                            {
+                                "entry": p.entry.id,
+                                "participant": p.entry.participant_id,
+                                "name": _name(state, p.entry.participant_id),
+                                "kind": p.entry.kind.value,
+                                "label": sk.LABELS[p.entry.kind],
+                                "reason": p.reason,
+                            }
+                            for p in r.stack.order
+                        ],
+                    },
                     "report": r.report,
                     "notes": len(r.notes),
                 }
