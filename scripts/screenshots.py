@@ -1,6 +1,7 @@
 """Refresh the README's screenshots: docs/img/{screen,phone,console}.png, the stack in use
-(docs/img/{screen-stack,phone-stack,console-stack}.png) and a vote (docs/img/{screen-vote,
-phone-vote,screen-outcome}.png).
+(docs/img/{screen-stack,phone-stack,console-stack}.png), a vote (docs/img/{screen-vote,
+phone-vote,screen-outcome}.png) and breakout rooms (docs/img/{screen-rooms,phone-room,
+room-device,console-rooms,screen-report}.png).
 
 .venv/bin/python -m scripts.screenshots     (starts its own server on a free port)
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
+from server.client import PlazaClient
 from server.testing import ServerProcess, free_port
 from tests.test_browser import ARGS, CHROMIUM, PHONE
 from tests.test_browser_assembly import cast, open_vote
@@ -82,5 +84,79 @@ async def main() -> None:
             server.stop()
 
 
+async def breakouts() -> None:
+    """A breakout round: the screen's grid, a phone in its room, a room's device, the console, a report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(data=Path(tmp) / "data", port=free_port()).start()
+        clients: list[PlazaClient] = []
+        try:
+            meeting = server.create_meeting("Tenants' assembly")
+            names = ["Bo", "Chidi", "Dee", "Eun-ji", "Farid", "Grace", "Hamza", "Ines", "Jun", "Kofi", "Lena"]
+            for name in names:
+                phone = PlazaClient(server.ws, "msgpack")
+                await phone.connect()
+                await phone.hello("phone", code=meeting["code"])
+                await phone.request("join", name=name)
+                clients.append(phone)
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                screen = await browser.new_page(viewport={"width": 1280, "height": 720})
+                await screen.goto(meeting["screen_url"])
+                console = await browser.new_page(viewport={"width": 1366, "height": 900})
+                await console.goto(meeting["facilitator_url"])
+                phone = await (await browser.new_context(**PHONE)).new_page()
+                await phone.goto(meeting["join_url"])
+                await phone.get_by_label("Your name").fill("Ana María")
+                await phone.get_by_role("button", name="Join").click()
+                await phone.get_by_text("You're in").wait_for()
+                await screen.get_by_text("12 people here").wait_for()
+                facilitator = PlazaClient(server.ws, "json")
+                await facilitator.connect()
+                await facilitator.hello(
+                    "facilitator", meeting=meeting["id"], key=meeting["facilitator_url"].split("#key=")[1]
+                )
+                clients.append(facilitator)
+                await facilitator.request(
+                    "start_breakouts",
+                    rooms=4,
+                    names=["Garden", "Kitchen", "Library", "Rooftop"],
+                    question="What would make the building safer at night?",
+                    minutes=20,
+                )
+                await phone.locator("#room-top").wait_for()
+                me = await clients[0].wait_view("me", lambda v: v.get("rooms") is not None)
+                room = me["rooms"]["room"]
+                await clients[0].request("raise_hand")
+                await clients[0].request("volunteer_rapporteur")
+                await clients[0].request("add_note", text="The back door lock is broken")
+                await facilitator.request("broadcast", text="Ten minutes left: choose who reports back")
+                links = (await facilitator.request("room_links"))["links"]
+                device = await browser.new_page(viewport={"width": 1280, "height": 800})
+                await device.goto(links[room])
+                await device.get_by_text("Ten minutes left").first.wait_for()
+                await screen.get_by_text("Ten minutes left").first.wait_for()
+                await asyncio.sleep(1.5)
+                await screen.screenshot(path=OUT / "screen-rooms.png")
+                await phone.screenshot(path=OUT / "phone-room.png")
+                await device.screenshot(path=OUT / "room-device.png")
+                await console.locator("#breakouts").screenshot(path=OUT / "console-rooms.png")
+                await clients[0].request(
+                    "write_report",
+                    text="1. Fix the back door lock this week\n2. Lights on the stairs, on a timer\n"
+                    "3. A phone tree for the night shift workers",
+                )
+                await facilitator.request("call_back", seconds=0)
+                await facilitator.request("show_report", room=room)
+                await screen.get_by_text("Report from").wait_for()
+                await asyncio.sleep(1.0)
+                await screen.screenshot(path=OUT / "screen-report.png")
+                await browser.close()
+        finally:
+            for client in clients:
+                await client.close()
+            server.stop()
+
+
 if __name__ == "__main__":
     asyncio.run(main())
+    asyncio.run(breakouts())
