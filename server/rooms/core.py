@@ -532,7 +532,8 @@ def volunteer(rooms: RoomsState, pid: str, now: float) -> list[Event]:
     room = my_room(rooms, pid)
     if room.rapporteur == pid:
         return []
-    if room.rapporteur is not None:
+    if room.rapporteur is not None and rooms.placed.get(room.rapporteur) == room.id:
+        # A rapporteur who left the room (moved, or removed from the meeting) leaves the role open.
         raise Rejection("rapporteur_taken", f"{room.name} already has a rapporteur.")
     return [RapporteurSet(at=now, room=room.id, participant_id=pid, by="self")]
 
