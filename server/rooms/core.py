@@ -468,10 +468,10 @@ def start(
 
 
 def take_room(rooms: RoomsState, pid: str, wanted: str, groups: Mapping[str, str], now: float) -> list[Event]:
-    rnd = _running(rooms)
+    rnd = running_round(rooms)
     here = rooms.placed.get(pid)
     if wanted:
-        room = _open_room(rooms, rnd, wanted)
+        room = open_room(rooms, rnd, wanted)
         if here == room.id:
             return []
         if rnd.mode is not Mode.SELF:
@@ -494,24 +494,24 @@ def take_room(rooms: RoomsState, pid: str, wanted: str, groups: Mapping[str, str
 
 
 def move(rooms: RoomsState, pid: str, wanted: str, now: float) -> list[Event]:
-    rnd = _running(rooms)
+    rnd = running_round(rooms)
     if rooms.placed.get(pid, PLENARY) == wanted:
         return []
     if wanted:
-        room = _open_room(rooms, rnd, wanted)
+        room = open_room(rooms, rnd, wanted)
         if room.capacity and rooms.counts[room.id] >= room.capacity:
             raise Rejection("room_full", f"{room.name} is full.", "room")
     return [Placed(at=now, round=rnd.id, moves={pid: wanted}, by="facilitator")]
 
 
-def _running(rooms: RoomsState) -> Round:
+def running_round(rooms: RoomsState) -> Round:
     rnd = rooms.current
     if rnd is None:
         raise Rejection("no_breakouts", "No breakout rooms are running.")
     return rnd
 
 
-def _open_room(rooms: RoomsState, rnd: Round | None, room_id: str) -> Room:
+def open_room(rooms: RoomsState, rnd: Round | None, room_id: str) -> Room:
     room = rooms.rooms.get(room_id)
     if room is None or (rnd is not None and room.round != rnd.id):
         raise Rejection("unknown_room", "There is no such room in this round.", "room")
@@ -539,7 +539,7 @@ def volunteer(rooms: RoomsState, pid: str, now: float) -> list[Event]:
 
 
 def set_rapporteur(rooms: RoomsState, room_id: str, pid: str, now: float) -> list[Event]:
-    room = _open_room(rooms, None, room_id)
+    room = open_room(rooms, None, room_id)
     if pid and rooms.placed.get(pid) != room.id:
         raise Rejection("not_in_room", "The rapporteur must be in that room.", "participant")
     if room.rapporteur == (pid or None):

@@ -50,23 +50,23 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             return rc.take_room(rooms, me.id, room, state.stack.declared, now)
         case rc.BroadcastMessage(text=text):
             m.require(actor, F)
-            rnd = rc._running(rooms)
+            rnd = rc.running_round(rooms)
             return [rc.Broadcast(at=now, round=rnd.id, text=clean_text(text, rc.BROADCAST_MAX, "message", "text"))]
         case rc.AddTime(seconds=seconds):
             m.require(actor, F)
-            rnd = rc._running(rooms)
+            rnd = rc.running_round(rooms)
             lo, hi = rc.EXTEND_RANGE
             if not lo <= seconds <= hi or seconds == 0:
                 raise Rejection("bad_field", "Add between 1 second and an hour (or take some away).", "seconds")
             return [rc.TimeAdded(at=now, round=rnd.id, seconds=seconds)]
         case rc.CloseRoom(room=room_id):
             m.require(actor, F)
-            rnd = rc._running(rooms)
-            room = rc._open_room(rooms, rnd, room_id)
+            rnd = rc.running_round(rooms)
+            room = rc.open_room(rooms, rnd, room_id)
             return [rc.RoomClosed(at=now, room=room.id)]
         case rc.CallBack(seconds=seconds):
             m.require(actor, F)
-            rnd = rc._running(rooms)
+            rnd = rc.running_round(rooms)
             lo, hi = rc.RETURN_RANGE
             if not lo <= seconds <= hi:
                 raise Rejection("bad_field", f"The return countdown lasts {lo} to {hi} seconds.", "seconds")
@@ -75,7 +75,7 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             return [rc.CalledBack(at=now, round=rnd.id, return_at=now + seconds)]
         case rc.EndBreakouts(round=number):
             m.require(actor, F, m.Role.SYSTEM)
-            rnd = rc._running(rooms)
+            rnd = rc.running_round(rooms)
             if actor.role is m.Role.SYSTEM and (number != rnd.id or rnd.return_at is None or now < rnd.return_at):
                 return []  # a timer from before a change of plan: nothing to do
             return [rc.BreakoutsEnded(at=now, round=rnd.id)]

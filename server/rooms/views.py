@@ -17,7 +17,6 @@ from server.rooms import core as rc
 from server.stack import core as sk
 
 ROOM_NEXT = 6  # who is next, on a room's view
-GRID_PEOPLE = 0  # the screen's grid shows counts, not names
 
 
 def rooms_of(state: m.MeetingState) -> rc.RoomsState:
@@ -119,14 +118,9 @@ def _room_summary(state: m.MeetingState, rooms: rc.RoomsState, room: rc.Room, co
     }
 
 
-def _latest(rooms: rc.RoomsState) -> rc.Round | None:
-    """The running round, or the last one while its reports may still be shown."""
-    return rooms.last
-
-
 def screen_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any] | None:
     rooms = rooms_of(state)
-    rnd = _latest(rooms)
+    rnd = rooms.last  # the running round, or the last one (its reports may still be shown)
     if rnd is None:
         return None
     shown = rooms.rooms.get(rooms.shown) if rooms.shown else None
@@ -154,7 +148,7 @@ def _member(state: m.MeetingState, pid: str) -> bool:
 
 def phone_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any] | None:
     rooms = rooms_of(state)
-    rnd = _latest(rooms)
+    rnd = rooms.last  # the running round, or the last one (its reports may still be shown)
     if rnd is None:
         return None
     counts = rooms.counts
@@ -194,7 +188,7 @@ def screen_report(state: m.MeetingState) -> dict[str, Any] | None:
 def facilitator_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any]:
     """Every room in full for the console, and every round so far (for report-back)."""
     rooms = rooms_of(state)
-    rnd = _latest(rooms)
+    rnd = rooms.last  # the running round, or the last one (its reports may still be shown)
     present = [pid for pid, p in state.participants.items() if not p.removed and pid in connected]
     return {
         "current": None
