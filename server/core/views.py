@@ -94,14 +94,16 @@ def name_of(state: MeetingState, participant_id: str) -> str:
     return p.name if p else ""
 
 
-def stack_summary(state: MeetingState, upcoming: int) -> dict[str, Any]:
-    """The current speaker with their deadline, and who is next (names and kinds: public in the room)."""
-    return {**stack_floor(state), **stack_queue(state, upcoming)}
+def stack_summary(state: MeetingState, upcoming: int, stack: sk.StackState | None = None) -> dict[str, Any]:
+    """The current speaker with their deadline, and who is next (names and kinds: public in the room).
+
+    ``stack``: a breakout room's (the plenary's by default)."""
+    return {**stack_floor(state, stack), **stack_queue(state, upcoming, stack)}
 
 
-def stack_floor(state: MeetingState) -> dict[str, Any]:
+def stack_floor(state: MeetingState, stack: sk.StackState | None = None) -> dict[str, Any]:
     """Whether the stack is open, its rules, and who has the floor until when."""
-    stack = state.stack
+    stack = stack or state.stack
     turn = stack.speaker
     return {
         "open": stack.open,
@@ -119,9 +121,9 @@ def stack_floor(state: MeetingState) -> dict[str, Any]:
     }
 
 
-def stack_queue(state: MeetingState, upcoming: int) -> dict[str, Any]:
+def stack_queue(state: MeetingState, upcoming: int, stack: sk.StackState | None = None) -> dict[str, Any]:
     """The first ``upcoming`` entries in speaking order, and how many are waiting."""
-    places = state.stack.order
+    places = (stack or state.stack).order
     return {
         "next": [
             {
@@ -353,18 +355,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
         "stack": {
             **stack_summary(state, 0),
             "priority_counts": state.stack.priority_counts,
-            "entries": [
-                {
-                    "entry": p.entry.id,
-                    "participant": p.entry.participant_id,
-                    "name": name_of(state, p.entry.participant_id),
-                    "kind": p.entry.kind.value,
-                    "label": sk.LABELS[p.entry.kind],
-                    "reason": p.reason,
-                    "moved": p.entry.pinned is not None,
-                }
-                for p in state.stack.order
-            ],
+            "entries": stack_entries(state, state.stack),
             "statistics": sk.statistics(
                 state.stack, {pid: p.name for pid, p in state.participants.items()}, state.last_event_at
             ),
@@ -400,6 +391,22 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
         "point": _shown_point(state),
     }
     return with_sections(view, "facilitator", state, Context(lambda: connected, join_url))
+
+
+def stack_entries(state: MeetingState, stack: sk.StackState) -> list[dict[str, Any]]:
+    """Every entry in speaking order with its reason, for whoever keeps the stack."""
+    return [
+        {
+            "entry": p.entry.id,
+            "participant": p.entry.participant_id,
+            "name": name_of(state, p.entry.participant_id),
+            "kind": p.entry.kind.value,
+            "label": sk.LABELS[p.entry.kind],
+            "reason": p.reason,
+            "moved": p.entry.pinned is not None,
+        }
+        for p in stack.order
+    ]
 
 
 def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:

@@ -1,20 +1,30 @@
-"""One client's websocket as the hub sees it: a bounded outbox and one writer.
+"""One client's websocket as the hub sees it: a bounded outbox, written once per loop turn.
 
-Fan-out never awaits a client.  ``push`` puts a ready-made ASGI frame in the
-outbox and wakes this connection's writer task; views are keyed by name, so a
-newer view replaces one the client has not received yet (a slow phone gets
-the newest view, not a backlog).  Replies (acks, errors) queue in order; a
-client that lets more than ``MAX_REPLIES`` of them pile up is dropped.
+Fan-out never awaits a client.  ``push_view`` puts a ready-made ASGI frame in the
+outbox; views are keyed by name, so a newer view replaces one the client has not
+received yet (a slow phone gets the newest view, not a backlog).  Replies (acks,
+errors) queue in order; a client that lets more than ``MAX_REPLIES`` of them pile up
+is dropped.
+
+The outboxes filled during one event-loop turn are written in the next, by one
+callback for all of them (:class:`_Flusher`), not by a task per connection: a
+screen-wide update to 10,000 phones is then 10,000 writes in a row, as
+``websockets.broadcast()`` does, instead of 10,000 task wake-ups.  Each write is
+the connection's ASGI ``send``, stepped in place: uvicorn's ``send`` writes to the
+transport without waiting unless the transport is paused (the client reads slowly).
+Only then does the connection get a task of its own, which finishes that send and
+then its outbox; fan-out to everyone else goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from server.core.meeting import Role
@@ -36,15 +46,57 @@ def frame(codec: Codec, message: dict[str, Any]) -> Frame:
     return {"type": "websocket.send", "bytes": data} if codec.binary else {"type": "websocket.send", "text": data}
 
 
+class _Flusher:
+    """The connections with something to write, written by one callback in the next loop turn."""
+
+    __slots__ = ("loop", "queued", "scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queued: list[Connection] = []
+        self.scheduled = False
+
+    def add(self, conn: Connection) -> None:
+        self.queued.append(conn)
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        queued, self.queued = self.queued, []
+        for conn in queued:
+            conn._queued = False
+            if conn._writer is None:
+                try:
+                    conn._drain()
+                except Exception:  # a bug must not leave the other connections unwritten
+                    log.exception("writing to a client failed", extra={"peer": conn.peer})
+                    conn._gone()
+
+
+_flusher: _Flusher | None = None
+
+
+def _flusher_for_this_loop() -> _Flusher:
+    global _flusher
+    loop = asyncio.get_running_loop()
+    flusher = _flusher
+    if flusher is None or flusher.loop is not loop:
+        flusher = _flusher = _Flusher(loop)
+    return flusher
+
+
 class Connection:
     __slots__ = (
+        "_flusher",
         "_ids",
         "_outbox",
+        "_queued",
         "_refilled",
         "_replies",
         "_send",
         "_tokens",
-        "_wake",
         "_writer",
         "blocked_since",
         "closed",
@@ -73,26 +125,27 @@ class Connection:
         self.key = ""  # a facilitator's secret, as said in hello (room device links derive from it)
         self._outbox: OrderedDict[Any, Frame] = OrderedDict()
         self._replies = 0
-        self._wake = asyncio.Event()
         self._ids = itertools.count()
+        self._queued = False  # waiting for the next flush
+        self._flusher: _Flusher | None = None  # this loop's
         self.closed = False
         self.blocked_since: float | None = None
         self._tokens = RATE_BURST
         self._refilled = time.monotonic()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None  # only while a send waits for a slow client
         self.warned = False  # told "rate_limited" since it last went over the limit
 
     # -- sending --------------------------------------------------------------
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop())
+        """Nothing to start: a connection is written by the loop's flush (kept for callers)."""
 
     def push_view(self, name: str, data: Frame) -> None:
         """Queue a view; replaces an unsent view of the same name."""
         if self.closed:
             return
         self._outbox[name] = data
-        self._wake.set()
+        self._wake()
 
     def reply(self, message: dict[str, Any]) -> None:
         """Queue an ack, error or other one-off message, in order."""
@@ -104,14 +157,14 @@ class Connection:
             return
         self._replies += 1
         self._outbox[next(self._ids)] = frame(self.codec, message)
-        self._wake.set()
+        self._wake()
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Send a close frame after what is queued, then stop writing."""
         if self.closed:
             return
         self._outbox["__close__"] = {"type": "websocket.close", "code": code, "reason": reason}
-        self._wake.set()
+        self._wake()
         self.closed = True
 
     def abandon(self) -> None:
@@ -121,35 +174,84 @@ class Connection:
         if self._writer is not None:
             self._writer.cancel()
 
-    async def _write_loop(self) -> None:
+    def _wake(self) -> None:
+        if not self._queued and self._writer is None:
+            self._queued = True
+            flusher = self._flusher
+            if flusher is None:
+                flusher = self._flusher = _flusher_for_this_loop()
+            flusher.add(self)
+
+    def _take(self) -> Frame:
+        key, message = self._outbox.popitem(last=False)
+        if key.__class__ is int:
+            self._replies -= 1
+        return message
+
+    def _drain(self) -> None:
+        """Write the outbox now, in order, without waiting; a send that must wait goes to a task."""
         outbox = self._outbox
+        while outbox:
+            key, message = outbox.popitem(last=False)
+            if key.__class__ is int:
+                self._replies -= 1
+            send = self._send(message)
+            try:
+                waiting_for = send.send(None)  # type: ignore[attr-defined]
+            except StopIteration:
+                continue
+            except Exception:  # the client went away mid-send: uvicorn raises its own types
+                self._gone()
+                return
+            # The transport is paused (the client reads slowly): a task of its own waits for it.
+            self.blocked_since = time.monotonic()
+            writer = self._writer = asyncio.get_running_loop().create_task(self._write_slowly(send, waiting_for))
+            writer.add_done_callback(functools.partial(self._writer_done, send))
+            return
+
+    def _writer_done(self, send: Coroutine[Any, Any, None], writer: asyncio.Task[None]) -> None:
+        # Also when the task was cancelled before it ever ran: close the send it was to finish.
+        send.close()
+        if self._writer is writer:
+            self._writer = None
+            if self._outbox and not self._queued:
+                self._wake()
+
+    def _gone(self) -> None:
+        self.closed = True
+        self._outbox.clear()
+
+    async def _write_slowly(self, send: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+        """Finish a send that had to wait (the transport is paused), then write the rest of the outbox."""
         try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while outbox:
-                    key, message = outbox.popitem(last=False)
-                    if isinstance(key, int):
-                        self._replies -= 1
-                    self.blocked_since = time.monotonic()
-                    await self._send(message)
-                    self.blocked_since = None
-                    if message["type"] == "websocket.close":
-                        return
+            await _finish(send, waiting_for)
+            self.blocked_since = None
+            while self._outbox:
+                message = self._take()
+                self.blocked_since = time.monotonic()
+                await self._send(message)
+                self.blocked_since = None
         except asyncio.CancelledError:
             pass
-        except Exception:  # the client went away mid-send: uvicorn raises its own types
-            self.closed = True
-            self._outbox.clear()
+        except Exception:  # the client went away mid-send
+            self._gone()
+        finally:
+            self._writer = None
 
     async def stop(self) -> None:
-        if self._writer is not None and not self._writer.done():
+        """The socket is done: write a close frame still queued, and let a waiting send end."""
+        if self.closed and self._outbox and self._writer is None:
+            self._drain()
+        writer = self._writer
+        if writer is not None and not writer.done():
             if not self.closed:
-                self._writer.cancel()
+                writer.cancel()
             try:
-                await asyncio.wait_for(self._writer, 1.0)
+                await asyncio.wait_for(writer, 1.0)
             except (TimeoutError, asyncio.CancelledError):
-                self._writer.cancel()
+                writer.cancel()
+        if not self.closed:  # the client left: what is queued can't reach it
+            self._outbox.clear()
 
     # -- flood control ----------------------------------------------------------
 
@@ -167,3 +269,32 @@ class Connection:
     @property
     def flooding(self) -> bool:
         return self._tokens < -FLOOD_DEBT
+
+
+async def _finish(send: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+    """Run to its end a coroutine that was stepped by hand and now waits for ``waiting_for``."""
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            if waiting_for is None:  # a bare yield: give the loop a turn
+                await asyncio.sleep(0)
+            elif not waiting_for.done():
+                # Wait on a future of our own: the one it yielded is already marked as awaited.
+                ready = loop.create_future()
+
+                def wake(_: Any, ready: asyncio.Future[None] = ready) -> None:
+                    if not ready.done():
+                        ready.set_result(None)
+
+                waiting_for.add_done_callback(wake)
+                try:
+                    await ready
+                finally:
+                    waiting_for.remove_done_callback(wake)
+            try:
+                waiting_for = send.send(None)
+            except StopIteration:
+                return
+    except BaseException:
+        send.close()
+        raise

@@ -13,6 +13,7 @@ from collections.abc import Set
 from typing import Any
 
 from server.core import meeting as m
+from server.core import views
 from server.rooms import core as rc
 from server.stack import core as sk
 
@@ -53,27 +54,8 @@ def _round(rnd: rc.Round) -> dict[str, Any]:
 
 
 def stack_view(state: m.MeetingState, stack: sk.StackState, upcoming: int) -> dict[str, Any]:
-    """A room's stack as the room sees it: who speaks until when, who is next and why."""
-    turn = stack.speaker
-    places = stack.order
-    return {
-        "open": stack.open,
-        "time_limit": stack.time_limit,
-        "speaker": None
-        if turn is None
-        else {
-            "name": _name(state, turn.participant_id),
-            "kind": turn.kind.value,
-            "label": sk.LABELS[turn.kind],
-            "started_at": turn.started_at,
-            "deadline": turn.deadline,
-        },
-        "next": [
-            {"name": _name(state, p.entry.participant_id), "kind": p.entry.kind.value, "label": sk.LABELS[p.entry.kind]}
-            for p in places[:upcoming]
-        ],
-        "waiting": len(places),
-    }
+    """A room's stack as the room sees it: who speaks until when, who is next."""
+    return views.stack_summary(state, upcoming, stack)
 
 
 def room_view(state: m.MeetingState, room_id: str, connected: Set[str], join_url: str) -> dict[str, Any] | None:
@@ -206,17 +188,7 @@ def facilitator_section(state: m.MeetingState, connected: Set[str]) -> dict[str,
                     "rapporteur_id": r.rapporteur,
                     "stack": {
                         **stack_view(state, r.stack, ROOM_NEXT),
-                        "entries": [
-                            {
-                                "entry": p.entry.id,
-                                "participant": p.entry.participant_id,
-                                "name": _name(state, p.entry.participant_id),
-                                "kind": p.entry.kind.value,
-                                "label": sk.LABELS[p.entry.kind],
-                                "reason": p.reason,
-                            }
-                            for p in r.stack.order
-                        ],
+                        "entries": views.stack_entries(state, r.stack),
                     },
                     "report": r.report,
                     "notes": len(r.notes),
