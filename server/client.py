@@ -67,7 +67,8 @@ class PlazaClient:
     # -- sending ------------------------------------------------------------------
 
     def encode(self, message: dict[str, Any]) -> bytes | str:
-        return msgpack.packb(message) if self.fmt == "msgpack" else json.dumps(message)
+        # As browsers' JSON.stringify does: text as UTF-8, not \u escapes (12 bytes for one emoji).
+        return msgpack.packb(message) if self.fmt == "msgpack" else json.dumps(message, ensure_ascii=False)
 
     async def send(self, message: dict[str, Any]) -> None:
         assert self.ws is not None

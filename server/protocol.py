@@ -26,7 +26,10 @@ from server.core import registry
 from server.core.errors import Rejection
 from server.core.registry import Field
 
-MAX_MESSAGE_BYTES = 4096  # larger frames get a too_large error (the transport closes at 64 KiB)
+# Larger frames get a too_large error (the transport closes at 64 KiB).  12 KiB: the longest text
+# a client sends (a room's report, 2,000 characters) fits in any script, at up to 4 bytes a
+# character in UTF-8 plus escaping; at 4 KiB a report in Arabic or Chinese could not be sent.
+MAX_MESSAGE_BYTES = 12_288
 MAX_ID_LENGTH = 64
 
 
@@ -70,7 +73,7 @@ class MsgpackCodec(Codec):
         if isinstance(frame, str):
             raise Rejection("bad_frame", "This connection speaks msgpack: send binary frames.")
         try:
-            # Limits keep a crafted frame from allocating much: it is already <= 4 KiB.
+            # Limits keep a crafted frame from allocating much: it is already <= 12 KiB.
             return msgpack.unpackb(frame, raw=False, strict_map_key=True, max_bin_len=MAX_MESSAGE_BYTES)
         except Exception:  # msgpack raises several unrelated types for bad input
             raise Rejection("bad_frame", "That frame is not valid msgpack.") from None

@@ -90,7 +90,9 @@ async def next_error(client: PlazaClient) -> dict[str, Any]:
         ("msgpack", msgpack.packb({"type": "join", "name": b"bytes"}), "bad_field"),
         ("json", "[" * 4000, "bad_frame"),  # nesting bomb
         ("msgpack", b"\x91" * 4000, "bad_frame"),
-        ("json", "x" * 5000, "too_large"),
+        ("json", "[" * 12_000, "bad_frame"),  # as deep as the size limit allows
+        ("msgpack", b"\x91" * 12_000, "bad_frame"),
+        ("json", "x" * 13_000, "too_large"),
     ],
 )
 async def test_malformed_frames_get_coded_errors(room: dict[str, Any], fmt: str, frame: bytes | str, code: str) -> None:

@@ -437,3 +437,22 @@ async def test_room_device_hello_refusals(server: ServerProcess, meeting: dict[s
             assert err.value.code == "bad_field"
     finally:
         await console.close()
+
+
+@pytest.mark.parametrize("letter", ["ع", "北", "🌱"])
+async def test_a_full_report_in_any_script_fits_in_one_message(
+    server: ServerProcess, meeting: dict[str, Any], fmt: str, letter: str
+) -> None:
+    """A 2,000-character report in Arabic, Chinese or emoji is accepted whole, not refused as too large."""
+    console = await console_for(server, meeting, fmt)
+    phone = await phone_for(server, meeting, fmt, "Rana")
+    await console.wait_view("facilitator", lambda v: v["present"] == 1, timeout=T)
+    await console.request("start_breakouts", rooms=1, minutes=10)
+    await in_room(phone, "b1-1")
+    await phone.request("volunteer_rapporteur")
+    text = (letter * 99 + "\n") * 20  # 2,000 characters with the line breaks
+    assert len(text.strip("\n")) <= 2000
+    await phone.request("write_report", text=text)
+    view = await phone.wait_view("room", lambda v: v["report"] != "", timeout=T)
+    assert view["report"] == text.strip("\n")
+    await close_all(console, phone)
