@@ -148,7 +148,7 @@ def phone_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any] 
             }
             for r in rooms.rooms_of(rnd)
         ]
-        if rnd.running
+        if rnd.running and rnd.mode is rc.Mode.SELF  # phones pick from the list only when they choose
         else [],
         "report": screen_report(state),
     }

@@ -159,7 +159,10 @@ def live_buckets(state: SignalsState, now: float) -> dict[str, object]:
         age = now - since
         if 0 <= age < FADE:
             buckets[signal][int(age // BUCKET)] += 1
-    return {"until": now, "bucket": BUCKET, "fade": FADE, **buckets}
+    # With nothing counted, "until" means nothing: keep it still, or every event of the meeting (a hand
+    # raised in any breakout room) changes the big screen's and the console's views and resends them.
+    counted = any(n for counts in buckets.values() for n in counts)
+    return {"until": now if counted else 0.0, "bucket": BUCKET, "fade": FADE, **buckets}
 
 
 # --- commands ----------------------------------------------------------------------------
