@@ -215,11 +215,6 @@ async def test_a_hand_in_one_room_reaches_that_room_only(
         await close_all(*clients)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub bug: a device's hello view is not recorded in the screens lane's last_views, so the next "
-    "publish re-sends its room's unchanged view (server/hub/live.py, _send_current/_forget_if_stale)",
-)
 async def test_a_room_device_is_not_sent_its_unchanged_view_again(
     server: ServerProcess, meeting: dict[str, Any], fmt: str
 ) -> None:

@@ -157,6 +157,7 @@ class LiveMeeting:
         self.presence_version = 0  # changes whenever who is connected changes
         self._view_cache: dict[str, tuple[int, tuple[Any, ...], dict[str, Any]]] = {}
         self._connected: tuple[int, frozenset[str]] | None = None  # (presence_version, who is connected)
+        self._hello_views: dict[Connection, dict[str, Any]] = {}  # a room view a connection got at hello
         # Publishing lanes (see Lane): screens first, then the room, then the phones' running tally.
         self.lanes = (
             Lane("screens", publish_interval, 0.0),
@@ -417,6 +418,7 @@ class LiveMeeting:
         if conn not in self.connections:
             return
         self.connections.discard(conn)
+        self._hello_views.pop(conn, None)
         self.front.discard(conn)
         self.screens.discard(conn)
         self._leave(conn)
@@ -506,6 +508,8 @@ class LiveMeeting:
         names = (first, "live") if first == "phone" else (first,)
         for name in names:
             data = self.project(name, self.connected, self.state)
+            if ":" in name:
+                self._hello_views[conn] = data
             # Invariant: every attached viewer of ``name`` has received ``last_views[name]`` (or
             # is in the rest of a publish that writes it).  Otherwise the next publish sends it to all.
             self._forget_if_stale(name, data)
@@ -517,9 +521,17 @@ class LiveMeeting:
             sub = _room_sub(self.state, conn)
             if sub:
                 data = self.project(sub, self.connected, self.state)
+                self._hello_views[conn] = data
                 self._forget_if_stale(sub, data)
                 conn.push_view("room", frame(conn.codec, _message(self.state, sub, data)))
             conn.room_seen = sub
+
+    def _had_at_hello(self, conn: Connection, data: dict[str, Any] | None) -> bool:
+        """Whether ``conn`` got exactly this view (the same object: views of a room are reused while it
+        is unchanged) when it said hello: a lane that had no record of the view then sends it to all
+        its viewers, and the newcomer needn't get it twice."""
+        sent = self._hello_views.pop(conn, None)
+        return data is not None and sent is data
 
     def _forget_if_stale(self, name: str, data: dict[str, Any]) -> None:
         """A viewer just got ``data`` for ``name`` at hello: if others have something else, the next publish
@@ -574,7 +586,7 @@ class LiveMeeting:
                     continue
                 name = "live" if lane.name == "live" else _view_for(conn)
                 shared = pub.frame(self, name, conn.codec)
-                if shared is not None:
+                if shared is not None and not (":" in name and self._had_at_hello(conn, pub.changed.get(name))):
                     conn.push_view(_slot(name), shared)
                 if name == "phone":
                     me = views.me_view(pub.state, conn.participant_id)
@@ -602,7 +614,7 @@ class LiveMeeting:
             shared = pub.frame(self, sub, conn.codec)
             if shared is None and sub != conn.room_seen:  # new to this room: send it even if unchanged
                 shared = frame(conn.codec, _message(pub.state, sub, pub.lane.last_views.get(sub) or {}))
-            if shared is not None:
+            if shared is not None and not self._had_at_hello(conn, pub.changed.get(sub)):
                 conn.push_view("room", shared)
         conn.room_seen = sub
 
