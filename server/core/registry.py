@@ -80,6 +80,9 @@ class Feature:
     # (state, key) -> the immutable objects a view of the feature's audience is projected from:
     # while they are the same objects (and who is connected is unchanged) the hub reuses the view.
     view_deps: Callable[..., tuple[Any, ...]] | None = None
+    # (part before, part after) -> the participants whose ``me`` section or audience view may differ
+    # (None: anyone).  Without it, any change to the feature's part means anyone.
+    touched: Callable[[Any, Any], frozenset[str] | None] | None = None
     minutes: Callable[..., Any] | None = None
     markdown: Callable[[Any], list[str]] | None = None
 

@@ -14,12 +14,13 @@ the hub passes the set of present participant ids in.
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from server.core import meeting as m
 from server.core import registry
 from server.core.meeting import MeetingState
+from server.core.memo import Memo
 from server.decisions import core as dc
 from server.decisions import rules
 from server.signals import core as sg
@@ -29,6 +30,11 @@ SCREEN_NEXT = 8  # entries after the speaker shown on the big screen
 PHONE_NEXT = 5
 ROLL_CALL_NAMES = 60  # names per option on a roll-call vote's screen (the minutes have them all)
 PHONE_POINTS = 20  # written points on phones (most upvoted first)
+
+
+_PRESENT = Memo()
+_PEOPLE = Memo()
+_NAMES = Memo()
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,49 @@ def feature_view_deps(state: MeetingState, key: str) -> tuple[Any, ...] | None:
     return feature.view_deps(state, sub)
 
 
+_UNSEEN = frozenset({"seq", "last_event_at", "parts"})  # fields no phone's own view reads as such
+
+
+def touched(before: MeetingState, after: MeetingState) -> frozenset[str] | None:
+    """The participants whose ``me`` or feature audience view (their breakout room's) may differ
+    between two states; None: anyone's may.
+
+    Views are pure functions of immutable state: what is the same object projects the same.  A hand
+    raised in one breakout room replaces that room only, so only its members are touched.
+    """
+    for f in fields(after):
+        if f.name not in _UNSEEN and getattr(before, f.name) is not getattr(after, f.name):
+            return None
+    who: set[str] = set()
+    for name in before.parts.keys() | after.parts.keys():
+        a, b = before.parts.get(name), after.parts.get(name)
+        if a is b:
+            continue
+        feature = registry.FEATURES.get(name)
+        some = feature.touched(a, b) if feature is not None and feature.touched is not None else None
+        if some is None:
+            return None
+        who |= some
+    return frozenset(who)
+
+
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
     """Participants connected right now, excluding removed ones, in joining order."""
-    return [p.id for p in state.participants.values() if p.id in connected and not p.removed]
+    return _PRESENT(  # type: ignore[no-any-return]
+        (state.participants, connected),
+        lambda: [p.id for p in state.participants.values() if p.id in connected and not p.removed],
+    )
+
+
+def _people(state: MeetingState, connected: Set[str]) -> list[dict[str, Any]]:
+    """The console's participants: present people first (the facilitator acts on them), each by name."""
+    people = [
+        {"id": p.id, "name": p.name, "present": p.id in connected, "joined_at": p.joined_at}
+        for p in state.participants.values()
+        if not p.removed
+    ]
+    people.sort(key=lambda p: (not p["present"], str(p["name"]).casefold()))
+    return people
 
 
 def screen_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
@@ -338,31 +384,28 @@ def _shown_point(state: MeetingState) -> dict[str, Any] | None:
 
 
 def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
-    people = [
-        {"id": p.id, "name": p.name, "present": p.id in connected, "joined_at": p.joined_at}
-        for p in state.participants.values()
-        if not p.removed
-    ]
-    # Present people first (the facilitator acts on them), each group by name.
-    people.sort(key=lambda p: (not p["present"], str(p["name"]).casefold()))
+    people, present = _PEOPLE(
+        (state.participants, connected),
+        lambda: (ppl := _people(state, connected), [str(p["id"]) for p in ppl if p["present"]]),
+    )
     view = {
         "title": state.title,
         "code": state.code,
         "join_url": join_url,
         "ended": state.ended,
-        "present": sum(1 for p in people if p["present"]),
+        "present": len(present),
         "participants": people,
         "stack": {
             **stack_summary(state, 0),
             "priority_counts": state.stack.priority_counts,
             "entries": stack_entries(state, state.stack),
             "statistics": sk.statistics(
-                state.stack, {pid: p.name for pid, p in state.participants.items()}, state.last_event_at
+                state.stack,
+                _NAMES((state.participants,), lambda: {pid: p.name for pid, p in state.participants.items()}),
+                state.last_event_at,
             ),
             "groups": list(state.stack.groups),
-            "group_shares": sk.group_shares(
-                state.stack, [str(p["id"]) for p in people if p["present"]], state.last_event_at
-            ),
+            "group_shares": sk.group_shares(state.stack, present, state.last_event_at),
         },
         "agenda": {
             **agenda_summary(state),

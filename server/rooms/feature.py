@@ -271,6 +271,7 @@ FEATURE = registry.Feature(
     },
     views=lambda state, key, ctx: rv.room_view(state, key, ctx.connected(), ctx.join_url),
     audience="room",
+    touched=lambda before, after: rv.touched(before, after),
     view_deps=lambda state, key: (of(state).rooms.get(key), of(state).rounds, of(state).placed, state.participants),
     minutes=minutes,
     markdown=markdown,

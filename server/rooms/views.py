@@ -14,6 +14,7 @@ from typing import Any
 
 from server.core import meeting as m
 from server.core import views
+from server.core.memo import Memo, Memos
 from server.rooms import core as rc
 from server.stack import core as sk
 
@@ -85,7 +86,34 @@ def room_view(state: m.MeetingState, room_id: str, connected: Set[str], join_url
     }
 
 
+def touched(before: rc.RoomsState | None, after: rc.RoomsState | None) -> frozenset[str] | None:
+    """Only some rooms changed (a hand, a note, a report): their members; else None (anyone)."""
+    if (
+        before is None
+        or after is None
+        or before.rounds is not after.rounds
+        or before.placed is not after.placed
+        or before.shown != after.shown
+        or before.rooms.keys() != after.rooms.keys()
+    ):
+        return None
+    changed = {rid for rid, room in after.rooms.items() if before.rooms[rid] is not room}
+    return frozenset(pid for pid, rid in after.placed.items() if rid in changed)
+
+
+_SUMMARIES = Memos()  # room id -> its summary (the screen's grid, the console)
+_CONSOLE_ROOMS = Memos()  # room id -> the console's full entry for it
+_IN_PLENARY = Memo()
+_UNPLACED = Memo()
+
+
 def _room_summary(state: m.MeetingState, rooms: rc.RoomsState, room: rc.Room, connected: Set[str]) -> dict[str, Any]:
+    return _SUMMARIES[room.id](  # type: ignore[no-any-return]
+        (room, rooms.placed, state.participants, connected), lambda: _summary(state, rooms, room, connected)
+    )
+
+
+def _summary(state: m.MeetingState, rooms: rc.RoomsState, room: rc.Room, connected: Set[str]) -> dict[str, Any]:
     members = [pid for pid in room.members_ever if rooms.placed.get(pid) == room.id]
     return {
         "room": room.id,
@@ -109,7 +137,10 @@ def screen_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any]
     return {
         **_round(rnd),
         "rooms": [_room_summary(state, rooms, r, connected) for r in rooms.rooms_of(rnd)] if rnd.running else [],
-        "in_plenary": sum(1 for pid in connected if pid not in rooms.placed and _member(state, pid))
+        "in_plenary": _IN_PLENARY(
+            (rooms.placed, state.participants, connected),
+            lambda: sum(1 for pid in connected if pid not in rooms.placed and _member(state, pid)),
+        )
         if rnd.running
         else None,
         "report": None
@@ -171,37 +202,50 @@ def facilitator_section(state: m.MeetingState, connected: Set[str]) -> dict[str,
     """Every room in full for the console, and every round so far (for report-back)."""
     rooms = rooms_of(state)
     rnd = rooms.last  # the running round, or the last one (its reports may still be shown)
-    present = [pid for pid, p in state.participants.items() if not p.removed and pid in connected]
     return {
         "current": None
         if rnd is None
         else {
             **_round(rnd),
             "rooms": [
-                {
-                    **_room_summary(state, rooms, r, connected),
-                    "members": [
-                        {"id": pid, "name": _name(state, pid), "present": pid in connected}
-                        for pid in r.members_ever
-                        if rooms.placed.get(pid) == r.id
-                    ],
-                    "rapporteur_id": r.rapporteur,
-                    "stack": {
-                        **stack_view(state, r.stack, ROOM_NEXT),
-                        "entries": views.stack_entries(state, r.stack),
-                    },
-                    "report": r.report,
-                    "notes": len(r.notes),
-                }
+                _CONSOLE_ROOMS[r.id](
+                    (r, rooms.placed, state.participants, connected),
+                    lambda r=r: _console_room(state, rooms, r, connected),
+                )
                 for r in rooms.rooms_of(rnd)
             ],
-            "unplaced": [{"id": pid, "name": _name(state, pid)} for pid in present if pid not in rooms.placed]
+            "unplaced": _UNPLACED(
+                (rooms.placed, state.participants, connected),
+                lambda: [
+                    {"id": pid, "name": p.name}
+                    for pid, p in state.participants.items()
+                    if not p.removed and pid in connected and pid not in rooms.placed
+                ],
+            )
             if rnd.running
             else [],
         },
         "shown": rooms.shown or None,
         "rounds": len(rooms.rounds),
         "rooms_max": rc.ROOMS_MAX,
+    }
+
+
+def _console_room(state: m.MeetingState, rooms: rc.RoomsState, r: rc.Room, connected: Set[str]) -> dict[str, Any]:
+    return {
+        **_room_summary(state, rooms, r, connected),
+        "members": [
+            {"id": pid, "name": _name(state, pid), "present": pid in connected}
+            for pid in r.members_ever
+            if rooms.placed.get(pid) == r.id
+        ],
+        "rapporteur_id": r.rapporteur,
+        "stack": {
+            **stack_view(state, r.stack, ROOM_NEXT),
+            "entries": views.stack_entries(state, r.stack),
+        },
+        "report": r.report,
+        "notes": len(r.notes),
     }
 
 
