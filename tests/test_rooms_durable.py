@@ -47,23 +47,27 @@ async def close_all(*clients: PlazaClient) -> None:
 async def test_a_breakout_survives_kill_9(tmp_path: Path) -> None:
     """Pulled plug mid-breakout: rooms, a room's stack, the report and the return countdown all come back."""
     server = ServerProcess(data=tmp_path / "data", port=free_port()).start()
-    meeting = server.create_meeting("Kill test")
-    console = await console_on(server, meeting)
-    phones = await phones_on(server, meeting, ["Ana", "Bo", "Cy", "Di"])
-    await console.wait_view("facilitator", lambda v: v["present"] == 4, timeout=T)
-    await console.request("start_breakouts", rooms=2, names=["Garden", "Kitchen"], question="What now?", minutes=20)
-    rooms = {}
-    for phone in phones:
-        me = await phone.wait_view("me", lambda v: v.get("rooms") is not None, timeout=T)
-        rooms[phone] = me["rooms"]["room"]
-    ana = phones[0]
-    await ana.request("raise_hand")
-    await ana.request("volunteer_rapporteur")
-    await ana.request("write_report", text="Rent strike fund.\nAsk the Kitchen.")
-    await console.request("call_back", seconds=int(6 * TIMEOUT_FACTOR))
-    before = await ana.wait_view("room", lambda v: v["return_at"] is not None, timeout=T)
-    server.kill()
-    await close_all(console, *phones)
+    try:
+        meeting = server.create_meeting("Kill test")
+        console = await console_on(server, meeting)
+        phones = await phones_on(server, meeting, ["Ana", "Bo", "Cy", "Di"])
+        await console.wait_view("facilitator", lambda v: v["present"] == 4, timeout=T)
+        await console.request("start_breakouts", rooms=2, names=["Garden", "Kitchen"], question="What now?", minutes=20)
+        rooms = {}
+        for phone in phones:
+            me = await phone.wait_view("me", lambda v: v.get("rooms") is not None, timeout=T)
+            rooms[phone] = me["rooms"]["room"]
+        ana = phones[0]
+        await ana.request("raise_hand")
+        await ana.request("volunteer_rapporteur")
+        await ana.request("write_report", text="Rent strike fund.\nAsk the Kitchen.")
+        await console.request("call_back", seconds=int(6 * TIMEOUT_FACTOR))
+        before = await ana.wait_view("room", lambda v: v["return_at"] is not None, timeout=T)
+        server.kill()
+        await close_all(console, *phones)
+    except BaseException:
+        server.stop()
+        raise
 
     server.start()
     try:
@@ -127,21 +131,23 @@ async def test_a_phone_on_one_process_and_its_room_device_on_another(tmp_path: P
 async def test_rooms_move_with_export_and_import(tmp_path: Path, redis_url: str) -> None:
     """A meeting exported mid-breakout and imported into Redis has the same rooms, people and reports."""
     laptop = ServerProcess(data=tmp_path / "laptop", port=free_port()).start()
-    meeting = laptop.create_meeting("Moving rooms")
-    console = await console_on(laptop, meeting)
-    phones = await phones_on(laptop, meeting, ["Ana", "Bo", "Cy"])
-    await console.wait_view("facilitator", lambda v: v["present"] == 3, timeout=T)
-    await console.request("start_breakouts", rooms=2, minutes=10, mode="self")
-    await phones[0].request("take_room", room="b1-2")
-    await phones[0].request("volunteer_rapporteur")
-    await phones[0].request("write_report", text="We met.")
-    before = await console.wait_view(
-        "facilitator",
-        lambda v: v["rooms"]["current"] is not None and v["rooms"]["current"]["rooms"][1]["report"],
-        timeout=T,
-    )
-    await close_all(console, *phones)
-    laptop.stop()
+    try:
+        meeting = laptop.create_meeting("Moving rooms")
+        console = await console_on(laptop, meeting)
+        phones = await phones_on(laptop, meeting, ["Ana", "Bo", "Cy"])
+        await console.wait_view("facilitator", lambda v: v["present"] == 3, timeout=T)
+        await console.request("start_breakouts", rooms=2, minutes=10, mode="self")
+        await phones[0].request("take_room", room="b1-2")
+        await phones[0].request("volunteer_rapporteur")
+        await phones[0].request("write_report", text="We met.")
+        before = await console.wait_view(
+            "facilitator",
+            lambda v: v["rooms"]["current"] is not None and v["rooms"]["current"]["rooms"][1]["report"],
+            timeout=T,
+        )
+        await close_all(console, *phones)
+    finally:
+        laptop.stop()
 
     out = plaza("export", meeting["id"], "--out", tmp_path / "m.jsonl", "--data", tmp_path / "laptop")
     assert out.returncode == 0, out.stderr
