@@ -13,33 +13,10 @@ from playwright.async_api import Browser, Page, expect
 
 from server.client import PlazaClient
 from tests.conftest import ServerProcess, key_of
+from tests.pages import INSIDE
 from tests.test_browser import browser, watch_requests  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-# Everything that matters is inside the viewport and inside every ancestor that clips
-# (to_be_visible() is true for a box hidden by an overflow:hidden parent).
-INSIDE = """(selectors) => {
-  const bad = [];
-  for (const selector of selectors) for (const e of document.querySelectorAll(selector)) {
-    if (e.closest('[hidden]') || e.offsetParent === null) continue;
-    const r = e.getBoundingClientRect();
-    if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) {
-      bad.push(`${selector} "${e.textContent.slice(0, 40)}" outside the viewport`);
-      continue;
-    }
-    for (let a = e.parentElement; a; a = a.parentElement) {
-      const style = getComputedStyle(a);
-      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
-      const c = a.getBoundingClientRect();
-      if (r.left < c.left - 0.5 || r.top < c.top - 0.5 || r.right > c.right + 0.5 || r.bottom > c.bottom + 0.5) {
-        bad.push(`${selector} "${e.textContent.slice(0, 40)}" clipped by ${a.tagName}.${a.className}`);
-        break;
-      }
-    }
-  }
-  return bad;
-}"""
 
 GRID = [".tile", ".tile-name", ".tile-meta", "#bo-countdown", "#bo-question", "#bo-broadcast-text", "#qr", "#code"]
 
