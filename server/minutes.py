@@ -132,6 +132,7 @@ def _item_at(state: MeetingState, ts: float) -> str | None:
 def _proposal(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
     return {
         "proposal": p.id,
+        "number": p.number,
         "text": p.text,
         "original": p.original,
         "proposer": p.proposer_name,
@@ -163,7 +164,7 @@ def _vote(state: MeetingState, v: dc.Vote) -> dict[str, Any]:
         "opened_at": _iso(v.opened_at),
         "closed_at": _iso(v.closed_at),
         "present": v.present if v.result else None,
-        "turnout": len(v.ballots),
+        "turnout": v.turnout,
         "counts": public.get("counts") if v.result else None,
         "result": v.result.to_dict() if v.result else None,
         "reasons": [{k: r[k] for k in ("choice", "reason", "name")} for r in public.get("reasons", [])]
@@ -215,7 +216,7 @@ def markdown(data: dict[str, Any]) -> str:
             out += [f"Temperature check at {_hm(check['at'])}: {check['question']}: {counts}", ""]
         for p in section["proposals"]:
             out += [
-                f"### Proposal {p['proposal']} by {p['proposer']} ({p['status'].replace('_', ' ')})",
+                f"### Proposal {p['number']} by {p['proposer']} ({p['status'].replace('_', ' ')})",
                 "",
                 p["text"],
                 "",
@@ -238,7 +239,10 @@ def markdown(data: dict[str, Any]) -> str:
         if feature.markdown is not None and data.get(feature.name):
             out += feature.markdown(data[feature.name])
     out += ["", "## Who spoke", ""]
-    out += [f"- {s['name']}: {s['turns']} turns, {round(s['seconds'])} s" for s in data["statistics"]["speakers"]]
+    out += [
+        f"- {s['name']}: {s['turns']} {'turn' if s['turns'] == 1 else 'turns'}, {round(s['seconds'])} s"
+        for s in data["statistics"]["speakers"]
+    ]
     if data["statistics"]["groups"]:
         out += ["", "| group | share of participants | share of turns | share of speaking time |", "|---|---|---|---|"]
         for g in data["statistics"]["groups"]:

@@ -52,10 +52,12 @@ async def test_a_secret_vote_with_receipts_and_quorum(server: ServerProcess, mee
         assert me["ballot"]["receipt"] == receipt
         await bo.request("cast_ballot", vote=vote, choice="yes")
         view = await screen.wait_view("screen", lambda v: v["vote"] is not None and v["vote"]["turnout"] == 2)
-        assert view["vote"]["names"] is None and view["vote"]["counts"] == {"yes": 1, "no": 1, "abstain": 0}
-        # Phones: the running figures come in their own view; the phone view's vote leaves them out.
+        # While a secret vote is open: turnout only, everywhere (counts would show who chose what).
+        assert view["vote"]["names"] is None and view["vote"]["counts"] is None and view["vote"]["reasons"] == []
+        assert console.view("facilitator")["vote"]["counts"] is None
+        # Phones: the running turnout comes in its own view; the phone view's vote leaves it out.
         live = await cy.wait_view("live", lambda v: v["vote"] is not None and v["vote"]["turnout"] == 2)
-        assert live["vote"] == {"vote": vote, "turnout": 2, "counts": {"yes": 1, "no": 1, "abstain": 0}}
+        assert live["vote"] == {"vote": vote, "turnout": 2, "counts": None}
         phone = cy.view("phone")
         assert phone is not None and phone["vote"]["turnout"] is None and phone["vote"]["counts"] is None
         # Cy is connected but hasn't voted: 2 of 3 present is under a 100% quorum.

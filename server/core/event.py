@@ -50,3 +50,13 @@ def from_dict(data: dict[str, Any]) -> Event:
 
 def registered() -> dict[str, type[Event]]:
     return dict(_REGISTRY)
+
+
+@event("sealed")
+@dataclasses.dataclass(frozen=True)
+class Sealed(Event):
+    """What the store gives back for an event it keeps sealed and can no longer open (a closed
+    secret vote's ballot, whose key was destroyed: ``server/store/sealed.py``).  Folding it changes
+    nothing: what the meeting needs of those events was recorded when the vote closed."""
+
+    at: float = 0.0

@@ -19,4 +19,5 @@ class Inputs:
     participant_id: str = ""  # a fresh participant id (join)
     token: str = ""  # a fresh participant token (join)
     receipt: str = ""  # a fresh ballot receipt (cast_ballot)
+    seal: str = ""  # a fresh seal id (open_vote: a secret vote's ballots are stored sealed under it)
     key: str = ""  # the capability secret the sender said hello with (facilitators): room keys derive from it

@@ -22,7 +22,7 @@ from typing import Any
 from server.agenda import core as ag
 from server.core import registry
 from server.core.errors import Rejection
-from server.core.event import Event, event
+from server.core.event import Event, Sealed, event
 from server.core.inputs import Inputs
 from server.core.text import clean_text
 from server.decisions import core as dc
@@ -321,6 +321,8 @@ def _existing(state: MeetingState, pid: str) -> Participant:
 
 def apply(state: MeetingState, ev: Event) -> MeetingState:
     """Fold one event into the state (returns a new state)."""
+    if isinstance(ev, Sealed):  # a shredded secret ballot: its vote's close recorded what counts
+        return state
     return dataclasses.replace(_apply(state, ev), last_event_at=ev.at)
 
 

@@ -246,6 +246,7 @@ def agenda_items(state: MeetingState, *, with_proposed: bool) -> list[dict[str, 
 def proposal_view(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
     return {
         "proposal": p.id,
+        "number": p.number,
         "text": p.text,
         "proposer": p.proposer_name,
         "proposer_id": p.proposer_id,
@@ -262,7 +263,8 @@ def proposal_view(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
 def vote_view(
     state: MeetingState, vote: dc.Vote | None, names_limit: int | None, *, live: bool = True
 ) -> dict[str, Any] | None:
-    """A vote as the room sees it.  Secret: counts only.  Hidden: turnout only until the close.
+    """A vote as the room sees it.  Hidden or secret: turnout only until the close; then a secret
+    vote shows counts and anonymous reasons, never who chose what.
 
     ``names_limit``: roll-call names per option (None: all of them, as in the minutes).
     ``live=False``: while the vote is open, leave out what moves with every ballot (turnout,
@@ -272,7 +274,7 @@ def vote_view(
     if vote is None:
         return None
     moving = live or not vote.open
-    show = moving and not (vote.hidden and vote.open)
+    show = moving and not vote.moving_counts_hidden
     choices = vote.choices
     view: dict[str, Any] = {
         "vote": vote.id,
@@ -289,7 +291,7 @@ def vote_view(
         "open": vote.open,
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
-        "turnout": len(vote.ballots) if moving else None,
+        "turnout": vote.turnout if moving else None,
         "counts": vote.tally if show else None,
         "result": vote.result.to_dict() if vote.result else None,
         "names": None,
@@ -304,7 +306,9 @@ def vote_view(
             c: {"names": sorted(n, key=str.casefold)[:names_limit], "more": max(0, len(n) - (names_limit or len(n)))}
             for c, n in names.items()
         }
-    if show:  # reasons given for blocks and stand-asides: by name in an open vote, anonymous in a secret one
+    if show and vote.shredded:
+        view["reasons"] = [{"choice": c, "reason": why, "name": None} for c, why in vote.reasons][:20]
+    elif show:  # reasons given for blocks and stand-asides: by name in an open vote, anonymous in a secret one
         view["reasons"] = [
             {"choice": b.choices[0], "reason": b.reason, "name": None if vote.secret else name_of(state, pid)}
             for pid, b in vote.ballots.items()
@@ -315,7 +319,7 @@ def vote_view(
 
 def phone_live(state: MeetingState) -> dict[str, Any]:
     """What moves with every hand raised and every ballot cast, for phones: who is next on the
-    stack, and an open vote's running turnout and counts (``counts`` is ``None`` while hidden).
+    stack, and an open vote's running turnout and counts (``counts`` is ``None`` while hidden or secret).
 
     Phones get it on a lane of its own, less often the more phones there are (see
     ``server/hub/live.py``), so a queue of raised hands or a wave of ballots does not change
@@ -324,17 +328,19 @@ def phone_live(state: MeetingState) -> dict[str, Any]:
     vote = state.decisions.latest_vote
     tally = None
     if vote is not None and vote.open:
-        tally = {"vote": vote.id, "turnout": len(vote.ballots), "counts": None if vote.hidden else vote.tally}
+        tally = {"vote": vote.id, "turnout": vote.turnout, "counts": None if vote.moving_counts_hidden else vote.tally}
     return {"stack": stack_queue(state, PHONE_NEXT), "vote": tally}
 
 
 def who_voted(state: MeetingState, vote: dc.Vote) -> list[str]:
     """A secret vote's separate list of who voted (by name, not in voting order)."""
-    return sorted((name_of(state, pid) for pid in vote.ballots), key=str.casefold)
+    return sorted((name_of(state, pid) for pid in (vote.voters if vote.shredded else vote.ballots)), key=str.casefold)
 
 
 def receipts(vote: dc.Vote) -> list[dict[str, Any]]:
     """A secret vote's published receipts with their choices, sorted by receipt (not by voter or time)."""
+    if vote.shredded:
+        return [{"receipt": receipt, "choices": list(choices)} for receipt, choices in vote.receipts]
     return sorted(
         ({"receipt": b.receipt, "choices": list(b.choices)} for b in vote.ballots.values()), key=lambda r: r["receipt"]
     )
@@ -487,6 +493,8 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
         "ballot": None
         if ballot is None or vote is None
         else {"vote": vote.id, "choices": list(ballot.choices), "reason": ballot.reason, "receipt": ballot.receipt},
+        # A closed secret vote keeps no ballots: only whether you voted (the list of who voted is public).
+        "voted": vote is not None and (p.id in vote.voters if vote.shredded else ballot is not None),
         "check_answer": check.answers.get(p.id) if check else None,
         "signal": None if signal is None else {"signal": signal[0], "at": signal[1]},
         "upvoted": [q.id for q in state.signals.ranked[:PHONE_POINTS] if p.id in q.upvoters],

@@ -12,8 +12,15 @@ counts.  At the close the hub passes how many are present (for the quorum) and t
 outcome is computed here and *recorded in the event*, so history never changes with
 the code.  A closed vote is a **decision**; the facilitator adds **action points**.
 
-Secret votes keep the voter in the log (to let them change their ballot) but views,
-minutes and exports show only counts, a list of who voted, and receipts.
+**Secret** means no one can link a participant to a choice.  While a secret vote is open,
+views show turnout only (never per-choice counts that move ballot by ballot), and each
+ballot is recorded *sealed*: the event carries ``sealed_by``, the vote's seal id, and the
+store encrypts it with that vote's key (``server/store/sealed.py``) so that a crash mid-vote
+loses nothing and a voter can still change their ballot.  The close records what the
+outcome needs — counts, the sorted receipts with their choices, the reasons, who voted in
+alphabetical order — and names the seal to ``shred``: once the close is durable the store
+destroys the key, and the sealed ballots can never be read again.  In memory the closed
+vote keeps no ballots either.  Old logs (no seal) read as before.
 """
 
 from __future__ import annotations
@@ -98,6 +105,7 @@ class VoteOpened(Event):
     secret: bool
     hidden: bool
     item_id: str | None
+    seal: str = ""  # a secret vote's seal id: its ballots are stored encrypted under this key
 
 
 @event("vote.ballot_cast")
@@ -108,6 +116,7 @@ class BallotCast(Event):
     choices: list[str]
     reason: str
     receipt: str
+    sealed_by: str = ""  # a secret vote's seal: the store keeps this event encrypted under its key
 
 
 @event("vote.closed")
@@ -117,12 +126,18 @@ class VoteClosed(Event):
     present: int
     counts: dict[str, int]
     result: dict[str, Any]
+    # A secret vote's close: what its record keeps once the ballots are shredded (no order, no times).
+    shred: str = ""  # the seal whose key the store destroys once this event is durable
+    voters: list[str] = field(default_factory=list)  # who voted, participant ids, sorted
+    receipts: list[list[Any]] = field(default_factory=list)  # [receipt, choices], sorted by receipt
+    reasons: list[list[str]] = field(default_factory=list)  # [choice, reason], sorted
 
 
 @event("vote.cancelled")
 @dataclass(frozen=True)
 class VoteCancelled(Event):
     vote_id: int
+    shred: str = ""  # a secret vote's seal: its ballots are shredded too
 
 
 @event("vote.dismissed")
@@ -161,6 +176,7 @@ class Proposal:
     made_at: float
     status: str = "open"  # open, passed, failed, blocked, no_quorum, withdrawn
     original: str = ""  # the text before amendments
+    number: int = 0  # shown as "Proposal 3": proposals are numbered 1, 2, 3 (ids are shared with votes)
 
 
 @dataclass(frozen=True)
@@ -198,6 +214,11 @@ class Vote:
     opened_at: float
     ballots: Mapping[str, Ballot] = field(default_factory=dict)  # participant -> their latest ballot
     counts: Mapping[str, int] = field(default_factory=dict)  # kept as ballots come in
+    seal: str = ""  # a secret vote's seal id ("" in logs from before sealing)
+    # A closed secret vote keeps no ballots: who voted, the receipts and the reasons, each sorted.
+    voters: tuple[str, ...] = ()
+    receipts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()
     closed_at: float | None = None
     cancelled: bool = False
     present: int = 0
@@ -211,6 +232,21 @@ class Vote:
     @property
     def choices(self) -> tuple[str, ...]:
         return self.options if self.ballot is r.BallotKind.CHOICE else r.CHOICES[self.ballot]
+
+    @property
+    def turnout(self) -> int:
+        return len(self.voters) if self.shredded else len(self.ballots)
+
+    @property
+    def shredded(self) -> bool:
+        """A closed secret vote whose ballots were dropped (only the sorted record remains)."""
+        return self.secret and bool(self.seal) and not self.open
+
+    @property
+    def moving_counts_hidden(self) -> bool:
+        """While open, per-choice counts stay hidden: a hidden vote's, and a secret vote's (they
+        would show which way each ballot went as people are seen tapping)."""
+        return self.open and (self.hidden or self.secret)
 
     @property
     def tally(self) -> dict[str, int]:
@@ -426,6 +462,7 @@ def decide_participant(
                     choices=list(picked),
                     reason=why,
                     receipt=before.receipt if before else receipt,
+                    sealed_by=vote.seal,
                 )
             ]
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
@@ -437,8 +474,10 @@ def decide_facilitator(
     item_id: str | None,
     now: float,
     agenda_question: str | None,
+    seal: str = "",
 ) -> list[Event]:
-    """``agenda_question``: what an agenda vote asks, or None if the agenda can't be put to a vote now."""
+    """``agenda_question``: what an agenda vote asks, or None if the agenda can't be put to a vote now.
+    ``seal``: a fresh seal id drawn by the hub, used if the command opens a secret vote."""
     match command:
         case AddProposal(text=text, proposer=proposer):
             name = optional_text(proposer, 80, "proposer", "proposer") or "Facilitation"
@@ -461,19 +500,28 @@ def decide_facilitator(
             _pending_amendment(state, amendment_id)
             return [AmendmentSettled(at=now, amendment_id=amendment_id, status="withdrawn", by="facilitator")]
         case OpenVote():
-            return [_open_vote(state, command, item_id, now, agenda_question)]
+            return [_open_vote(state, command, item_id, now, agenda_question, seal)]
         case CloseVote(vote_id=vote_id, present=present):
             vote = _vote(state, vote_id)
             if not vote.open:
                 raise Rejection("vote_closed", "This vote is already closed.", "vote")
             counts = vote.tally
             result = r.decide(vote.rule, vote.ballot, counts, len(vote.ballots), present)
-            return [VoteClosed(at=now, vote_id=vote_id, present=present, counts=counts, result=result.to_dict())]
+            closed = VoteClosed(at=now, vote_id=vote_id, present=present, counts=counts, result=result.to_dict())
+            if vote.seal:  # secret: the record keeps no order and no times, then the ballots are shredded
+                closed = dataclasses.replace(
+                    closed,
+                    shred=vote.seal,
+                    voters=sorted(vote.ballots),
+                    receipts=sorted([b.receipt, list(b.choices)] for b in vote.ballots.values()),
+                    reasons=sorted([b.choices[0], b.reason] for b in vote.ballots.values() if b.reason),
+                )
+            return [closed]
         case CancelVote(vote_id=vote_id):
             vote = _vote(state, vote_id)
             if not vote.open:
                 raise Rejection("vote_closed", "Only an open vote can be cancelled.", "vote")
-            return [VoteCancelled(at=now, vote_id=vote_id)]
+            return [VoteCancelled(at=now, vote_id=vote_id, shred=vote.seal)]
         case DismissVote(vote_id=vote_id):
             vote = _vote(state, vote_id)
             if vote.open:
@@ -505,6 +553,7 @@ def _open_vote(
     item_id: str | None,
     now: float,
     agenda_question: str | None,
+    seal: str = "",
 ) -> VoteOpened:
     if state.current_vote is not None:
         raise Rejection("vote_open", "Another vote is open: close it first.")
@@ -566,6 +615,7 @@ def _open_vote(
         secret=command.secret,
         hidden=command.hidden,
         item_id=item_id,
+        seal=seal if command.secret else "",
     )
 
 
@@ -629,7 +679,17 @@ def _vote(state: DecisionsState, vote_id: int) -> Vote:
 def apply(state: DecisionsState, ev: Event) -> DecisionsState:
     match ev:
         case ProposalMade():
-            p = Proposal(ev.proposal_id, ev.text, ev.proposer_id, ev.proposer_name, ev.item_id, ev.at, original=ev.text)
+            number = len(state.proposals) + 1
+            p = Proposal(
+                ev.proposal_id,
+                ev.text,
+                ev.proposer_id,
+                ev.proposer_name,
+                ev.item_id,
+                ev.at,
+                original=ev.text,
+                number=number,
+            )
             return _put(state, "proposals", p, ev.proposal_id)
         case ProposalWithdrawn():
             p = dataclasses.replace(state.proposals[ev.proposal_id], status="withdrawn")
@@ -653,6 +713,7 @@ def apply(state: DecisionsState, ev: Event) -> DecisionsState:
                 hidden=ev.hidden,
                 item_id=ev.item_id,
                 opened_at=ev.at,
+                seal=ev.seal,
             )
             return _put(state, "votes", vote, ev.vote_id)
         case BallotCast():
@@ -661,6 +722,15 @@ def apply(state: DecisionsState, ev: Event) -> DecisionsState:
         case VoteClosed():
             result = r.Result.from_dict(ev.result)
             vote = dataclasses.replace(state.votes[ev.vote_id], closed_at=ev.at, present=ev.present, result=result)
+            if ev.shred:  # a secret vote: keep the sorted record, forget who cast which ballot
+                vote = dataclasses.replace(
+                    vote,
+                    ballots={},
+                    counts=dict(ev.counts),
+                    voters=tuple(ev.voters),
+                    receipts=tuple((rc, tuple(ch)) for rc, ch in ev.receipts),
+                    reasons=tuple((c, why) for c, why in ev.reasons),
+                )
             state = _put(state, "votes", vote)
             if vote.subject is Subject.PROPOSAL and vote.target is not None:
                 p = dataclasses.replace(state.proposals[vote.target], status=result.outcome.value)
@@ -670,7 +740,10 @@ def apply(state: DecisionsState, ev: Event) -> DecisionsState:
                 state = _settle(state, vote.target, "accepted" if passed else "rejected", "vote")
             return state
         case VoteCancelled():
-            return _put(state, "votes", dataclasses.replace(state.votes[ev.vote_id], cancelled=True))
+            vote = dataclasses.replace(state.votes[ev.vote_id], cancelled=True)
+            if ev.shred:
+                vote = dataclasses.replace(vote, ballots={}, counts={})
+            return _put(state, "votes", vote)
         case VoteDismissed():
             return _put(state, "votes", dataclasses.replace(state.votes[ev.vote_id], dismissed=True))
         case ActionAdded():

@@ -48,7 +48,7 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
         if vote.subject is dc.Subject.AGENDA and outcome == rules.Outcome.PASSED.value:
             evs = [*evs, ag.AgendaApproved(at=now, vote_id=vote.id)]  # a passed agenda vote approves it
         return evs
-    return dc.decide_facilitator(state.decisions, command, item, now, state.agenda.question())
+    return dc.decide_facilitator(state.decisions, command, item, now, state.agenda.question(), inputs.seal)
 
 
 def _member(state: m.MeetingState, pid: str) -> bool:
@@ -137,6 +137,7 @@ MESSAGES = {
         },
         _open_vote,
         roles=FAC,
+        needs=frozenset({"seal"}),  # a fresh seal id: a secret vote's ballots are stored sealed under it
     ),
     "cast_ballot": Message(
         {

@@ -143,6 +143,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     needs = spec.needs if spec is not None else frozenset()
     if "receipt" in needs:
         inputs = dataclasses.replace(inputs, receipt=draw_receipt())
+    if "seal" in needs:
+        inputs = dataclasses.replace(inputs, seal=secrets.token_hex(8))
     if "present" in needs:
         inputs = dataclasses.replace(inputs, present=frozenset(live.connected()))
     if "key" in needs:
