@@ -139,7 +139,7 @@ def main() -> None:
     args.http = server.http
     ws_url = server.http.replace("http", "ws", 1) + "/ws"
     try:
-        meeting = create_meeting(server.http)
+        meeting = create_meeting(server.http, server.organiser_key)
         pipes, procs = start_workers([ws_url], meeting["code"], args.phones, args.workers, args.concurrency)
         for pipe in pipes:
             pipe.send("go")

@@ -497,7 +497,7 @@ def main() -> None:
         assert ours.recv() == "ready"
         assert server.proc is not None and raw.pid is not None
         raw_ws = f"ws://127.0.0.1:{raw_port}"
-        meeting = create_meeting(server.http)
+        meeting = create_meeting(server.http, server.organiser_key)
         workers = Workers(args.phones, args.workers, args.concurrency, use_uvloop=True, client=args.client)
         time.sleep(1.0)
         rss = {"plaza": [rss_kib(server.proc.pid)], "raw": [rss_kib(raw.pid)]}

@@ -196,12 +196,14 @@ def stop_workers(pipes: list[Connection], procs: list[mp.process.BaseProcess]) -
         proc.join()
 
 
-def create_meeting(http: str) -> dict[str, Any]:
+def create_meeting(http: str, key: str = "") -> dict[str, Any]:
+    """Create a meeting with the organiser ``key`` (a ServerProcess's, else $PLAZA_ORGANISER_KEY, if any)."""
+    headers = {"Content-Type": "application/json"}
+    key = key or os.environ.get("PLAZA_ORGANISER_KEY", "")
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(
-        f"{http}/api/meetings",
-        data=json.dumps({"title": "Bench"}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+        f"{http}/api/meetings", data=json.dumps({"title": "Bench"}).encode(), method="POST", headers=headers
     )
     return json.loads(urllib.request.urlopen(request).read())  # type: ignore[no-any-return]
 
@@ -273,7 +275,7 @@ def main() -> None:
     ws_url = http.replace("http", "ws", 1) + "/ws"
     pid = server.proc.pid if server is not None and server.proc is not None else 0
     try:
-        meeting = create_meeting(http)
+        meeting = create_meeting(http, server.organiser_key if server is not None else "")
         time.sleep(0.5)
         rss_before = rss_kib(pid) if pid else 0
         pipes, procs = start_workers([ws_url], meeting["code"], args.phones, args.workers, args.concurrency)

@@ -607,7 +607,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory(prefix="plaza-bench-")
     server = ServerProcess(data=Path(tmp.name) / "data", port=free_port()).start()
     try:
-        meeting = create_meeting(server.http)
+        meeting = create_meeting(server.http, server.organiser_key)
         pipes, procs = start_workers(server.ws, meeting["code"], args.phones, args.workers, args.concurrency)
         figures = asyncio.run(conduct(server, meeting, pipes, [p.pid for p in procs if p.pid], args))
         stop_workers(pipes, procs)

@@ -80,7 +80,7 @@ def run(processes: int, args: argparse.Namespace, folder: Path) -> dict[str, Any
     ]
     ws_urls = [s.ws for s in servers]
     try:
-        meeting = create_meeting(servers[0].http)
+        meeting = create_meeting(servers[0].http, servers[0].organiser_key)
         time.sleep(0.5)
         rss_before = sum(rss_kib(s.proc.pid) for s in servers if s.proc is not None)
         memory_before = redis_memory(store.url)

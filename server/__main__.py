@@ -1,4 +1,9 @@
-"""``python -m server``: start Plaza and print the facilitator link with a QR code.
+"""``python -m server``: start Plaza and show its links: the organiser's, and the first meeting's.
+
+The links carry secrets, so they are printed (with a QR code of the facilitator
+link) only when standard output is a terminal.  Otherwise (a platform, where
+standard output is the log) they are only written to ``<data>/links.json``
+(mode 0600), and the log says where.
 
 ``--workers N`` (or ``WEB_CONCURRENCY``) runs N processes on one port (uvicorn's
 workers); they share meetings through Redis, so it needs ``--redis-url``.  The
@@ -10,23 +15,28 @@ in :mod:`server.records`.
 from __future__ import annotations
 
 import asyncio
-import io
+import errno
 import json
+import logging
 import logging.config
 import os
 import resource
+import socket
 import sys
+from pathlib import Path
+from typing import Any, TextIO
 
 import qrcode
 import uvicorn
 
-from server.app import create_app
-from server.config import OPTIONS, Settings, parse_settings
+from server.app import MAX_HEADERS, create_app
+from server.config import OPTIONS, Settings, load_secret, parse_settings
 from server.hub.hub import Hub
 from server.logs import log_config
 from server.store import open_store
 
 LINKS_FILE = "links.json"
+log = logging.getLogger("plaza.start")
 
 
 def raise_open_file_limit() -> None:
@@ -37,46 +47,103 @@ def raise_open_file_limit() -> None:
 
 
 def announce(settings: Settings):  # type: ignore[no-untyped-def]
-    """On first start, create a meeting; on every start, print how to reach the newest one."""
+    """On first start, create a meeting; on every start, show (or file) the links."""
 
     async def on_startup(hub: Hub) -> None:
         links_path = settings.data / LINKS_FILE
-        saved: dict[str, dict[str, str]] = {}
+        saved: dict[str, Any] = {}
         if links_path.exists():
             saved = json.loads(links_path.read_text())
+        # Before the organiser link, links.json held only {meeting id: links}.
+        meetings: dict[str, dict[str, str]] = saved.get("meetings", {} if "organiser_url" in saved else saved)
         if not await hub.store.meeting_ids():
             new = await hub.create_meeting(settings.title)
-            saved[new.id] = {
-                "title": new.title,
-                "code": new.code,
-                **hub.links(new.id, new.code, new.facilitator_secret, new.screen_key),
-            }
-            settings.data.mkdir(parents=True, exist_ok=True)
-            # The links carry secrets: keep them readable by this user only.
-            fd = os.open(links_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                json.dump(saved, f, indent=2)
-        print_links(hub, saved)
+            meetings[new.id] = {"title": new.title, "code": new.code}
+        for meeting_id, entry in meetings.items():  # the links follow today's --public-url
+            state = await hub.peek(meeting_id)
+            links = hub.meeting_links(state) if state is not None else None
+            if links is not None:
+                entry.update(links)
+        links = {"url": f"{hub.public_url}/", "organiser_url": hub.organiser_url, "meetings": meetings}
+        write_private(links_path, links)
+        if sys.stdout.isatty():
+            print_links(links, sys.stdout)
+        else:
+            log.info(
+                "Plaza is running; its links (organiser, facilitator, screen) are in the links file",
+                extra={"url": links["url"], "links_file": str(links_path.resolve())},
+            )
 
     return on_startup
 
 
-def print_links(hub: Hub, saved: dict[str, dict[str, str]]) -> None:
-    out = sys.stdout
-    print(f"\nPlaza is running at {hub.public_url}/  (create more meetings there)\n", file=out)
-    if not saved:
+def write_private(path: Path, data: object) -> None:
+    """Write a JSON file readable by this user only (it holds secret links)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file may have been readable by others
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+
+
+def print_links(links: dict[str, Any], out: TextIO) -> None:
+    print(f"\nPlaza is running at {links['url']}", file=out)
+    print(f"  Organiser page (keep it secret; lists and creates meetings): {links['organiser_url']}\n", file=out)
+    meetings = [m for m in links["meetings"].values() if "facilitator_url" in m]
+    if not meetings:
         return
-    links = list(saved.values())[-1]
-    print(f"Meeting: {links['title']}   code {links['code']}", file=out)
-    print(f"  Facilitator console (keep it secret): {links['facilitator_url']}", file=out)
-    print(f"  Big screen (open on the projector):   {links['screen_url']}", file=out)
-    print(f"  Join link for phones:                 {links['join_url']}\n", file=out)
+    newest = meetings[-1]
+    print(f"Meeting: {newest['title']}   code {newest['code']}", file=out)
+    print(f"  Facilitator console (keep it secret): {newest['facilitator_url']}", file=out)
+    print(f"  Big screen (open on the projector):   {newest['screen_url']}", file=out)
+    print(f"  Join link for phones:                 {newest['join_url']}\n", file=out)
     print("Scan to open the facilitator console on your phone:", file=out)
-    qr = qrcode.QRCode(border=1)
-    qr.add_data(links["facilitator_url"])
-    buffer = io.StringIO()
-    qr.print_ascii(out=buffer, invert=True)
-    print(buffer.getvalue(), file=out, flush=True)
+    print(terminal_qr(newest["facilitator_url"]), file=out, flush=True)
+
+
+def terminal_qr(data: str) -> str:
+    """A QR code that scans on light and dark terminals alike.
+
+    Each character is two modules (upper and lower half blocks), drawn in black on an
+    explicit white background with a 4-module quiet zone: the terminal's own colours never
+    decide which modules are dark.
+    """
+    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(data)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    if len(matrix) % 2:
+        matrix.append([False] * len(matrix[0]))
+    blocks = {(False, False): " ", (True, False): "\u2580", (False, True): "\u2584", (True, True): "\u2588"}
+    lines = []
+    for top, bottom in zip(matrix[::2], matrix[1::2], strict=True):
+        row = "".join(blocks[(a, b)] for a, b in zip(top, bottom, strict=True))
+        lines.append(f"\x1b[30;107m{row}\x1b[0m")
+    return "\n".join(lines)
+
+
+def port_refusal(host: str, port: int) -> str | None:
+    """``None`` if ``host:port`` can be listened on now, else what to tell the person starting Plaza."""
+    if port_free(host, port):
+        return None
+    suggestion = next((p for p in range(port + 1, port + 50) if port_free(host, p)), None)
+    text = f"error: port {port} is taken (another program, or Plaza already running, listens on it)."
+    if suggestion is not None:
+        text += f" Try a free one: --port {suggestion}"
+    return text
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
 
 
 async def bootstrap(settings: Settings) -> None:
@@ -84,7 +151,8 @@ async def bootstrap(settings: Settings) -> None:
     store = open_store(settings.resolved_store_url())
     await store.open()
     try:
-        await announce(settings)(Hub(store, public_url=settings.resolved_public_url()))
+        hub = Hub(store, public_url=settings.resolved_public_url(), secret=load_secret(settings.data))
+        await announce(settings)(hub)
     finally:
         await store.close()
 
@@ -106,9 +174,15 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
     logging.config.dictConfig(log_config(settings.log_level))
     raise_open_file_limit()
+    refusal = port_refusal(settings.host, settings.port)
+    if refusal is not None:  # before anything is printed or created
+        sys.exit(refusal)
     server_options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,
+        # h11, not httptools: h11 bounds the request line and headers (a longer one gets 400).
+        "http": "h11",
+        "h11_max_incomplete_event_size": MAX_HEADERS,
         "ws": "websockets-sansio",
         # Compression costs hundreds of KB per connection; views are small.
         "ws_per_message_deflate": False,

@@ -6,10 +6,15 @@ fonts or scripts (venues often have no internet).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
 import logging
+import math
+import shutil
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +26,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import minutes
-from server.config import Settings
+from server.config import Settings, load_secret
 from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
@@ -34,7 +40,10 @@ from server.store import Store, StoreError, open_store
 log = logging.getLogger("plaza.app")
 
 CLIENTS = Path(__file__).resolve().parent.parent / "clients"
-MAX_BODY = 4096
+MAX_BODY = 4096  # bytes: no route takes more (a meeting's title)
+BODY_TIMEOUT = 5.0  # seconds a request's whole body may take to arrive
+MAX_HEADERS = 16 * 1024  # bytes of request line and headers (uvicorn's h11_max_incomplete_event_size)
+CREATE_WINDOW = 60.0  # seconds: --create-limit counts creations per address over this window
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 Startup = Callable[[Hub], Awaitable[None]]
@@ -42,6 +51,115 @@ Startup = Callable[[Hub], Awaitable[None]]
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class BodyLimit:
+    """Every HTTP request's body is bounded before a route reads it.
+
+    A declared ``Content-Length`` over ``max_body`` is refused at once (413), before any of
+    the body is read; a body sent without a length is counted as it streams and refused at
+    the first byte over; a body that takes longer than ``timeout`` to arrive gets 408.  The
+    connection is closed after a refusal, so what the client still sends is never read.
+    Routes then see the whole body, already in memory and small.  Websockets pass through.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY, timeout: float = BODY_TIMEOUT) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length: str | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value.decode("latin-1")
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length is not None:
+            if not length.strip().isdigit():
+                await self.refuse(send, 400, "bad_request", "Content-Length must be a number.")
+                return
+            if int(length) > self.max_body:
+                await self.refuse(send, 413, "too_large", f"The body is limited to {self.max_body} bytes.")
+                return
+            if int(length) == 0 and not chunked:
+                await self.app(scope, receive, send)
+                return
+        elif not chunked:  # no body at all (a GET)
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                await self.refuse(send, 408, "too_slow", f"The body must arrive within {self.timeout:g} seconds.")
+                return
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await self.refuse(send, 413, "too_large", f"The body is limited to {self.max_body} bytes.")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def refuse(send: Send, status: int, code: str, message: str) -> None:
+        payload = json.dumps({"error": {"code": code, "message": message}}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+class CreationLimit:
+    """At most ``limit`` meeting creations per client address in any ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float = CREATE_WINDOW) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[str, deque[float]] = {}
+
+    def retry_after(self, address: str) -> int:
+        """0 if ``address`` may create now (and counts it), else the seconds to wait."""
+        now = time.monotonic()
+        for key in [k for k, q in self._seen.items() if not q or now - q[-1] >= self.window]:
+            del self._seen[key]  # forget addresses that created nothing lately
+        times = self._seen.setdefault(address, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return max(1, math.ceil(self.window - (now - times[0])))
+        times.append(now)
+        return 0
 
 
 def qr_svg(data: str) -> bytes:
@@ -70,24 +188,110 @@ def meeting_json(hub: Hub, new: NewMeeting) -> dict[str, Any]:
     }
 
 
+def organiser_key(request: Request) -> str:
+    """The organiser key a request carries: ``Authorization: Bearer <key>``."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def organiser_refusal(request: Request) -> Response | None:
+    """``None`` if the request carries the organiser key, else the error to answer."""
+    hub: Hub = request.app.state.hub
+    key = organiser_key(request)
+    if not key:
+        return api_error(401, "organiser_required", "Creating meetings needs the organiser link.")
+    if not hub.is_organiser(key):
+        return api_error(403, "bad_organiser_key", "That is not this server's organiser link.")
+    return None
+
+
 async def create_meeting(request: Request) -> Response:
     hub: Hub = request.app.state.hub
-    body = await request.body()
+    settings: Settings = request.app.state.settings
+    address = request.client.host if request.client else ""
+    wait = request.app.state.creation_limit.retry_after(address)
+    if wait:
+        response = api_error(
+            429, "rate_limited", f"Too many meetings created from this address: try again in {wait} s."
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if not settings.open_creation:
+        refusal = organiser_refusal(request)
+        if refusal is not None:
+            return refusal
+    body = await request.body()  # BodyLimit bounded it already
     if len(body) > MAX_BODY:
         return api_error(413, "too_large", f"The body is limited to {MAX_BODY} bytes.")
     try:
         data = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         return api_error(400, "bad_json", "The body must be JSON.")
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
         return api_error(400, "bad_field", 'Send {"title": "..."}.')
     try:
+        if len(await hub.store.meeting_ids()) >= settings.max_meetings:
+            return api_error(
+                409,
+                "meeting_limit",
+                f"This server holds {settings.max_meetings} meetings, its limit (--max-meetings).",
+            )
+        if not hub.store.shared:
+            free = shutil.disk_usage(settings.data).free // 2**20
+            if free < settings.min_free_disk:
+                return api_error(
+                    507,
+                    "disk_full",
+                    f"Only {free} MB of disk is free; a new meeting needs {settings.min_free_disk} MB "
+                    "(--min-free-disk).",
+                )
         new = await hub.create_meeting(data["title"][: TITLE_MAX * 4])
     except Rejection as r:
         return api_error(400, r.code, r.reason)
     except StoreError:
         return api_error(503, "store_unavailable", "The store can't record a new meeting right now.")
     return JSONResponse(meeting_json(hub, new), status_code=201)
+
+
+async def list_meetings(request: Request) -> Response:
+    """Every meeting the server holds, with its links: for the organiser only."""
+    refusal = organiser_refusal(request)
+    if refusal is not None:
+        return refusal
+    hub: Hub = request.app.state.hub
+    try:
+        ids = await hub.store.meeting_ids()
+        meetings = []
+        for meeting_id in ids:
+            state = await hub.peek(meeting_id)
+            if state is None:
+                continue
+            loaded = {live.id: live for live in hub.loaded()}.get(meeting_id)
+            links = hub.meeting_links(state)
+            meetings.append(
+                {
+                    "id": state.id,
+                    "code": state.code,
+                    "title": state.title,
+                    "state": "ended" if state.ended else "open",
+                    "created_at": state.created_at,
+                    "present": len(loaded.connected()) if loaded is not None else 0,
+                    "join_url": hub.join_url(state.code),
+                    "screen_url": links["screen_url"] if links else None,
+                    "facilitator_url": links["facilitator_url"] if links else None,
+                    "minutes_url": f"{hub.public_url}/minutes/{state.id}",
+                }
+            )
+    except StoreError:
+        return api_error(503, "store_unavailable", "The store can't be read right now.")
+    meetings.sort(key=lambda x: x["created_at"], reverse=True)
+    return JSONResponse({"meetings": meetings}, headers=NO_CACHE)
+
+
+async def server_facts(request: Request) -> Response:
+    """What the landing page needs to know: does creating a meeting need the organiser link?"""
+    settings: Settings = request.app.state.settings
+    return JSONResponse({"open_creation": settings.open_creation}, headers=NO_CACHE)
 
 
 async def get_meeting(request: Request) -> Response:
@@ -178,9 +382,13 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
             public_url=settings.resolved_public_url(),
             publish_interval=settings.publish_interval,
             presence_lease=settings.presence_lease,
+            secret=load_secret(settings.data),
+            idle_unload=settings.idle_unload,
         )
         await hub.start()
         app.state.hub = hub
+        app.state.settings = settings
+        app.state.creation_limit = CreationLimit(settings.create_limit)
         if on_startup is not None:
             await on_startup(hub)
         try:
@@ -196,8 +404,11 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/screen/{meeting_id}", page("screen")),
         Route("/facilitate/{meeting_id}", page("facilitator")),
         Route("/room/{meeting_id}/{room_id}", page("room")),
+        Route("/organise", page("organiser")),
         Route("/healthz", healthz),
+        Route("/api/server", server_facts),
         Route("/api/meetings", create_meeting, methods=["POST"]),
+        Route("/api/meetings", list_meetings, methods=["GET"]),
         Route("/api/meetings/{meeting_id}", get_meeting),
         Route("/api/meetings/{meeting_id}/qr.svg", meeting_qr),
         Route("/api/meetings/{meeting_id}/minutes.{format:str}", meeting_minutes),
@@ -205,4 +416,6 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimit)
+    return app

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,11 @@ class Settings:
     publish_interval: float = 0.05
     presence_lease: float = 15.0
     workers: int = 1
+    open_creation: bool = False  # anyone who reaches the server may create meetings (no organiser link)
+    create_limit: int = 20  # meetings one client address may create per minute
+    idle_unload: float = 600.0  # seconds a meeting with no connections stays in memory
+    max_meetings: int = 1000  # meetings the store may hold before creation is refused
+    min_free_disk: int = 200  # MB that must stay free in the data folder's disk for a new meeting
 
     def resolved_store_url(self) -> str:
         return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
@@ -60,7 +67,20 @@ OPTIONS = [
         "with Redis: seconds after a process dies before its phones stop counting as present",
     ),
     ("workers", "WEB_CONCURRENCY", int, "processes serving one port (more than 1 needs --redis-url)"),
+    (
+        "open_creation",
+        "PLAZA_OPEN_CREATION",
+        bool,
+        "anyone who reaches the server may create meetings; without it creating needs the organiser link",
+    ),
+    ("create_limit", "PLAZA_CREATE_LIMIT", int, "meetings one client address may create per minute"),
+    ("idle_unload", "PLAZA_IDLE_UNLOAD", float, "seconds a meeting with no connections stays in memory"),
+    ("max_meetings", "PLAZA_MAX_MEETINGS", int, "meetings the store may hold; creating more is refused (409)"),
+    ("min_free_disk", "PLAZA_MIN_FREE_DISK", int, "MB of disk that must stay free for a new meeting (else 507)"),
 ]
+
+TRUE = ("1", "true", "yes", "on")
+SECRET_FILE = "secret"
 
 
 def parse_settings(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -68,6 +88,15 @@ def parse_settings(argv: list[str] | None = None, environ: dict[str, str] | None
     defaults = Settings()
     parser = argparse.ArgumentParser(prog="python -m server", description="Plaza: a live assembly server.")
     for name, var, kind, text in OPTIONS:
+        if kind is bool:
+            parser.add_argument(
+                f"--{name.replace('_', '-')}",
+                dest=name,
+                action="store_true",
+                default=env.get(var, "").strip().lower() in TRUE,
+                help=f"{text} [env {var}=1]",
+            )
+            continue
         default = kind(env[var]) if env.get(var) else getattr(defaults, name)
         parser.add_argument(
             f"--{name.replace('_', '-')}",
@@ -78,6 +107,33 @@ def parse_settings(argv: list[str] | None = None, environ: dict[str, str] | None
         )
     args = parser.parse_args(argv)
     return Settings(**vars(args))
+
+
+def load_secret(data: Path) -> str:
+    """This server's secret, made at first start and kept in ``<data>/secret`` (mode 0600).
+
+    The organiser key and every meeting's facilitator key derive from it, so the
+    organiser page can show every meeting's links without the server storing them.
+    """
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        text = path.read_text().strip()
+        if text:
+            return text
+        # Another process is writing it right now (workers starting together): wait for it.
+        for _ in range(100):
+            time.sleep(0.02)
+            text = path.read_text().strip()
+            if text:
+                return text
+        raise RuntimeError(f"{path} is empty: delete it to make a new one") from None
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return secret
 
 
 def lan_address() -> str:

@@ -33,6 +33,7 @@ class ServerProcess:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     extra_args: list[str] = field(default_factory=list)
+    organiser_key: str = ""  # read from <data>/links.json once the server is up
 
     @property
     def http(self) -> str:
@@ -75,10 +76,20 @@ class ServerProcess:
             try:
                 with urllib.request.urlopen(f"{self.http}/healthz", timeout=1) as r:
                     if r.status == 200:
+                        self.organiser_key = self.read_organiser_key()
                         return self
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not become healthy")
+
+    def read_organiser_key(self) -> str:
+        """The organiser key, from the links file the server writes at start (its stdout is no terminal)."""
+        links = json.loads((self.data / "links.json").read_text())
+        return str(links["organiser_url"]).split("#key=", 1)[1]
+
+    @property
+    def organiser_url(self) -> str:
+        return f"{self.http}/organise#key={self.organiser_key}"
 
     def kill(self) -> None:
         """Pull the plug: SIGKILL, no shutdown hooks."""
@@ -94,20 +105,25 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def post(self, path: str, body: Any, raw: bytes | None = None) -> tuple[int, Any]:
+    def post(self, path: str, body: Any, raw: bytes | None = None, *, key: str | None = None) -> tuple[int, Any]:
+        """POST JSON; with the organiser key unless ``key`` says otherwise ("" sends none)."""
         data = raw if raw is not None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"{self.http}{path}", data=data, method="POST", headers={"Content-Type": "application/json"}
-        )
+        headers = {"Content-Type": "application/json"}
+        key = self.organiser_key if key is None else key
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        req = urllib.request.Request(f"{self.http}{path}", data=data, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
-    def get(self, path: str) -> tuple[int, bytes, str]:
+    def get(self, path: str, *, key: str = "") -> tuple[int, bytes, str]:
+        """GET; with ``key`` as the organiser key."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
-            with urllib.request.urlopen(f"{self.http}{path}", timeout=5) as r:
+            with urllib.request.urlopen(urllib.request.Request(f"{self.http}{path}", headers=headers), timeout=5) as r:
                 return r.status, r.read(), r.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
             return e.code, e.read(), e.headers.get("Content-Type", "")

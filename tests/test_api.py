@@ -70,7 +70,7 @@ def test_typed_code_redirects_to_the_phone_page(server: ServerProcess, meeting: 
 
 def test_pages_and_assets_are_served_locally(server: ServerProcess) -> None:
     """Every page references only assets Plaza serves itself."""
-    for path in ["/", "/j/ABCDEF", "/screen/x", "/facilitate/x"]:
+    for path in ["/", "/j/ABCDEF", "/screen/x", "/facilitate/x", "/organise"]:
         status, html, kind = server.get(path)
         assert status == 200 and kind.startswith("text/html")
         refs = [r.decode() for r in __import__("re").findall(rb'(?:src|href)="([^"#]+)"', html)]

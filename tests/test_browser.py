@@ -177,17 +177,31 @@ async def test_screen_fits_without_scrolling(browser: Browser, server: ServerPro
 
 
 async def test_landing_creates_a_meeting_and_joins_by_typed_code(browser: Browser, server: ServerProcess) -> None:
-    """From the landing page: create a meeting, then join it by typing its code in lower case."""
+    """From the landing page: create a meeting with the organiser link (creation is not open), see it
+    listed on the organiser page with the same console link, then join it by typing its code in lower case."""
     page = await browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     await page.goto(server.http + "/")
     await page.get_by_label("Meeting title").fill("Workplace assembly")
+    await page.get_by_role("button", name="Create meeting").click()
+    await expect(page.get_by_role("alert")).to_have_text("Please paste the organiser link.")
+    await page.get_by_label("Organiser link").fill("http://elsewhere/organise#key=not-the-key")
+    await page.get_by_role("button", name="Create meeting").click()
+    await expect(page.get_by_role("alert")).to_have_text("That is not this server's organiser link.")
+    await page.get_by_label("Organiser link").fill(server.organiser_url)
     await page.get_by_role("button", name="Create meeting").click()
     await expect(page.get_by_text("is ready")).to_be_visible()
     code = await page.locator("#created-code").text_content()
     assert code and len(code) == 6
     console_url = await page.get_by_role("link", name="Open the console").get_attribute("href")
     assert console_url and "#key=" in console_url
+
+    await page.get_by_role("link", name="organiser page").click()
+    listed = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Workplace assembly"))
+    await expect(listed).to_contain_text(code)
+    assert await listed.get_by_role("link", name="Open the console of Workplace assembly").get_attribute("href") == (
+        console_url
+    )
 
     phone = await (await browser.new_context(**PHONE)).new_page()
     phone.set_default_timeout(TIMEOUT_MS)

@@ -1,8 +1,14 @@
 """The hub: the meetings loaded in this process, found by id or join code.
 
 Meetings are loaded lazily from the store on first use (a restart restores a
-meeting the moment a phone, screen or console reconnects to it) and stay
-loaded while the process runs.
+meeting the moment a phone, screen or console reconnects to it).  A meeting
+with no connections that nobody has looked up for ``idle_unload`` seconds is
+unloaded from memory, and loads again on the next use.
+
+Keys: the server has one secret (``<data>/secret``).  The organiser key and
+each meeting's facilitator key derive from it, and the screen and room keys
+derive from the facilitator key, so the organiser page can show the links of
+every meeting without the server storing a single key (the log keeps digests).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from server.hub.live import LiveMeeting
 from server.hub.presence import SharedPresence
 from server.rooms.core import room_key
 from server.store import CodeTaken, Store
+from server.store.sealed import SealedStore
 
 log = logging.getLogger("plaza.hub")
 
@@ -37,6 +44,11 @@ CODE_LENGTH = 6
 LAG_TICK = 0.05
 LAG_WARNING = 0.1  # seconds the event loop may be late before it is logged
 STUCK_AFTER = 30.0  # seconds a send may block before we stop writing to that client
+
+
+def _derive(secret: str, purpose: str) -> str:
+    mac = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()
 
 
 def normalize_code(text: str) -> str:
@@ -78,8 +90,15 @@ class Hub:
         clock: Callable[[], float] = time.time,
         publish_interval: float = 0.05,
         presence_lease: float = 15.0,
+        secret: str | None = None,
+        idle_unload: float = 600.0,
     ) -> None:
-        self.store = store
+        self.store = SealedStore.around(store)  # a secret vote's ballots are stored sealed, then shredded
+        # Without a secret (a hub in a unit test), keys derive from one drawn for this process.
+        self.secret = secret or secrets.token_urlsafe(32)
+        self.idle_unload = idle_unload
+        self._last_used: dict[str, float] = {}  # meeting id -> monotonic time of its last use
+        self._unloader: asyncio.Task[None] | None = None
         self.public_url = public_url.rstrip("/")
         self.clock = clock
         self.publish_interval = publish_interval
@@ -111,6 +130,31 @@ class Hub:
             "facilitator_url": f"{self.public_url}/facilitate/{meeting_id}#key={facilitator_secret}",
         }
 
+    @property
+    def organiser_key(self) -> str:
+        return _derive(self.secret, "plaza organiser key")
+
+    @property
+    def organiser_url(self) -> str:
+        return f"{self.public_url}/organise#key={self.organiser_key}"
+
+    def is_organiser(self, key: str) -> bool:
+        return hmac.compare_digest(key.encode(), self.organiser_key.encode())
+
+    def facilitator_secret_for(self, meeting_id: str) -> str:
+        return _derive(self.secret, f"plaza facilitator key {meeting_id}")
+
+    def meeting_links(self, state: m.MeetingState) -> dict[str, str] | None:
+        """A meeting's facilitator, screen and join links, if its facilitator key derives from our secret.
+
+        ``None`` for a meeting made elsewhere (another server's secret, an import, or before keys
+        were derived): its facilitator link is only where it was first shown.
+        """
+        secret = self.facilitator_secret_for(state.id)
+        if not m.secret_matches(secret, state.facilitator_digest):
+            return None
+        return self.links(state.id, state.code, secret, screen_key_for(secret))
+
     def room_links(self, meeting_id: str, facilitator_secret: str, room_ids: list[str]) -> dict[str, str]:
         """Each room device's view-only link (its key derives from the facilitator secret)."""
         return {
@@ -124,13 +168,14 @@ class Hub:
         self.collector.install()
         self._sweeper = asyncio.create_task(self._sweep())
         self._lag_watch = asyncio.create_task(self._watch_lag())
+        self._unloader = asyncio.create_task(self._unload_idle())
         if self.store.shared:
             self._watcher = asyncio.create_task(self.store.watch(self))
         if self.presence is not None:
             self._presence_task = asyncio.create_task(self.presence.run())
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._lag_watch, self._watcher, self._presence_task):
+        for task in (self._sweeper, self._lag_watch, self._unloader, self._watcher, self._presence_task):
             if task is not None:
                 task.cancel()
         self.collector.uninstall()
@@ -207,11 +252,41 @@ class Hub:
                         conn.abandon()
                         live.detach(conn)
 
+    async def _unload_idle(self) -> None:
+        """Unload meetings nobody is connected to and nobody has looked up for ``idle_unload`` seconds."""
+        every = max(0.2, min(5.0, self.idle_unload / 4))
+        while True:
+            await asyncio.sleep(every)
+            now = time.monotonic()
+            for meeting_id, live in list(self._live.items()):
+                if live.connections:
+                    self._last_used[meeting_id] = now
+                elif now - self._last_used.get(meeting_id, now) >= self.idle_unload:
+                    self.unload(live)
+
+    def unload(self, live: LiveMeeting) -> bool:
+        """Forget a loaded meeting with no connections and no work under way (it loads again on demand)."""
+        busy = (
+            live.connections
+            or live._queue
+            or live._worker is not None
+            or live._timer is not None  # a deadline to keep: stay loaded until it fires
+            or any(lane.handle is not None or lane.writing for lane in live.lanes)
+        )
+        if busy or self._live.get(live.id) is not live:
+            return False
+        del self._live[live.id]
+        if self._by_code.get(live.state.code) is live:
+            del self._by_code[live.state.code]
+        self._last_used.pop(live.id, None)
+        log.debug("meeting unloaded", extra={"meeting": live.id, "seq": live.state.seq})
+        return True
+
     # -- meetings ---------------------------------------------------------------------
 
     async def create_meeting(self, title: str) -> NewMeeting:
         meeting_id = secrets.token_hex(8)
-        facilitator_secret = secrets.token_urlsafe(18)
+        facilitator_secret = self.facilitator_secret_for(meeting_id)
         screen_key = screen_key_for(facilitator_secret)
         for _ in range(20):
             code = new_code()
@@ -232,6 +307,7 @@ class Hub:
         raise RuntimeError("could not find a free meeting code")
 
     async def get(self, meeting_id: str) -> LiveMeeting | None:
+        self._last_used[meeting_id] = time.monotonic()
         live = self._live.get(meeting_id)
         if live is not None:
             return live
@@ -245,6 +321,7 @@ class Hub:
         code = normalize_code(code)
         live = self._by_code.get(code)  # a hall of phones saying hello costs no store round trip
         if live is not None:
+            self._last_used[live.id] = time.monotonic()
             return live
         meeting_id = await self.store.find_code(code)
         return await self.get(meeting_id) if meeting_id else None
@@ -252,7 +329,9 @@ class Hub:
     async def _load(self, meeting_id: str) -> LiveMeeting | None:
         records = await self.store.read(meeting_id)
         if not records:
+            self._last_used.pop(meeting_id, None)
             return None
+        self._last_used[meeting_id] = time.monotonic()
         state = m.fold((seq, events.from_dict(data)) for seq, data in records)
         live = LiveMeeting(
             state,
@@ -274,6 +353,16 @@ class Hub:
 
     def loaded(self) -> list[LiveMeeting]:
         return list(self._live.values())
+
+    async def peek(self, meeting_id: str) -> m.MeetingState | None:
+        """A meeting's state, without loading it (the organiser page lists meetings nobody uses)."""
+        live = self._live.get(meeting_id)
+        if live is not None:
+            return live.state
+        records = await self.store.read(meeting_id)
+        if not records:
+            return None
+        return m.fold((seq, events.from_dict(data)) for seq, data in records)
 
     def append_stats(self) -> dict[str, object]:
         """Appends by this process, and how many lost races to other processes first (by losses)."""
