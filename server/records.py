@@ -157,7 +157,11 @@ async def find_meeting(store: Store, ref: str) -> str:
 
 async def export_meeting(store: Store, ref: str, out: Path | None) -> tuple[str, int]:
     meeting_id = await find_meeting(store, ref)
-    records = await store.read(meeting_id)
+    if await store.secret_names(meeting_id):
+        # Its ballots are sealed under a key that must not leave this server, and without the key the
+        # imported meeting would lose them: close (or cancel) the vote first.
+        raise RecordError(f"meeting {meeting_id} has a secret vote open: close it, then export")
+    records = await store.read(meeting_id)  # as stored: a closed secret vote's ballots stay sealed
     if out is None:
         write_log(sys.stdout.buffer, meeting_id, records, binary=False)
         sys.stdout.flush()
@@ -200,6 +204,8 @@ async def archive_ended(store: Store, folder: Path, older_than: float) -> list[t
         except SeqConflict:
             print(f"kept {meeting_id}: events arrived while it was archived", file=sys.stderr)
             continue
+        for name in await store.secret_names(meeting_id):  # a secret vote never closed: its ballots stay sealed
+            await store.drop_secret(meeting_id, name)
         done.append((meeting_id, path, len(records)))
     return done
 

@@ -157,3 +157,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def ping(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store can serve."""
+
+    # Secrets: small values kept beside a meeting's log, never in it, and destroyed on demand
+    # (a secret vote's key: ``server/store/sealed.py``).  Dropping one must leave nothing behind
+    # on disk that could bring it back (no old copy in a journal, a free page or a backup made after).
+
+    async def put_secret(self, meeting_id: str, name: str, value: bytes) -> bytes:
+        """Keep ``value`` under ``name`` unless one is already there; return what is kept (durable)."""
+        raise StoreUnavailable(f"{type(self).__name__} keeps no secrets")
+
+    async def get_secret(self, meeting_id: str, name: str) -> bytes | None:
+        raise StoreUnavailable(f"{type(self).__name__} keeps no secrets")
+
+    async def drop_secret(self, meeting_id: str, name: str) -> None:
+        """Destroy the secret for good (idempotent)."""
+        raise StoreUnavailable(f"{type(self).__name__} keeps no secrets")
+
+    async def secret_names(self, meeting_id: str) -> list[str]:
+        raise StoreUnavailable(f"{type(self).__name__} keeps no secrets")

@@ -62,6 +62,8 @@ class SqliteStore(Store):
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
+        db.executescript(SECRETS_SCHEMA)
+        db.execute("PRAGMA secure_delete=ON")  # a deleted secret's bytes are overwritten, not left in a free page
         self._db = db
 
     async def close(self) -> None:
@@ -203,6 +205,65 @@ class SqliteStore(Store):
             await self._run(query)
         except (sqlite3.Error, AssertionError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    # -- secrets (beside the log, destroyable) ----------------------------------
+
+    async def put_secret(self, meeting_id: str, name: str, value: bytes) -> bytes:
+        def op(db: sqlite3.Connection) -> bytes:
+            db.execute(
+                "INSERT OR IGNORE INTO secrets (meeting_id, name, value) VALUES (?, ?, ?)", (meeting_id, name, value)
+            )
+            row = db.execute(
+                "SELECT value FROM secrets WHERE meeting_id = ? AND name = ?", (meeting_id, name)
+            ).fetchone()
+            return bytes(row[0])
+
+        return await self._write(op)
+
+    async def get_secret(self, meeting_id: str, name: str) -> bytes | None:
+        def query() -> bytes | None:
+            assert self._db is not None
+            row = self._db.execute(
+                "SELECT value FROM secrets WHERE meeting_id = ? AND name = ?", (meeting_id, name)
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._run(query)
+
+    async def drop_secret(self, meeting_id: str, name: str) -> None:
+        def op(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM secrets WHERE meeting_id = ? AND name = ?", (meeting_id, name))
+
+        await self._write(op)
+
+        # secure_delete zeroed the row in its page; the write-ahead log still holds the page as it
+        # was when the secret was written.  Copy the log into the database and truncate it.
+        def checkpoint() -> None:
+            assert self._db is not None
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+        try:
+            await self._run(checkpoint)
+        except sqlite3.Error as exc:  # a reader held the log: the next drop (or the close) truncates it
+            log.warning("could not truncate the write-ahead log", extra={"error": str(exc)})
+
+    async def secret_names(self, meeting_id: str) -> list[str]:
+        def query() -> list[str]:
+            assert self._db is not None
+            rows = self._db.execute("SELECT name FROM secrets WHERE meeting_id = ? ORDER BY name", (meeting_id,))
+            return [row[0] for row in rows]
+
+        return await self._run(query)
+
+
+SECRETS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS secrets (
+    meeting_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (meeting_id, name)
+) WITHOUT ROWID;
+"""
 
 
 def _head(db: sqlite3.Connection, meeting_id: str) -> int:
