@@ -9,7 +9,7 @@ const label = (c) => LABELS[c] || c;
 const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "");
 
 function vote(v) {
-  const parts = [el("h4", {}, `${v.secret ? "Secret vote" : "Open vote"} on the ${v.subject}: ${v.question}`),
+  const parts = [el("h3", {}, `${v.secret ? "Secret vote" : "Open vote"} on the ${v.subject}: ${v.question}`),
     el("p", { class: "muted" }, `Rule: ${v.rule}.`)];
   if (!v.result) return el("div", {}, ...parts, el("p", {}, "Not closed yet."));
   const counts = Object.entries(v.counts || {}).map(([k, n]) => `${label(k)} ${n}`).join(", ");
@@ -51,7 +51,7 @@ function render(data) {
     ? el("ul", {}, ...data.decisions.map((d) => el("li", {}, el("strong", {}, `${d.label}: `), d.question,
         d.actions.length ? el("ul", {}, ...d.actions.map((a) => el("li", {}, `Action: ${a.what} (who: ${a.who})`))) : null)))
     : el("p", {}, "None yet."));
-  body.push(el("h2", {}, "Who spoke"), el("ul", {}, ...data.statistics.speakers.map((s) => el("li", {}, `${s.name}: ${s.turns} turns, ${Math.round(s.seconds)} s`))));
+  body.push(el("h2", {}, "Who spoke"), el("ul", {}, ...data.statistics.speakers.map((s) => el("li", {}, `${s.name}: ${s.turns} ${s.turns === 1 ? "turn" : "turns"}, ${Math.round(s.seconds)} s`))));
   if (data.statistics.groups.length) {
     const pct = (v) => (v === null ? "–" : `${v}%`);
     body.push(el("table", {}, el("thead", {}, el("tr", {}, ...["Group", "Participants", "Turns", "Time"].map((h) => el("th", { scope: "col" }, h)))),

@@ -1,11 +1,22 @@
 // The big screen: view-only, shows how to join and who is here.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $ } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscreenButton } from "/static/shared/socket.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
 const socket = new PlazaSocket(() => ({ role: "screen", meeting: meetingId, key }));
 showStatus(socket, $("#connection"));
 $("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg`;
+keepAwake();
+fullscreenButton($("#fullscreen"));
+// The full-screen button is for whoever sets the screen up: out of sight once the mouse rests.
+let idleTimer = 0;
+function awake() {
+  document.body.classList.remove("idle");
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => document.body.classList.add("idle"), 4000);
+}
+for (const type of ["pointermove", "pointerdown", "keydown"]) addEventListener(type, awake);
+awake();
 
 socket.addEventListener("message", ({ detail: message }) => {
   if (message.type === "view" && message.view === "screen") render(message.data);
@@ -30,6 +41,7 @@ function render(view) {
   renderPoint(view.point);
   renderBreakouts(view.rooms || null);
   tick();
+  fit();
 }
 
 let current = null;
@@ -42,38 +54,55 @@ function renderAgenda(agenda) {
   $("#item-next").textContent = agenda.next.length ? `Next: ${agenda.next[0].title}` : "Last item";
 }
 
+const KINDS = new Set(["yes", "no", "abstain", "agree", "stand_aside", "block"]);
+let voteNames = [];  // [element, names, more] per roll-call line: fit() shows the names that fit
+
 function renderVote(vote) {
   $("#vote-panel").hidden = !vote;
   document.body.classList.toggle("voting", Boolean(vote));
+  voteNames = [];
   if (!vote) return;
-  $("#vote-label").textContent = vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open") : "Vote — closed";
+  const kind = vote.secret ? "Secret ballot" : "Vote";
+  $("#vote-label").textContent = `${kind} — ${vote.open ? "open" : "closed"}`;
   $("#vote-question").textContent = vote.question;
   $("#vote-rule").textContent = vote.rule_words;
   const result = vote.result;
-  $("#outcome").hidden = $("#outcome-words").hidden = !result;
+  $("#outcome-line").hidden = $("#outcome-words").hidden = !result;
+  $("#secret-badge").hidden = !(result && vote.secret);
   if (result) {
     $("#outcome").textContent = result.label;
     $("#outcome").className = `outcome-banner ${result.outcome}`;
     $("#outcome-words").textContent = result.words;
   }
-  const most = Math.max(1, ...Object.values(vote.counts || {}));
-  $("#tally").replaceChildren(...(vote.counts ? vote.choices.map((c) => {
-    const n = vote.counts[c.choice];
-    const names = vote.names && vote.names[c.choice];
-    return el("li", { class: `choice ${c.choice}` },
+  // A secret vote shows turnout only while it is open: counts that move ballot by ballot would
+  // let the room match a choice to the person seen tapping.
+  const counts = vote.secret && vote.open ? null : vote.counts;
+  const most = Math.max(1, ...Object.values(counts || {}));
+  $("#tally").replaceChildren(...(counts ? vote.choices.map((c) => {
+    const n = counts[c.choice] ?? 0;
+    const names = !vote.secret && vote.names && vote.names[c.choice];
+    const line = names && names.names.length ? el("span", { class: "choice-names" }) : null;
+    if (line) voteNames.push([line, names.names, names.more]);
+    // A choice ballot's options are free text: only the fixed choices name a colour class.
+    return el("li", { class: KINDS.has(c.choice) ? `choice ${c.choice}` : "choice" },
       el("span", { class: "choice-name" }, c.label),
       el("span", { class: "choice-bar", style: `width: ${Math.round((n / most) * 100)}%` }),
       el("span", { class: "choice-n" }, String(n)),
-      names && names.names.length
-        ? el("span", { class: "choice-names" }, names.names.join(", ") + (names.more ? ` and ${names.more} more` : ""))
-        : null);
+      line);
   }) : []));
+  for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
   const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, c.label]));
-  $("#reasons").replaceChildren(...vote.reasons.slice(0, 3).map((r) => el("li", {},
-    el("span", { class: "why" }, `${labels[r.choice]}${r.name ? ` (${r.name})` : ""}: `), `“${r.reason}”`)));
-  $("#turnout").textContent = `${vote.turnout} ballot${vote.turnout === 1 ? "" : "s"}` +
-    (result ? ` of ${result.present} present` : "") + (vote.counts ? "" : " — results shown when the vote closes");
+  $("#reasons").replaceChildren(...(vote.reasons || []).slice(0, 3).map((r) => el("li", {},
+    el("span", { class: "why" }, `${labels[r.choice]}${r.name && !vote.secret ? ` (${r.name})` : ""}: `), `“${r.reason}”`)));
+  const turnout = vote.turnout ?? 0;
+  $("#turnout").textContent = `${turnout} ballot${turnout === 1 ? "" : "s"}` +
+    (result ? ` of ${result.present} present` : "") + (counts ? "" : " — results shown when the vote closes");
 }
+
+const namesText = (names, k, more) => {
+  const rest = names.length - k + more;
+  return names.slice(0, k).join(", ") + (rest ? `${k ? " and" : ""} ${rest} more` : "");
+};
 
 function renderPoint(point) {
   $("#point").hidden = !point;
@@ -111,36 +140,48 @@ function renderTemperature() {
     $(`#t-${signal}`).style.width = `${show ? Math.round((weights[signal] / total) * 100) : 0}%`;
     $(`#n-${signal}`).textContent = checking ? String(weights[signal]) : "";
   }
-  $("#temperature").hidden = !show;
+  if ($("#temperature").hidden === show) {
+    $("#temperature").hidden = !show;
+    requestAnimationFrame(fit);
+  }
   return show;
 }
 
 let speaker = null;
+let stackNow = null;
 
 function renderStack(stack) {
   const live = Boolean(stack && (stack.speaker || stack.waiting));
   $("#stack-panel").hidden = !live;
+  stackNow = live ? stack : null;
   if (!live) { speaker = null; return; }
   speaker = stack.speaker;
   $("#speaker-name").textContent = speaker ? speaker.name : "—";
   $("#speaker-kind").textContent = speaker ? speaker.label : "Waiting for the facilitator to give the floor";
-  const list = $("#next-list");
-  list.replaceChildren(...stack.next.map((entry) => {
-    const item = document.createElement("li");
-    const who = document.createElement("span");
-    who.className = "who";
-    who.textContent = entry.name;
-    const kind = document.createElement("span");
-    kind.className = entry.kind === "new" ? "kind" : "kind priority";
-    kind.textContent = entry.label;
-    item.append(who, kind);
-    return item;
-  }));
-  list.parentElement.classList.toggle("empty", stack.next.length === 0);
-  const more = stack.waiting - stack.next.length;
-  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} on the stack${more > 0 ? `, ${more} more` : ""})` : "(nobody)";
+  $("#next-list").parentElement.classList.toggle("empty", stack.next.length === 0);
+  $("#stack-panel").classList.toggle("alone", stack.next.length === 0);
+  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} on the stack)` : "(nobody)";
   $("#stack-closed").hidden = stack.open;
+  showNext(stack.next.length);
   tick();
+}
+
+/** Show the first ``rows`` people waiting by name, and the rest as "+N more". */
+function showNext(rows) {
+  const stack = stackNow;
+  if (!stack) return;
+  const shown = stack.next.slice(0, rows);
+  const list = $("#next-list");
+  const key = JSON.stringify(shown);
+  if (list.dataset.key !== key) {
+    list.dataset.key = key;
+    list.replaceChildren(...shown.map((entry) => el("li", {},
+      el("span", { class: "who" }, entry.name), " ",
+      el("span", { class: entry.kind === "new" ? "kind" : "kind priority" }, entry.label))));
+  }
+  const more = stack.waiting - shown.length;
+  $("#next-more").hidden = more <= 0;
+  $("#next-more").textContent = more > 0 ? `+${more} more waiting` : "";
 }
 
 function tick() {
@@ -154,9 +195,14 @@ function tick() {
   // The join panel shrinks to a column once the meeting has something to show.
   const away = breakoutsRunning();
   const live = Boolean(current && (away || item || current.vote || current.point || warm || reportShown() || !$("#stack-panel").hidden));
-  document.body.classList.toggle("live", live);
-  $("#room").hidden = !live || away;
+  if (live !== document.body.classList.contains("live") || $("#room").hidden !== (!live || away)) {
+    document.body.classList.toggle("live", live);
+    $("#room").hidden = !live || away;
+    requestAnimationFrame(fit);
+  }
+  document.body.classList.toggle("folded", document.body.classList.contains("voting") || document.body.classList.contains("reporting"));
   tickBreakouts();
+  if (live && !away && overflows($("#room"))) fit();  // a check's question, a clock that grew a digit
   const countdown = $("#countdown");
   if (!speaker) { countdown.textContent = ""; return; }
   const left = secondsLeft(socket, speaker.deadline);
@@ -164,6 +210,91 @@ function tick() {
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 500);
+
+// --- fitting: nothing that matters is ever clipped ------------------------------------------
+//
+// The room column has a fixed height.  fit() tries layouts in order until the column holds
+// everything: everyone waiting by name with smaller "Next" rows (--n), then fewer names with
+// "+N more", then all the type a step smaller (--s), then fewer names again (never fewer than
+// three while they wait).  The speaker's name gets a size of its own (--p) so that it takes at
+// most two lines, a roll-call line names whole people only ("and N more"), and the join column
+// steps its type down (--j) until the title, the code and the head count fit under the QR.
+
+const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
+
+const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+const lines = (node) => node.getBoundingClientRect().height / (parseFloat(getComputedStyle(node).lineHeight) || 1) - 0.01;
+
+function layouts(all, folded) {
+  const out = [];
+  const least = Math.min(all, 3);
+  const pref = Math.min(all, folded ? 3 : 6);
+  if (folded) {
+    for (let r = all; r >= pref; r--) out.push([r, 1, 1]);  // "+N more"
+    for (const s of S.slice(1)) out.push([pref, 1, s]);  // all the type smaller
+    return out;
+  }
+  for (const n of [1, 0.86, 0.74]) out.push([all, n, 1]);  // everyone named, smaller rows
+  for (let r = all - 1; r >= pref; r--) out.push([r, 0.74, 1]);  // "+N more"
+  for (const n of [0.64, 0.56]) out.push([pref, n, 1]);  // smaller rows still
+  for (const s of S.slice(1)) out.push([pref, 0.56, s]);  // all the type smaller
+  for (let r = pref - 1; r >= least; r--) out.push([r, 0.56, S.at(-1)]);
+  return out;
+}
+
+function fitJoin() {
+  const info = $(".info");
+  if (!document.body.classList.contains("live")) { info.style.removeProperty("--j"); return; }
+  for (const j of S) {
+    info.style.setProperty("--j", j);
+    if (!overflows(info)) break;
+  }
+}
+
+/** Each roll-call line: as many whole names as two lines hold, then "and N more". */
+function fitNames() {
+  for (const [line, names, more] of voteNames) {
+    line.textContent = namesText(names, names.length, more);
+    if (lines(line) <= 2) continue;
+    let lo = 0, hi = names.length;  // lo names fit, hi don't
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      line.textContent = namesText(names, mid, more);
+      if (lines(line) <= 2) lo = mid; else hi = mid;
+    }
+    line.textContent = namesText(names, Math.max(lo, 1), more);
+  }
+}
+
+function fit() {
+  fitJoin();
+  const room = $("#room");
+  // The room's temperature sits under the speaker while the stack is up, else at the foot.
+  const temperature = $("#temperature");
+  const home = $("#stack-panel").hidden ? $(".room-foot") : $("#stack-panel");
+  if (temperature.parentElement !== home) home.prepend(temperature);
+  if (room.hidden || !document.body.classList.contains("live")) return;
+  const folded = document.body.classList.contains("folded");
+  const all = stackNow ? stackNow.next.length : 0;
+  // The speaker's name: at most two lines.
+  room.style.setProperty("--s", 1);
+  room.style.setProperty("--p", 1);
+  const name = $("#speaker-name");
+  if (!folded && stackNow && name.offsetParent !== null) {
+    for (const p of [1, 0.84, 0.7, 0.6, 0.5, 0.42, 0.36]) {  // two lines, or three rather than tiny type
+      room.style.setProperty("--p", p);
+      if (lines(name) <= 2 || (p <= 0.6 && lines(name) <= 3)) break;
+    }
+  }
+  for (const [rows, n, s] of layouts(all, folded)) {
+    room.style.setProperty("--n", n);
+    room.style.setProperty("--s", s);
+    showNext(rows);
+    fitNames();
+    if (!overflows(room)) break;
+  }
+  fitReport();
+}
 
 // --- breakout rooms ------------------------------------------------------------------------
 //
@@ -421,7 +552,7 @@ function fitWhole(text, box, max) {
   text.dataset.fit = key;
 }
 
-addEventListener("resize", () => { plan = null; reportKey = ""; fitReport(); tick(); });
+addEventListener("resize", () => { plan = null; reportKey = ""; tick(); fit(); });
 // The stack beside the report can grow or shrink: fit again whenever the report's box changes.
 new ResizeObserver(() => fitReport()).observe($("#report"));
 

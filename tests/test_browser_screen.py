@@ -1,0 +1,380 @@
+"""The big screen in Chromium at 1920×1080 and 1280×720: nothing that matters is ever clipped.
+
+One meeting is driven over the real protocol through the states a hall sees (an item under way with
+a speaker, 3/6/12/30 waiting, the room's temperature and a temperature check; a vote open while the
+stack is long; every kind of outcome; a secret vote open and closed), with long names in many
+scripts.  In each state, every name, the "+N more", the temperature, the check, the vote's lines, the
+outcome's lines, the speaking-now line and the QR must be inside the viewport and every clipping
+ancestor (``tests.pages.inside``: ``to_be_visible()`` can't tell), the QR must decode and be big
+enough to scan from the back of the hall, and axe must find nothing.  The room device and the
+minutes page get axe too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from server.client import PlazaClient
+from tests.conftest import ServerProcess, key_of
+from tests.pages import assert_accessible, inside
+from tests.test_browser import TIMEOUT_MS, browser, decode_qr, watch_requests  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1920, 1080), (1280, 720)]
+# Long names in many scripts: 40 characters (the most a name may have), one with no space at all.
+NAMES = [
+    "Chidi Chukwuemeka Okonkwo-Adebayo Nwosu",
+    "María de los Ángeles García Fernández",
+    "Wolfeschlegelsteinhausenbergerdorffvoral",
+    "Світлана Олександрівна Коваленко-Шевчук",
+    "Nguyễn Thị Minh Khai Phương Thảo Trần Lê",
+    "محمد بن عبد الرحمن بن عبد الله الفلاني",
+    "Αλέξανδρος Παπαδόπουλος-Κωνσταντινίδης",
+    "अनुष्का शर्मा वर्मा",
+    "Bo",
+    "李小龙",
+    "Zoë",
+    "Yael Cohen-Levi",
+]
+PEOPLE = [*NAMES, *(f"Person {i}" for i in range(len(NAMES), 34))][:34]
+QR_SHARE = 0.45  # once the meeting is live the QR is at least this share of the screen's height
+
+# What must never be clipped, in every state (hidden elements are skipped by ``inside``).
+MUST_SHOW = [
+    "#qr",
+    "#code",
+    "#present",
+    "#item-title",
+    "#item-countdown",
+    "#speaker-name",
+    "#countdown",
+    "#next-list .who",
+    "#next-more",
+    "#temperature-label",
+    "#temperature .bar",
+    "#vote-label",
+    "#vote-question",
+    "#vote-rule",
+    "#outcome",
+    "#outcome-words",
+    "#tally .choice-name",
+    "#tally .choice-n",
+    "#tally .choice-names",
+    "#reasons li",
+    "#turnout",
+    "#stack-panel .now .label",
+    "#point-text",
+]
+
+
+# Counts the page's Wake Lock requests (the real request still goes ahead).
+WAKE_SPY = """
+window.wakeRequests = 0;
+if (navigator.wakeLock) {
+  const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+  navigator.wakeLock.request = (type) => { window.wakeRequests += 1; return request(type); };
+}
+"""
+
+
+class Hall:
+    """A console and many phones over the real protocol."""
+
+    def __init__(self, server: ServerProcess, meeting: dict[str, Any]) -> None:
+        self.server = server
+        self.meeting = meeting
+        self.console = PlazaClient(server.ws, "json")
+        self.phones: dict[str, PlazaClient] = {}
+
+    async def start(self, names: list[str]) -> None:
+        await self.console.connect()
+        await self.console.hello("facilitator", meeting=self.meeting["id"], key=key_of(self.meeting["facilitator_url"]))
+
+        async def one(name: str) -> tuple[str, PlazaClient]:
+            phone = PlazaClient(self.server.ws, "json")
+            await phone.connect()
+            await phone.hello("phone", code=self.meeting["code"])
+            await phone.request("join", name=name)
+            return name, phone
+
+        self.phones = dict(await asyncio.gather(*(one(n) for n in names)))
+
+    async def close(self) -> None:
+        for client in (self.console, *self.phones.values()):
+            await client.close()
+
+    async def fac(self, kind: str, **fields: Any) -> dict[str, Any]:
+        return await self.console.request(kind, **fields)
+
+    async def hands(self, names: list[str]) -> None:
+        for name in names:  # one after the other: the stack's order is the order of the hands
+            await self.phones[name].request("raise_hand")
+
+    async def vote(
+        self, ballots: dict[str, str | list[str]], reasons: dict[str, str] | None = None, **fields: Any
+    ) -> int:
+        await self.fac("open_vote", **fields)
+        view = await self.console.wait_view("facilitator", lambda v: v["vote"] is not None and v["vote"]["open"])
+        vote = view["vote"]["vote"]
+        for name, choice in ballots.items():
+            extra = {"reason": reasons[name]} if reasons and name in reasons else {}
+            many = {"choices": choice} if isinstance(choice, list) else {"choice": choice}
+            await self.phones[name].request("cast_ballot", vote=vote, **many, **extra)
+        return int(vote)
+
+    async def close_vote(self, vote: int) -> None:
+        await self.fac("close_vote", vote=vote)
+
+
+async def settled(page: Page) -> None:
+    """Two animation frames: whatever the page fits after a view has been laid out."""
+    await page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+async def check(pages: list[Page], state: str, *, axe: bool = False, shots: str | None = None) -> None:
+    for page in pages:
+        await settled(page)
+        size = page.viewport_size
+        where = f"{state} at {size['width']}×{size['height']}" if size else state
+        if shots:
+            await page.screenshot(path=f"{shots}/{state.replace(' ', '_')}-{size['width'] if size else 0}.png")
+        assert await inside(page, MUST_SHOW) == [], where
+        if axe:
+            await assert_accessible(page, f"the screen, {where}")
+
+
+async def qr_size(page: Page) -> tuple[float, float]:
+    """The QR's rendered side in CSS pixels and as a share of the viewport's height; it must decode."""
+    assert decode_qr(await page.screenshot()).startswith("http")
+    box = await page.locator("#qr").bounding_box()
+    assert box is not None
+    side = min(box["width"], box["height"])
+    return side, side / page.viewport_size["height"]  # type: ignore[index]
+
+
+async def shown_names(page: Page) -> tuple[list[str], str]:
+    """The names the "Next" list shows, and its "+N more" line ("" if none)."""
+    names = await page.locator("#next-list .who").evaluate_all(
+        "(l) => l.filter((e) => e.offsetParent !== null).map((e) => e.textContent)"
+    )
+    more = page.locator("#next-more")
+    return names, (await more.text_content() or "") if await more.is_visible() else ""
+
+
+async def assert_all_accounted(page: Page, waiting: int) -> None:
+    """Every person waiting is either named or counted in "+N more"."""
+    names, more = await shown_names(page)
+    extra = int(m.group(1)) if (m := re.search(r"\+(\d+) more", more)) else 0
+    assert len(names) + extra == waiting, (names, more)
+    assert len(names) >= 3, names  # the next three are always named
+
+
+async def run_states(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+    shots: str | None = None,
+) -> None:
+    seen: list[str] = []
+    pages = []
+    for width, height in SIZES:
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await page.add_init_script(WAKE_SPY)
+        watch_requests(page, seen)
+        await page.goto(meeting["screen_url"])
+        pages.append(page)
+    hall = Hall(server, meeting)
+    try:
+        await hall.start(PEOPLE)
+        for page in pages:
+            await expect(page.locator("#present")).to_have_text(str(len(PEOPLE)))
+            # The screen asks to stay awake, and whoever sets it up can make it full screen.
+            assert await page.evaluate("window.wakeRequests") >= 1
+            await expect(page.get_by_role("button", name="Full screen")).to_be_attached()
+
+        # The agenda, approved; an item under way; a speaker and three waiting; the room's temperature.
+        await hall.fac("add_item", title="Rent strike: do we stop paying in April?", minutes=30)
+        await hall.fac("add_item", title="Kitchen rota", minutes=15)
+        agenda = await hall.vote({n: "yes" for n in PEOPLE[:5]}, subject="agenda", ballot="yes_no", rule="majority")
+        await hall.close_vote(agenda)
+        await hall.fac("dismiss_vote", vote=agenda)
+        items = (await hall.console.wait_view("facilitator", lambda v: v["agenda"]["approved"]))["agenda"]["items"]
+        await hall.fac("start_item", item=items[0]["item"])
+        await hall.hands(PEOPLE[:4])
+        await hall.fac("next_speaker")
+        for name, signal in zip(PEOPLE[10:16], ["agree", "agree", "agree", "unsure", "disagree", "agree"], strict=True):
+            await hall.phones[name].request("signal", signal=signal)
+        for page in pages:
+            await expect(page.locator("#speaker-name")).to_have_text(PEOPLE[0])
+            await expect(page.locator("#next-list .who")).to_have_count(3)
+            await expect(page.locator("#temperature")).to_be_visible()
+        await check(pages, "3 waiting with temperature", shots=shots)
+        for page in pages:
+            await assert_all_accounted(page, 3)
+            side, share = await qr_size(page)
+            assert share >= QR_SHARE, f"the QR is {side:.0f} px, {share:.0%} of the screen's height"
+
+        # A temperature check with its question and counts.
+        await hall.fac("start_check", question="Are we ready to decide on the rent strike today?", seconds=300)
+        check_id = (await hall.console.wait_view("facilitator", lambda v: v["temperature"]["check"] is not None))[
+            "temperature"
+        ]["check"]["check"]
+        for name, signal in zip(PEOPLE[10:15], ["agree", "agree", "unsure", "disagree", "agree"], strict=True):
+            await hall.phones[name].request("answer_check", check=check_id, signal=signal)
+        for page in pages:
+            await expect(page.locator("#temperature-label")).to_contain_text("Are we ready to decide")
+            await expect(page.locator("#n-agree")).to_have_text("3")
+        await check(pages, "3 waiting with a check", axe=True, shots=shots)
+
+        # 6, 12 and 30 waiting: every one named or counted.
+        for before, waiting in ((3, 6), (6, 12), (12, 30)):
+            await hall.hands(PEOPLE[before + 1 : waiting + 1])
+            for page in pages:
+                await expect(page.locator("#waiting")).to_contain_text(f"{waiting} on the stack")
+            await check(pages, f"{waiting} waiting", shots=shots)
+            for page in pages:
+                await assert_all_accounted(page, waiting)
+                if waiting == 6:
+                    names, more = await shown_names(page)
+                    assert len(names) == 6 and not more, (names, more)  # six fit: nobody is left to "+N"
+
+        # A vote opens while 30 wait: the stack folds into a line under it, no name cut in half.
+        yes_no = {"subject": "question", "ballot": "yes_no", "rule": "majority"}
+        open_vote = await hall.vote(
+            {
+                n: c
+                for n, c in zip(
+                    PEOPLE[:9], ["yes", "yes", "no", "yes", "abstain", "yes", "no", "yes", "yes"], strict=True
+                )
+            },
+            question="We stop paying rent in April unless the landlord fixes the heating and the damp in every flat.",
+            **yes_no,
+        )
+        for page in pages:
+            await expect(page.locator("#turnout")).to_have_text(re.compile("^9 ballots"))
+        await check(pages, "vote open with 30 waiting", axe=True, shots=shots)
+        for page in pages:
+            await assert_all_accounted(page, 30)
+
+        # Every kind of outcome, with the speaking-now line under it.
+        await hall.close_vote(open_vote)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Passed")
+        await check(pages, "passed with names", axe=True, shots=shots)
+
+        failed = await hall.vote(
+            {n: "no" for n in PEOPLE[:6]} | {PEOPLE[6]: "yes"}, question="Paint the hall pink?", **yes_no
+        )
+        await hall.close_vote(failed)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Failed")
+        await check(pages, "failed", shots=shots)
+
+        safety = (
+            "It breaks our safety policy: nobody may be left alone with the boiler, and this plan does exactly that."
+        )
+        floors = "We agreed last month that the rota is decided by the tenants of each floor, not the whole assembly."
+        reasons = {PEOPLE[1]: safety, PEOPLE[5]: floors, PEOPLE[3]: "I can live with it but I will not take part."}
+        blocked = await hall.vote(
+            {
+                PEOPLE[0]: "agree",
+                PEOPLE[1]: "block",
+                PEOPLE[2]: "agree",
+                PEOPLE[3]: "stand_aside",
+                PEOPLE[4]: "agree",
+                PEOPLE[5]: "block",
+            },
+            reasons,
+            subject="question",
+            question="The caretaker alone keeps the boiler room key and the rota.",
+            ballot="consensus",
+            rule="consensus",
+        )
+        await hall.close_vote(blocked)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Blocked")
+            await expect(page.locator("#reasons li")).not_to_have_count(0)
+        await check(pages, "blocked with names and reasons", axe=True, shots=shots)
+
+        quorum = await hall.vote(
+            {n: "yes" for n in PEOPLE[:3]}, question="Join the city-wide tenants' union?", quorum_share=50, **yes_no
+        )
+        await hall.close_vote(quorum)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("No quorum")
+        await check(pages, "no quorum", shots=shots)
+
+        options = [
+            "Saturday mornings, 10:00 to 12:00, in the community room on the ground floor",
+            "Sunday afternoons",
+            "Wednesday evenings after work, 19:00",
+            "The first Monday of every month",
+            "Online, any evening",
+            "Thursday lunchtime in the courtyard, weather permitting",
+        ]
+        choice = await hall.vote(
+            {n: options[i % len(options)] for i, n in enumerate(PEOPLE[:20])},
+            subject="question",
+            question="When should the kitchen rota meet?",
+            ballot="choice",
+            rule="plurality",
+            options=options,
+        )
+        await hall.close_vote(choice)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text(re.compile("."))
+            await expect(page.locator("#tally .choice")).to_have_count(len(options))
+        await check(pages, "choice with six options", axe=True, shots=shots)
+
+        # A secret vote: while it is open, turnout only; once closed, the outcome says it was secret.
+        secret = await hall.vote(
+            {n: "yes" if i % 3 else "no" for i, n in enumerate(PEOPLE[:7])},
+            question="Elect Bo as treasurer?",
+            secret=True,
+            **yes_no,
+        )
+        for page in pages:
+            await expect(page.locator("#turnout")).to_have_text(re.compile("^7 ballots"))
+            await expect(page.locator("#tally .choice")).to_have_count(0)
+            await expect(page.locator("#vote-label")).to_contain_text("Secret")
+        await check(pages, "secret vote open", shots=shots)
+        await hall.close_vote(secret)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Passed")
+            await expect(page.locator("#vote-panel")).to_contain_text("Secret ballot")
+            await expect(page.locator("#tally .choice-names")).to_have_count(0)
+        await check(pages, "secret vote closed", shots=shots)
+
+        # A breakout round: a room's device keeps awake, offers full screen, and axe finds nothing on it.
+        await hall.fac("start_breakouts", rooms=2, question="What should the rota look like?", minutes=10)
+        links = (await hall.fac("room_links"))["links"]
+        device = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await device.add_init_script(WAKE_SPY)
+        watch_requests(device, seen)
+        await device.goto(next(iter(links.values())))
+        await expect(device.locator("#question")).to_have_text("What should the rota look like?")
+        await expect(device.get_by_role("button", name="Full screen")).to_be_visible()
+        assert await device.evaluate("window.wakeRequests") >= 1
+        await assert_accessible(device, "a room's device")
+        await hall.fac("end_breakouts")
+
+        # The minutes page, with all of that in it.
+        minutes = await browser.new_page(viewport={"width": 1280, "height": 800})
+        watch_requests(minutes, seen)
+        await minutes.goto(f"{server.http}/minutes/{meeting['id']}")
+        await expect(minutes.locator("#title")).to_have_text(re.compile("^Minutes: "))
+        await assert_accessible(minutes, "the minutes")
+        await expect(minutes.locator("#body")).not_to_contain_text("1 turns")
+    finally:
+        await hall.close()
+    assert seen and all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
+
+
+async def test_the_screen_never_clips(browser: Browser, server: ServerProcess, meeting: dict[str, Any]) -> None:  # noqa: F811
+    await run_states(browser, server, meeting)
