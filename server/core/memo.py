@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -33,9 +34,29 @@ class Memo:
         return self.value
 
 
-class Memos(dict[str, Memo]):
-    """One :class:`Memo` per key (a room's id)."""
+class Memos:
+    """One :class:`Memo` per key: a meeting's id, or (meeting id, room id).
 
-    def __missing__(self, key: str) -> Memo:
-        memo = self[key] = Memo()
+    Keyed by meeting, so that two meetings in one process don't evict each other's value on
+    every publish; bounded (least recently used first), so meetings unloaded from memory don't
+    leave theirs behind for ever.
+    """
+
+    __slots__ = ("_memos", "size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self._memos: OrderedDict[Hashable, Memo] = OrderedDict()
+        self.size = size
+
+    def __getitem__(self, key: Hashable) -> Memo:
+        memo = self._memos.get(key)
+        if memo is None:
+            memo = self._memos[key] = Memo()
+            if len(self._memos) > self.size:
+                self._memos.popitem(last=False)
+        else:
+            self._memos.move_to_end(key)
         return memo
+
+    def __len__(self) -> int:
+        return len(self._memos)

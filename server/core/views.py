@@ -20,7 +20,7 @@ from typing import Any
 from server.core import meeting as m
 from server.core import registry
 from server.core.meeting import MeetingState
-from server.core.memo import Memo
+from server.core.memo import Memos
 from server.decisions import core as dc
 from server.decisions import rules
 from server.signals import core as sg
@@ -32,9 +32,9 @@ ROLL_CALL_NAMES = 60  # names per option on a roll-call vote's screen (the minut
 PHONE_POINTS = 20  # written points on phones (most upvoted first)
 
 
-_PRESENT = Memo()
-_PEOPLE = Memo()
-_NAMES = Memo()
+_PRESENT = Memos()  # meeting id -> (memoised) who is present
+_PEOPLE = Memos()
+_NAMES = Memos()
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def touched(before: MeetingState, after: MeetingState) -> frozenset[str] | None:
 
 def present_ids(state: MeetingState, connected: Set[str]) -> list[str]:
     """Participants connected right now, excluding removed ones, in joining order."""
-    return _PRESENT(  # type: ignore[no-any-return]
+    return _PRESENT[state.id](  # type: ignore[no-any-return]
         (state.participants, connected),
         lambda: [p.id for p in state.participants.values() if p.id in connected and not p.removed],
     )
@@ -390,7 +390,7 @@ def _shown_point(state: MeetingState) -> dict[str, Any] | None:
 
 
 def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) -> dict[str, Any]:
-    people, present = _PEOPLE(
+    people, present = _PEOPLE[state.id](
         (state.participants, connected),
         lambda: (ppl := _people(state, connected), [str(p["id"]) for p in ppl if p["present"]]),
     )
@@ -407,7 +407,7 @@ def facilitator_view(state: MeetingState, connected: Set[str], join_url: str) ->
             "entries": stack_entries(state, state.stack),
             "statistics": sk.statistics(
                 state.stack,
-                _NAMES((state.participants,), lambda: {pid: p.name for pid, p in state.participants.items()}),
+                _NAMES[state.id]((state.participants,), lambda: {pid: p.name for pid, p in state.participants.items()}),
                 state.last_event_at,
             ),
             "groups": list(state.stack.groups),

@@ -14,7 +14,7 @@ from typing import Any
 
 from server.core import meeting as m
 from server.core import views
-from server.core.memo import Memo, Memos
+from server.core.memo import Memos
 from server.rooms import core as rc
 from server.stack import core as sk
 
@@ -101,14 +101,14 @@ def touched(before: rc.RoomsState | None, after: rc.RoomsState | None) -> frozen
     return frozenset(pid for pid, rid in after.placed.items() if rid in changed)
 
 
-_SUMMARIES = Memos()  # room id -> its summary (the screen's grid, the console)
-_CONSOLE_ROOMS = Memos()  # room id -> the console's full entry for it
-_IN_PLENARY = Memo()
-_UNPLACED = Memo()
+_SUMMARIES = Memos()  # (meeting id, room id) -> its summary (the screen's grid, the console)
+_CONSOLE_ROOMS = Memos()  # (meeting id, room id) -> the console's full entry for it
+_IN_PLENARY = Memos()  # meeting id -> who is in the plenary
+_UNPLACED = Memos()
 
 
 def _room_summary(state: m.MeetingState, rooms: rc.RoomsState, room: rc.Room, connected: Set[str]) -> dict[str, Any]:
-    return _SUMMARIES[room.id](  # type: ignore[no-any-return]
+    return _SUMMARIES[(state.id, room.id)](  # type: ignore[no-any-return]
         (room, rooms.placed, state.participants, connected), lambda: _summary(state, rooms, room, connected)
     )
 
@@ -137,7 +137,7 @@ def screen_section(state: m.MeetingState, connected: Set[str]) -> dict[str, Any]
     return {
         **_round(rnd),
         "rooms": [_room_summary(state, rooms, r, connected) for r in rooms.rooms_of(rnd)] if rnd.running else [],
-        "in_plenary": _IN_PLENARY(
+        "in_plenary": _IN_PLENARY[state.id](
             (rooms.placed, state.participants, connected),
             lambda: sum(1 for pid in connected if pid not in rooms.placed and _member(state, pid)),
         )
@@ -208,13 +208,13 @@ def facilitator_section(state: m.MeetingState, connected: Set[str]) -> dict[str,
         else {
             **_round(rnd),
             "rooms": [
-                _CONSOLE_ROOMS[r.id](
+                _CONSOLE_ROOMS[(state.id, r.id)](
                     (r, rooms.placed, state.participants, connected),
                     lambda r=r: _console_room(state, rooms, r, connected),
                 )
                 for r in rooms.rooms_of(rnd)
             ],
-            "unplaced": _UNPLACED(
+            "unplaced": _UNPLACED[state.id](
                 (rooms.placed, state.participants, connected),
                 lambda: [
                     {"id": pid, "name": p.name}
