@@ -1,5 +1,6 @@
 // The attendee's phone: join under a name, then follow the meeting.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, keyed, vibrate } from "/static/shared/socket.js";
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, vibrate } from "/static/shared/socket.js";
+import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -20,6 +21,17 @@ const socket = new PlazaSocket(() => {
   return hello;
 });
 showStatus(socket, $("#connection"));
+
+// Back after a drop: what went wrong before it is old news (the state may have moved on since).
+let dropped = false;
+socket.addEventListener("status", ({ detail: status }) => {
+  if (status === "open") {
+    if (dropped) for (const error of document.querySelectorAll(".error-text")) error.textContent = "";
+    dropped = false;
+  } else if (status !== "connecting") {
+    dropped = true;
+  }
+});
 
 socket.addEventListener("message", ({ detail: message }) => {
   switch (message.type) {
@@ -44,6 +56,12 @@ function show(id) {
 }
 
 function render() {
+  renderPage();
+  renderAttention();
+  keepFocusHome();
+}
+
+function renderPage() {
   if (missing) {
     $("#title").textContent = `Code ${code}`;
     show("missing");
@@ -69,6 +87,28 @@ function render() {
   } else if (me.status === "removed") show("removed");
   else show("join");
 }
+
+const KIND_HELP = {
+  new: "Something not said yet.",
+  direct: "Answers the person speaking, straight after them.",
+  clarifying: "A question about what was just said.",
+  information: "A fact the room needs now.",
+  process: "The process is going wrong.",
+};
+
+/** The help line says what the chosen kind is for; each radio is described by what applies to it. */
+function kindHelp() {
+  const checked = document.querySelector('input[name="kind"]:checked');
+  setText($("#kind-help"), `${checked.parentElement.textContent.trim()}: ${KIND_HELP[checked.value]}`);
+  $("#kind-help").hidden = checked.value === "new";  // plain enough: the line is for the other kinds
+  for (const input of document.querySelectorAll('input[name="kind"]')) {
+    const why = $(`#${input.value}-why`);
+    const ids = [input === checked && !$("#kind-help").hidden ? "kind-help" : "", why && !why.hidden ? why.id : ""].filter(Boolean).join(" ");
+    if (ids) input.setAttribute("aria-describedby", ids);
+    else input.removeAttribute("aria-describedby");
+  }
+}
+for (const input of document.querySelectorAll('input[name="kind"]')) input.addEventListener("change", kindHelp);
 
 const ORDINAL = (n) => (n === 1 ? "You're next" : `You're number ${n} on the stack`);
 
@@ -100,11 +140,143 @@ function renderStack() {
     $("#my-place").textContent = `${ORDINAL(hand.position)} (${hand.label})`;
     $("#my-reason").textContent = `Why: ${hand.reason}.`;
   }
-  $('input[name="kind"][value="new"]').disabled = Boolean(stack && !stack.open);
+  // A kind that can't be used now says why, on screen and to screen readers.
+  const closed = Boolean(stack && !stack.open);
+  $('input[name="kind"][value="new"]').disabled = closed;
   $('input[name="kind"][value="direct"]').disabled = !speaker;
-  $("#priority").checked = Boolean(me.priority_opted);
+  $("#new-why").hidden = !closed;
+  $("#direct-why").hidden = Boolean(speaker);
+  if (document.querySelector('input[name="kind"]:checked')?.disabled) {
+    $(`input[name="kind"][value="${closed ? "process" : "new"}"]`).checked = true;
+  }
+  kindHelp();
+  const opted = String(Boolean(me.priority_opted));
+  if ($("#priority").dataset.synced !== opted) {  // only when the server's value changed
+    $("#priority").dataset.synced = opted;
+    $("#priority").checked = opted === "true";
+  }
   $("#speaking").hidden = !me.speaking;
+  // Given the floor: that needs you, wherever you are on the page.
+  const turn = me.speaking ? String(me.speaking.started_at) : null;
+  if (turn && seenTurn !== undefined && turn !== seenTurn) {
+    const where = room ? ` in ${room.name}` : "";
+    needYou(`floor:${turn}`, `You have the floor${where}. Speak now.`, "Show", $("#speaking"),
+      () => Boolean(me.speaking) && String(me.speaking.started_at) === turn);
+  }
+  seenTurn = turn;
   tick();
+}
+let seenTurn;  // the turn we already told about (undefined until the first joined render)
+
+// --- what needs you: at the top of the screen, wherever the page is scrolled ----------------
+//
+// A vote opening, the floor given to you, a move to a breakout room, the way back to the
+// plenary: each is announced to screen readers at once, vibrates where allowed, and unless the
+// thing itself is on screen it shows in the bar at the top (sticky: in view however far down the
+// page is scrolled) until it is seen, dismissed or over.  Nothing scrolls the page or takes the
+// focus by itself, so someone typing keeps their place and their words.
+
+const attention = [];  // on show, newest first: {key, text, go, target, still}
+const raised = [];  // raised during this render: announced and placed once the page is laid out
+
+/** Something needs this person: ``still()`` says whether it still does. */
+function needYou(key, text, go, target, still, spoken = text, pattern = [200, 100, 200]) {
+  if (attention.some((a) => a.key === key) || raised.some((a) => a.key === key)) return;
+  raised.push({ key, text, go, target, still, spoken, pattern });
+}
+
+/** The target (or enough of it to read) is on screen, below the bars at the top. */
+function inView(target) {
+  if (target.closest("[hidden]") || !target.getClientRects().length) return false;
+  const r = target.getBoundingClientRect();
+  const top = Math.max(0, $(".top-bars").getBoundingClientRect().bottom);
+  return r.top < innerHeight - 48 && r.bottom > top + 48 && r.top >= top - 8;
+}
+
+function renderAttention() {
+  for (const a of raised.splice(0)) {
+    announce(a.spoken);
+    vibrate(a.pattern);
+    if (!inView(a.target)) attention.unshift(a);
+  }
+  for (let i = attention.length - 1; i >= 0; i--) {
+    if (!attention[i].still() || inView(attention[i].target)) attention.splice(i, 1);
+  }
+  const top = attention[0];
+  $("#attention").hidden = !top;
+  if (!top) return;
+  setText($("#attention-text"), top.text);
+  setText($("#attention-go"), top.go);
+}
+
+let attentionQueued = false;
+addEventListener("scroll", () => {  // scrolled to it: seen
+  if (!attention.length || attentionQueued) return;
+  attentionQueued = true;
+  requestAnimationFrame(() => { attentionQueued = false; renderAttention(); });
+}, { passive: true });
+
+let focusBeforeBar = null;  // where the focus was before it went to the bar (it goes back there on "Dismiss")
+document.addEventListener("focusin", (event) => {
+  if (!$("#attention").contains(event.target)) focusBeforeBar = event.target;
+});
+
+$("#attention-go").addEventListener("click", () => {
+  const a = attention.shift();
+  renderAttention();
+  if (!a) return;
+  a.target.scrollIntoView({ block: "start" });
+  if (!a.target.hasAttribute("tabindex")) a.target.setAttribute("tabindex", "-1");
+  a.target.focus({ preventScroll: true });
+});
+$("#attention-close").addEventListener("click", () => {
+  attention.shift();
+  renderAttention();
+  if ($("#attention").hidden) {
+    const back = focusBeforeBar && shown(focusBeforeBar) ? focusBeforeBar : $("#joined-heading");
+    if (shown(back)) back.focus({ preventScroll: true });
+  } else {
+    $("#attention-go").focus();
+  }
+});
+
+// --- the focus never falls to <body> when what had it goes away ------------------------------
+//
+// "Raise hand" becomes "Lower hand" (and back), the join form becomes the meeting: when the
+// focused control is hidden or removed by a render, the focus moves to its counterpart, or to the
+// nearest card that is still there.  A tap on nothing (the focus on <body> on purpose) is left be.
+
+let lastFocus = null;
+document.addEventListener("focusin", (event) => { lastFocus = event.target; });
+const COUNTERPART = {
+  raise: "#lower",
+  lower: "#raise",
+  name: "#joined-heading",
+  "join-button": "#joined-heading",
+  "attention-go": "#joined-heading",
+  "attention-close": "#joined-heading",
+  rejoin: "#name",
+};
+
+function shown(node) {
+  return Boolean(node && node.isConnected && !node.closest("[hidden]") && node.getClientRects().length);
+}
+
+function keepFocusHome() {
+  const active = document.activeElement;
+  if (active && active !== document.body && shown(active)) return;
+  if (!lastFocus || shown(lastFocus)) return;
+  let home = COUNTERPART[lastFocus.id] ? $(COUNTERPART[lastFocus.id]) : null;
+  if (!shown(home)) {
+    home = null;
+    for (let up = lastFocus.parentElement; up && lastFocus.isConnected; up = up.parentElement) {
+      if (up.tagName === "SECTION" && shown(up)) { home = up; break; }
+    }
+  }
+  if (!home && shown($("#joined-heading"))) home = $("#joined-heading");
+  if (!home) return;
+  if (home.tabIndex < 0 && !home.hasAttribute("tabindex")) home.setAttribute("tabindex", "-1");
+  home.focus({ preventScroll: true });  // never jump the page: the person may be reading elsewhere
 }
 
 // --- breakout rooms ------------------------------------------------------------------------
@@ -139,18 +311,6 @@ function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
-/** Someone typing keeps their focus and scroll position. */
-function typing() {
-  const active = document.activeElement;
-  return Boolean(active && (active.tagName === "TEXTAREA" || (active.tagName === "INPUT" && active.type === "text")));
-}
-
-function bringToTop(target) {
-  if (typing()) return;
-  window.scrollTo({ top: 0 });
-  target.focus({ preventScroll: true });
-}
-
 function renderRooms() {
   const here = me.rooms || null;
   const round = phone.rooms;
@@ -167,9 +327,10 @@ function renderRooms() {
       $("#room-top").hidden = false;
       returnSeen = round ? round.return_at : null;
       renderRoomTop(here, round, room);
-      announce(`Go to ${here.name}.` + (round && round.question ? ` ${round.question}` : ""));
-      vibrate([200, 100, 200]);
-      bringToTop($("#room-top"));
+      const placed = here.room;
+      needYou(`room:${placed}:${round ? round.round : ""}`, `Go to ${here.name}`, "Show", $("#room-top"),
+        () => Boolean(me.rooms) && me.rooms.room === placed,
+        `Go to ${here.name}.` + (round && round.question ? ` ${round.question}` : ""));
     } else if (before) {
       const ended = !round || round.ended;
       $("#back-words").textContent = ended
@@ -177,9 +338,8 @@ function renderRooms() {
         : "Your room was closed. The other rooms carry on.";
       $("#back-notice").hidden = false;
       backRound = round ? round.round : null;
-      announce("You're back in the plenary.");
-      vibrate(200);
-      bringToTop($("#back-notice"));
+      needYou(`back:${backRound}`, "You're back in the plenary.", "Show", $("#back-notice"),
+        () => !$("#back-notice").hidden, "You're back in the plenary.", 200);
     }
   }
 
@@ -300,8 +460,10 @@ function renderRoomBody(here, room) {
   // The speaking stack works in the room the phone is in: its cards move there.
   const cards = $("#stack-cards");
   const slot = here ? $("#room-stack-slot") : null;
-  if (slot && cards.parentElement !== slot) slot.append(cards);
-  if (!slot && cards.previousElementSibling !== $("#stack-home")) $("#stack-home").after(cards);
+  keepFocus(() => {  // moving the cards would drop the focus of someone on "Raise hand"
+    if (slot && cards.parentElement !== slot) slot.append(cards);
+    if (!slot && cards.previousElementSibling !== $("#stack-home")) $("#stack-home").after(cards);
+  });
   for (const id of ["#room-people-card", "#room-notes-card", "#room-report-card"]) $(id).hidden = !room;
   if (!here || !room) return;
 
@@ -326,6 +488,9 @@ function renderRoomBody(here, room) {
 }
 
 // The rapporteur's report: typed here, saved by itself; a view never overwrites what is being typed.
+// Only the rapporteur writes the report, so while this phone is the rapporteur its box is the report:
+// the server's text comes into the box once, when the pen passes to this phone (a new room, a round,
+// a handover), and never again (its echo of our own saves, trimmed by the server, is no news).
 const report = { room: null, dirty: false, saving: false, again: false, timer: null };
 
 function renderReport(room, mine) {
@@ -337,16 +502,18 @@ function renderReport(room, mine) {
     $("#report-by").textContent = `${rapporteur.name} reports back to the plenary. Their report so far:`;
     $("#report-read").textContent = room.report || "Nothing written yet.";
   }
-  if (!mine) return;
+  if (!mine) {
+    report.room = null;  // the pen went elsewhere: take the text again if it comes back
+    return;
+  }
   const box = $("#report-text");
-  if (report.room !== room.room) {  // another room's report (a new round): start from what that room has
+  if (report.room !== room.room) {  // the pen passed to this phone: start from what the room has
     report.room = room.room;
     report.dirty = false;
     clearTimeout(report.timer);
     box.value = room.report;
     reportStatus("");
   }
-  if (!report.dirty && document.activeElement !== box && box.value !== room.report) box.value = room.report;
   countReport();
   if (focusReport) {
     focusReport = false;
@@ -462,15 +629,20 @@ function tickRooms() {
 // --- the assembly: agenda, vote, temperature, proposals, written points, group -----------
 
 let ballotFor = null; // the vote whose choices are on screen (rebuilt only when it changes)
+let ballotSynced = null;  // my ballot as last put into the choices (they follow it only when it changes)
+let seenVote;  // the vote we already told about (undefined until the first joined render)
 
 function renderAssembly() {
   const agenda = phone.agenda || { items: [], current: null, approved: false };
   $("#item").hidden = !agenda.current || Boolean(me.rooms);  // inside a breakout room the plenary's item waits
   if (agenda.current) $("#item-title").textContent = agenda.current.title;
   $("#agenda-state").textContent = agenda.approved ? "(approved)" : "(draft: not approved yet)";
-  $("#agenda").replaceChildren(...agenda.items.map((i) =>
-    el("li", { class: i.status }, `${i.title} (${i.minutes} min)`,
-      i.status === "current" ? el("strong", {}, " — now") : i.status === "done" ? " — done" : "")));
+  keyed($("#agenda"), agenda.items, (i) => i.item, () => el("li", {}, el("span"), el("strong")), (li, i) => {
+    li.className = i.status;
+    setText(li.children[0], `${i.title} (${i.minutes} min)`);
+    setText(li.children[1], i.status === "current" ? " — now" : i.status === "done" ? " — done" : "");
+    li.children[1].hidden = !li.children[1].textContent;
+  });
   renderVote();
   renderCheck();
   for (const button of document.querySelectorAll("[data-signal]")) {
@@ -484,7 +656,11 @@ function renderAssembly() {
 function renderVote() {
   const vote = phone.vote;
   $("#vote").hidden = !vote;
-  if (!vote) return;
+  if (!vote) {
+    if (seenVote === undefined) seenVote = null;
+    return;
+  }
+  if (seenVote === undefined) seenVote = vote.open ? vote.vote : null;  // open before we came: no news
   $("#vote-heading").textContent = vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open") : "Vote closed";
   $("#vote-question").textContent = vote.question;
   $("#vote-rule").textContent = `Rule: ${vote.rule_words}.`;
@@ -498,11 +674,26 @@ function renderVote() {
         el("input", { type, name: "choice", value: c.choice, onchange: reasonBox }), ` ${c.label}`)));
     $("#ballot-reason").value = "";
     $("#ballot-error").textContent = "";
+    ballotSynced = null;
   }
   const mine = me.ballot && me.ballot.vote === vote.vote ? me.ballot : null;
-  if (mine && document.activeElement?.name !== "choice") {
-    for (const input of document.querySelectorAll('input[name="choice"]')) input.checked = mine.choices.includes(input.value);
+  // The choices follow my ballot when it changes (cast here or on another device), never on a
+  // re-render for someone else's ballot: a choice being changed, and its reason, stay.
+  const synced = mine ? `${mine.vote}:${mine.choices.join(",")}:${mine.reason || ""}` : "";
+  if (ballotSynced !== synced) {
+    ballotSynced = synced;
+    if (mine) {
+      for (const input of document.querySelectorAll('input[name="choice"]')) input.checked = mine.choices.includes(input.value);
+      if (mine.reason) $("#ballot-reason").value = mine.reason;
+    }
   }
+  if (vote.open && seenVote !== undefined && seenVote !== vote.vote) {
+    const id = vote.vote;
+    needYou(`vote:${id}`, `Vote open: ${vote.question}`, "Vote now", $("#vote"),
+      () => phone.vote?.vote === id && phone.vote.open && me.ballot?.vote !== id,
+      `A vote is open: ${vote.question}`);
+  }
+  if (vote.open) seenVote = vote.vote;
   reasonBox();
   $("#ballot-form").hidden = !vote.open;
   $("#cast").textContent = mine ? "Change my ballot" : "Cast ballot";
@@ -521,9 +712,11 @@ function renderVote() {
   }
   // While the vote is open its running figures come in the live view.
   const figures = vote.open ? (live.vote?.vote === vote.vote ? live.vote : { turnout: 0, counts: null }) : vote;
-  $("#vote-tally").textContent = figures.counts
-    ? vote.choices.map((c) => `${c.label} ${figures.counts[c.choice]}`).join(" · ") + ` — ${figures.turnout} ballots`
-    : `${figures.turnout} ballots so far` + (vote.hidden ? " (results are shown when the vote closes)" : "");
+  // A hidden or secret vote sends no counts while it is open: only how many have voted.
+  const ballots = `${figures.turnout} ballot${figures.turnout === 1 ? "" : "s"}`;
+  setText($("#vote-tally"), figures.counts
+    ? vote.choices.map((c) => `${c.label} ${figures.counts[c.choice] ?? 0}`).join(" · ") + ` — ${ballots}`
+    : `${ballots} so far` + (vote.open && (vote.hidden || vote.secret) ? " (results are shown when the vote closes)" : ""));
 }
 
 function chosen() {
@@ -573,43 +766,71 @@ for (const button of document.querySelectorAll("[data-signal]")) {
   });
 }
 
+// Proposals and written points are keyed lists: a new hand or ballot anywhere re-renders them,
+// and a half-typed amendment, an open "Amend it" or a focused button stays as it was.
 function renderProposals() {
-  const mineId = me.participant?.id;
-  $("#proposals").replaceChildren(...(phone.proposals || []).map((p) => {
-    const amendments = p.amendments.map((a) => el("li", {},
-      el("span", {}, `Amendment by ${a.by || "the facilitator"}: “${a.text}”`),
-      p.proposer_id === mineId
-        ? el("button", { type: "button", class: "small secondary", "aria-label": `Accept the amendment by ${a.by}`,
-            onclick: () => act("accept_amendment", { amendment: a.amendment }) }, "Accept")
-        : null));
-    const form = el("form", { class: "amend", novalidate: true, onsubmit: (event) => {
-      event.preventDefault();
-      const text = event.target.querySelector("textarea").value.trim();
-      if (text) act("amend", { proposal: p.proposal, text });
-    } },
-    el("label", { for: `amend-${p.proposal}` }, "New wording"),
-    el("textarea", { id: `amend-${p.proposal}`, rows: 3, maxlength: 1000 }),
+  const proposals = phone.proposals || [];
+  $("#no-proposals").hidden = proposals.length > 0;
+  keyed($("#proposals"), proposals, (p) => p.proposal, createProposal, updateProposal);
+}
+
+function createProposal(p) {
+  const id = p.proposal;
+  const box = el("textarea", { id: `amend-${id}`, rows: 3, maxlength: 1000, "aria-describedby": `amend-error-${id}` });
+  const error = el("p", { class: "error-text", id: `amend-error-${id}`, role: "alert" });
+  const form = el("form", { class: "amend", novalidate: true },
+    el("label", { for: box.id }, "New wording"), box, error,
     el("button", { type: "submit", class: "small secondary" }, "Propose amendment"));
-    return el("li", { class: "proposal" },
-      el("p", { class: "question" }, p.text),
-      el("p", { class: "reason" }, `Proposed by ${p.proposer}`),
-      amendments.length ? el("ul", { class: "plain" }, ...amendments) : null,
-      el("details", {}, el("summary", {}, "Amend it"), form));
-  }));
-  if (!(phone.proposals || []).length) $("#proposals").replaceChildren(el("li", { class: "reason" }, "No proposal on the table."));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const sent = values([box]);
+    const text = box.value.trim();
+    if (!text) { error.textContent = "Write the new wording first."; return; }
+    if (await act("amend", { proposal: id, text }, error)) clearSent([box], sent);
+  });
+  return el("li", { class: "proposal" },
+    el("p", { class: "question" }),
+    el("p", { class: "reason" }),
+    el("ul", { class: "plain amendments" }),
+    el("details", {}, el("summary", {}, "Amend it"), form));
+}
+
+function updateProposal(li, p) {
+  const [text, by, amendments] = li.children;
+  setText(text, p.text);
+  setText(by, `Proposed by ${p.proposer}`);
+  amendments.hidden = !p.amendments.length;
+  const proposer = p.proposer_id === me.participant?.id;
+  keyed(amendments, p.amendments, (a) => a.amendment, (a) => el("li", {}, el("span"),
+    el("button", { type: "button", class: "small secondary", onclick: () => act("accept_amendment", { amendment: a.amendment }) },
+      "Accept")), (item, a) => {
+    setText(item.children[0], `Amendment by ${a.by || "the facilitator"}: “${a.text}”`);
+    item.children[1].hidden = !proposer;
+    item.children[1].setAttribute("aria-label", `Accept the amendment by ${a.by || "the facilitator"}`);
+  });
 }
 
 function renderPoints() {
-  const upvoted = new Set(me.upvoted || []);
-  const mine = new Set(me.points || []);
-  $("#points").replaceChildren(...(phone.points || []).map((p) => el("li", { class: "point" },
-    el("p", {}, p.text),
-    el("p", { class: "reason" }, `${p.author} · ${p.upvotes} upvote${p.upvotes === 1 ? "" : "s"}`),
-    mine.has(p.point)
-      ? el("button", { type: "button", class: "small secondary", onclick: () => act("withdraw_point", { point: p.point }) }, "Withdraw")
-      : el("button", { type: "button", class: "small secondary", "aria-pressed": String(upvoted.has(p.point)),
-          "aria-label": `Upvote: ${p.text}`, onclick: () => act("upvote_point", { point: p.point, up: !upvoted.has(p.point) }) },
-          upvoted.has(p.point) ? "Upvoted" : "Upvote"))));
+  keyed($("#points"), phone.points || [], (p) => p.point, (p) => el("li", { class: "point" },
+    el("p", {}), el("p", { class: "reason" }),
+    el("button", { type: "button", class: "small secondary", onclick: () => {
+      if ((me.points || []).includes(p.point)) act("withdraw_point", { point: p.point });
+      else act("upvote_point", { point: p.point, up: !(me.upvoted || []).includes(p.point) });
+    } })), (li, p) => {
+    const [text, by, button] = li.children;
+    setText(text, p.text);
+    setText(by, `${p.author} · ${p.upvotes} upvote${p.upvotes === 1 ? "" : "s"}`);
+    if ((me.points || []).includes(p.point)) {
+      setText(button, "Withdraw");
+      button.removeAttribute("aria-pressed");
+      button.setAttribute("aria-label", `Withdraw: ${p.text}`);
+    } else {
+      const up = (me.upvoted || []).includes(p.point);
+      setText(button, up ? "Upvoted" : "Upvote");
+      button.setAttribute("aria-pressed", String(up));
+      button.setAttribute("aria-label", `${up ? "Upvoted" : "Upvote"}: ${p.text}`);
+    }
+  });
 }
 
 function renderGroups() {
@@ -620,8 +841,9 @@ function renderGroups() {
   if (select.dataset.groups !== wanted) {
     select.dataset.groups = wanted;
     select.replaceChildren(el("option", { value: "" }, "I'd rather not say"), ...groups.map((g) => el("option", { value: g }, g)));
+    delete select.dataset.synced;  // new options: put my group back in
   }
-  if (document.activeElement !== select) select.value = me.group || "";
+  syncValue(select, me.group || "");
 }
 $("#group").addEventListener("change", (event) => act("declare_group", { group: event.target.value }));
 
@@ -657,7 +879,7 @@ function tick() {
   countdown.textContent = clock(left);
   countdown.classList.toggle("over", left < 0);
   const up = $("#time-up");
-  if (left < 0 && up.hidden && navigator.vibrate) navigator.vibrate([200, 100, 200]);  // a gentle signal
+  if (left < 0 && up.hidden) vibrate([200, 100, 200]);  // a gentle signal
   up.hidden = left >= 0;
 }
 setInterval(tick, 250);

@@ -2,17 +2,26 @@
 //
 // Phones lock their screens and venue Wi-Fi drops.  This module reconnects with
 // jittered exponential backoff, and at once when the page becomes visible again
-// (visibilitychange, pageshow) or the network comes back (online).  A ping every
-// 20 s while visible notices a socket that died silently.  Views are whole, so
-// resuming is just saying hello again: the server answers with the newest views.
+// (visibilitychange, pageshow) or the network comes back (online).  When the browser
+// says the device went offline, the socket is dropped at once (status "offline")
+// instead of waiting for a ping to find out.  A ping every 20 s while visible, and
+// a command whose answer is late, notice a socket that died silently.  Views are
+// whole, so resuming is just saying hello again: the server answers with the newest
+// views.
+//
+// Nothing is ever queued for later: request() refuses at once (code "offline") unless
+// the socket is open and answering.  A tap sent into a dead connection could arrive
+// long after it made sense ("Lower hand" after you were given the floor).
 //
 // Events (EventTarget): "status" {detail: status}, "message" {detail: message}.
-// Status is one of: connecting, open, reconnecting, closed.
+// Status is one of: connecting, open, stalled (open, but a command got no answer in
+// time: checking with a ping), offline, reconnecting, closed.
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 8000;
+const ACK_WITHIN_MS = 5000;  // acks take tens of milliseconds; longer than this and the socket is suspect
 
 export class PlazaSocket extends EventTarget {
   /** @param {() => object} hello builds the hello message (called on every connect). */
@@ -34,6 +43,35 @@ export class PlazaSocket extends EventTarget {
     document.addEventListener("visibilitychange", wake);
     window.addEventListener("pageshow", wake);
     window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.dropNow());
+  }
+
+  /** The device went offline: give up the socket now (its sends would only pile up), reconnect when back. */
+  dropNow() {
+    if (this.stopped) return;
+    const ws = this.ws;
+    this.ws = null;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.failPending();
+    if (ws) {
+      try { ws.close(4001, "offline"); } catch { /* already closing */ }
+    }
+    this.setStatus("offline");
+    clearTimeout(this.retryTimer);
+    this.scheduleRetry();  // the online event reconnects at once; this is in case it never comes
+  }
+
+  failPending() {
+    const lost = Object.assign(
+      new Error("The connection dropped before the server answered: check whether it went through."),
+      { code: "lost" },
+    );
+    for (const { reject, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      reject(lost);
+    }
+    this.pending.clear();
   }
 
   connect() {
@@ -56,13 +94,12 @@ export class PlazaSocket extends EventTarget {
       this.ws = null;
       clearTimeout(this.pingTimer);
       clearTimeout(this.pongTimer);
-      for (const { reject } of this.pending.values()) reject(new Error("connection lost"));
-      this.pending.clear();
+      this.failPending();
       if (this.stopped || event.code === 1008) {
         this.setStatus("closed");
         return;
       }
-      this.setStatus("reconnecting");
+      this.setStatus(navigator.onLine === false ? "offline" : "reconnecting");
       this.scheduleRetry();
     };
   }
@@ -118,16 +155,35 @@ export class PlazaSocket extends EventTarget {
     ws.send(JSON.stringify({ type: "ping" }));
   }
 
-  /** Send a command; resolves with its ack, rejects with the server's error. */
+  /** Whether a command sent now would go out on a live socket. */
+  get connected() {
+    return this.status === "open" && navigator.onLine !== false && Boolean(this.ws) && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Send a command; resolves with its ack, rejects with the server's error.  Refused at once
+   * (code "offline", nothing sent) unless the socket is open and answering: never queued.
+   */
   request(type, fields = {}) {
     return new Promise((resolve, reject) => {
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
-        reject(Object.assign(new Error("Not connected; try again in a moment."), { code: "offline" }));
+      if (!this.connected) {
+        const offline = navigator.onLine === false || this.status === "offline";
+        const text = offline
+          ? "Not sent: this phone is offline. Try again when the connection is back."
+          : "Not sent: no connection to the meeting right now. Try again when it is back.";
+        reject(Object.assign(new Error(text), { code: "offline" }));
         return;
       }
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ ...fields, type, id }));
+      const ws = this.ws;
+      // No answer in time: the socket may be dead without knowing it. Stop sending and check.
+      const timer = setTimeout(() => {
+        if (this.ws !== ws || !this.pending.has(id)) return;
+        this.setStatus("stalled");
+        this.ping();
+      }, ACK_WITHIN_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ ...fields, type, id }));
     });
   }
 
@@ -135,11 +191,13 @@ export class PlazaSocket extends EventTarget {
     let message;
     try { message = JSON.parse(data); } catch { return; }
     if (message.type === "pong") clearTimeout(this.pongTimer);
+    if (this.status === "stalled") this.setStatus("open");  // it answers after all
     if (typeof message.server_time === "number") this.clockOffset = message.server_time * 1000 - Date.now();
     if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
     const waiting = message.id !== undefined && this.pending.get(message.id);
     if (waiting) {
       this.pending.delete(message.id);
+      clearTimeout(waiting.timer);
       if (message.type === "error") {
         waiting.reject(Object.assign(new Error(message.message), { code: message.code, field: message.field }));
       } else {
@@ -160,6 +218,8 @@ const STATUS_TEXT = {
   connecting: "Connecting…",
   open: "",
   reconnecting: "Reconnecting…",
+  stalled: "No answer from the meeting. Checking the connection…",
+  offline: "No connection: this device is offline. Taps are not sent until the connection is back.",
   closed: "Disconnected.",
 };
 
@@ -224,30 +284,8 @@ export function clearSent(inputs, sent) {
 
 export const values = (inputs) => inputs.map((input) => input.value);
 
-/**
- * Render ``items`` into ``parent``, one child per item, keyed by ``keyOf(item)``: a child whose
- * key is still there is kept and passed to ``update(node, item)``; new ones come from
- * ``create(item)``; the rest are removed; the order follows ``items``.  Kept nodes keep their
- * focus and whatever was typed in them, so a list can re-render on every view.
- */
-export function keyed(parent, items, keyOf, create, update = () => {}) {
-  const old = new Map([...parent.children].map((node) => [node.dataset.key, node]));
-  const nodes = items.map((item) => {
-    const key = String(keyOf(item));
-    let node = old.get(key);
-    if (node) old.delete(key);
-    else {
-      node = create(item);
-      node.dataset.key = key;
-    }
-    update(node, item);
-    return node;
-  });
-  for (const node of old.values()) node.remove();
-  nodes.forEach((node, i) => {
-    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
-  });
-}
+// keyed() lives in render.js with the other in-place rendering helpers; pages import it from either.
+export { keyed, keepFocus, setText, syncValue } from "./render.js";
 
 /** A short vibration where the device and browser allow it (never throws). */
 export function vibrate(pattern) {
