@@ -361,6 +361,9 @@ async def healthz(request: Request) -> Response:
         await hub.store.ping()
     except StoreError as exc:
         return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+    problem = hub.store.problem()  # a writer that died or can commit nothing, though reads still work
+    if problem is not None:
+        return JSONResponse({"status": "unavailable", "error": problem}, status_code=503)
     return JSONResponse(
         {
             "status": "ok",

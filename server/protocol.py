@@ -15,6 +15,7 @@ business.  See docs/protocol.md.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,14 +117,30 @@ class Message:
     fields: dict[str, Any]
 
 
+# The only text a Python ``str`` can hold that UTF-8 can't encode: lone surrogates ("\ud800"), which
+# JSON's "\ud800" escapes can carry.  No text with one gets past :func:`parse`: the core, the store
+# (msgpack) and the replies (UTF-8 frames) could not encode it.
+_UNENCODABLE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> bool:
+    """True if ``text`` can be encoded as UTF-8 (has no lone surrogate)."""
+    return _UNENCODABLE.search(text) is None
+
+
 def message_id(raw: Any) -> int | str | None:
     """The ``id`` of a decoded frame if it is a valid one (echoed even when the rest is refused)."""
     msg_id = raw.get("id") if isinstance(raw, dict) else None
     if (isinstance(msg_id, int) and not isinstance(msg_id, bool) and abs(msg_id) < 2**53) or (
-        isinstance(msg_id, str) and len(msg_id) <= MAX_ID_LENGTH
+        isinstance(msg_id, str) and len(msg_id) <= MAX_ID_LENGTH and encodable(msg_id)
     ):
         return msg_id
     return None
+
+
+def _shown(name: Any) -> str | None:
+    """A client's field name as it may be echoed in an error (never text the reply could not encode)."""
+    return name[:40] if isinstance(name, str) and encodable(name) else None
 
 
 def parse(raw: Any) -> Message:
@@ -151,16 +168,24 @@ def parse(raw: Any) -> Message:
             raise Rejection("bad_field", f"'{name}' has the wrong type.", name)
         if rule.max_length is not None and isinstance(value, str | list) and len(value) > rule.max_length:
             raise Rejection("bad_field", f"'{name}' is too long.", name)
+        if isinstance(value, str) and not encodable(value):
+            raise Rejection("bad_field", f"'{name}' is not valid text (it has a lone surrogate).", name)
         if isinstance(value, list):
             if not all(isinstance(item, str) and len(item) <= rule.item_length for item in value):
                 raise Rejection("bad_field", f"'{name}' must be a list of short strings.", name)
+            if not all(encodable(item) for item in value):
+                raise Rejection("bad_field", f"'{name}' is not valid text (it has a lone surrogate).", name)
             value = tuple(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) < 2**31:
             raise Rejection("bad_field", f"'{name}' is out of range.", name)  # also NaN and infinities
         fields[name] = value
-    unknown = set(raw) - set(spec) - {"type", "id"}
+    unknown = [name for name in raw if name not in spec and name not in ("type", "id")]
     if unknown:
-        raise Rejection("bad_field", f"Unexpected field {sorted(unknown)[0][:40]!r}.", sorted(unknown)[0][:40])
+        # msgpack maps may have binary keys, and JSON's may hold lone surrogates: echo only clean text.
+        shown = sorted(n for n in map(_shown, unknown) if n is not None)
+        if shown:
+            raise Rejection("bad_field", f"Unexpected field {shown[0]!r}.", shown[0])
+        raise Rejection("bad_field", "Unexpected field (its name is not valid text).")
     return Message(kind, msg_id, fields)
 
 

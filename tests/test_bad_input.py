@@ -229,3 +229,107 @@ async def test_many_pranksters_at_once_leave_the_log_alone(room: dict[str, Any])
         assert {e["code"] for e in c.errors} == {"bad_frame", "bad_message", "not_allowed"}
     await unharmed(room, seq)
     await asyncio.gather(*(c.close() for c in clients))
+
+
+# Lone surrogates (text that can't be encoded as UTF-8) can only arrive in JSON (as "\ud800"
+# escapes: msgpack's strings must be valid UTF-8, so such a frame is already a bad_frame).
+SURROGATE = "\ud800"
+
+
+def raw_json(message: dict[str, Any]) -> str:
+    return json.dumps(message)  # ensure_ascii: a lone surrogate travels as a \ud800 escape
+
+
+@pytest.mark.parametrize(
+    "hello",
+    [
+        {"role": "phone", "code": "AB" + SURROGATE},
+        {"role": "phone", "meeting": "m" + SURROGATE},
+        {"role": "phone", "token": "t" + SURROGATE},
+        {"role": "facilitator", "key": "k" + SURROGATE},
+        {"role": "room", "room": "b1-1" + SURROGATE, "key": "k"},
+        {"role": "phone" + SURROGATE},
+    ],
+)
+async def test_a_lone_surrogate_in_hello_is_refused_at_the_boundary(
+    room: dict[str, Any], hello: dict[str, Any]
+) -> None:
+    """hello's key, token, meeting, code and room pass the same check as every other text: bad_field."""
+    server, meeting = room["server"], room["meeting"]
+    seq = seq_now(server, meeting)
+    client = PlazaClient(server.ws, "json")
+    await client.connect()
+    fields = {"meeting": meeting["id"], **hello} if "code" not in hello and "meeting" not in hello else hello
+    await client.send_raw(raw_json({"type": "hello", **fields}))
+    error = await next_error(client)
+    assert error["code"] == "bad_field" and error["field"] in hello
+    assert (await client.request("ping"))["type"] == "pong"
+    await client.hello("phone", code=meeting["code"])  # and the connection can still say hello properly
+    await unharmed(room, seq)
+    await client.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"type": "join", "name": "Ana" + SURROGATE}, "name"),
+        ({"type": "raise_hand", "kind": SURROGATE}, "kind"),
+        ({"type": "declare_group", "group": "g" + SURROGATE}, "group"),
+        ({"type": "ping", "id": "x" + SURROGATE}, "id"),
+        ({"type": "ping", "id": 1, SURROGATE: 1}, None),
+        ({"type": "ping", "id": 1, "x" * 30 + SURROGATE: 1}, None),
+    ],
+)
+async def test_a_lone_surrogate_anywhere_gets_a_coded_error_and_the_socket_stays(
+    room: dict[str, Any], message: dict[str, Any], field: str | None
+) -> None:
+    """Text that can't be encoded as UTF-8 is refused with bad_field, and never echoed back (which closed the
+    socket with 1006: the server could not encode its own reply)."""
+    server, meeting = room["server"], room["meeting"]
+    client = await prankster(server, meeting, join=False)
+    seq = seq_now(server, meeting)
+    await client.send_raw(raw_json(message))
+    error = await next_error(client)
+    assert error["code"] == "bad_field"
+    if field is not None:
+        assert error["field"] == field
+    assert "id" not in error or error["id"] == 1
+    assert client.close_code is None
+    assert (await client.request("ping"))["type"] == "pong"
+    await unharmed(room, seq)
+    await client.close()
+
+
+async def test_an_odd_field_name_in_msgpack_is_refused_without_an_internal_error(room: dict[str, Any]) -> None:
+    """msgpack may carry binary map keys: an unknown one is a bad_field like any other, and the socket stays."""
+    server, meeting = room["server"], room["meeting"]
+    client = await prankster(server, meeting, "msgpack", join=False)
+    seq = seq_now(server, meeting)
+    for frame in (
+        msgpack.packb({"type": "ping", "id": 7, b"\xff\xfe": 1}),
+        msgpack.packb({"type": "ping", "id": 7, b"bin": 1, "text": 2}),
+    ):
+        await client.send_raw(frame)
+        error = await next_error(client)
+        assert error["code"] == "bad_field" and error["id"] == 7
+    assert (await client.request("ping"))["type"] == "pong"
+    await unharmed(room, seq)
+    await client.close()
+
+
+async def test_a_facilitator_s_lone_surrogate_in_groups_never_wedges_the_meeting(room: dict[str, Any]) -> None:
+    """set_groups' items skipped the text cleaning: "g\\ud800" reached the embedded store, whose writer died, and
+    from then on the meeting never answered again.  Now it is a bad_field at the boundary; the meeting carries on."""
+    server, meeting = room["server"], room["meeting"]
+    seq = seq_now(server, meeting)
+    async with PlazaClient(server.ws, "json") as console:
+        await console.hello("facilitator", meeting=meeting["id"], key=key_of(meeting["facilitator_url"]))
+        await console.send_raw(raw_json({"type": "set_groups", "id": 99, "groups": ["ok", "g" + SURROGATE]}))
+        await console.wait_for(lambda: any(e.get("id") == 99 for e in console.errors), timeout=5)
+        error = next(e for e in console.errors if e.get("id") == 99)
+        assert error["code"] == "bad_field" and error["field"] == "groups"
+        await unharmed(room, seq)
+        ack = await console.request("set_groups", groups=["north", "south"])
+        assert ack["seq"] == seq + 2  # the bystander's rename, then this
+    status, body, _ = server.get("/healthz")
+    assert status == 200, body

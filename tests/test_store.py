@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sqlite3
+import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from server.app import healthz
 from server.core import meeting as m
 from server.core.inputs import Inputs
 from server.hub.hub import Hub
-from server.store import CodeTaken, SeqConflict, Store, UnknownMeeting, open_store
+from server.store import CodeTaken, SeqConflict, Store, StoreError, UnknownMeeting, open_store
+from server.store.base import BadEvent
 
 StoreFactory = Callable[[], Awaitable[Store]]
 
@@ -211,3 +219,153 @@ async def test_processes_take_turns_to_write_a_meeting(redis_url: str) -> None:
         assert await store.take_turn("m1", "b", 2, hold=5) == []
     finally:
         await store.close()
+
+
+async def test_one_append_that_cannot_be_encoded_fails_alone(make_store: StoreFactory) -> None:
+    """An event with a lone surrogate, appended in the same group commit as good appends of other meetings:
+    the bad append gets an error, the others commit, and the writer goes on serving (it used to die, and
+    every append of that group waited for ever)."""
+    store = await make_store()
+    for i in range(10):
+        await store.create(f"m{i}", f"C{i:05d}", [ev(0)])
+    bad = {"type": "test.event", "at": 1.0, "text": "g\ud800"}
+    appends = (store.append(f"m{i}", [bad if i == 5 else ev(1)], 1) for i in range(10))
+    results = await asyncio.wait_for(asyncio.gather(*appends, return_exceptions=True), 10)  # not for ever
+    assert isinstance(results[5], BadEvent) and isinstance(results[5], StoreError)
+    assert [r for i, r in enumerate(results) if i != 5] == [2] * 9
+    # The writer serves on: the bad meeting too, and a group with a bad create in it.
+    created = await asyncio.gather(
+        store.append("m5", [ev(1)], 1),
+        store.create("bad", "BADBAD", [bad]),
+        store.append("m0", [ev(2)], 2),
+        return_exceptions=True,
+    )
+    assert created[0] == 2 and isinstance(created[1], BadEvent) and created[2] == 3
+    assert await store.read("m5") == [(1, ev(0)), (2, ev(1))]
+    assert await store.find_code("BADBAD") is None
+    assert store.problem() is None
+
+
+async def test_one_operation_that_fails_in_the_writer_fails_alone(tmp_path: Path) -> None:
+    """Whatever one operation raises inside the writer (not only a sequence conflict) is that operation's
+    error; the others of its group commit."""
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    try:
+        for i in range(4):
+            await store.create(f"m{i}", f"C{i:05d}", [ev(0)])
+
+        def broken(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO events (meeting_id, seq, data) VALUES ('m0', 99, x'00')")
+            raise RuntimeError("a bug in an operation")
+
+        results = await asyncio.gather(
+            store.append("m1", [ev(1)], 1),
+            store._write(broken),  # type: ignore[attr-defined]
+            store.append("m2", [ev(1)], 1),
+            return_exceptions=True,
+        )
+        assert results[0] == 2 and results[2] == 2 and isinstance(results[1], StoreError)
+        assert [seq for seq, _ in await store.read("m0")] == [1]  # its savepoint was rolled back
+        assert store.problem() is None
+        assert await store.append("m3", [ev(1)], 1) == 2
+    finally:
+        await store.close()
+
+
+async def test_a_group_whose_commit_fails_is_retried_one_by_one(tmp_path: Path) -> None:
+    """If the group's transaction fails, each operation is committed on its own: the good ones land."""
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    try:
+        for i in range(3):
+            await store.create(f"m{i}", f"C{i:05d}", [ev(0)])
+
+        def poison(db: sqlite3.Connection) -> None:
+            db.execute("RELEASE op")  # leaves the group's savepoints in a state the transaction can't finish
+            db.execute("COMMIT")
+            raise sqlite3.OperationalError("disk I/O error")
+
+        results = await asyncio.gather(
+            store.append("m0", [ev(1)], 1),
+            store._write(poison),  # type: ignore[attr-defined]
+            store.append("m2", [ev(1)], 1),
+            return_exceptions=True,
+        )
+        assert results[0] == 2 and results[2] == 2 and isinstance(results[1], StoreError)
+        assert await store.read("m2") == [(1, ev(0)), (2, ev(1))]
+        assert store.problem() is None
+    finally:
+        await store.close()
+
+
+async def test_healthz_reports_a_writer_that_can_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/healthz says 503 with the reason while the writer can commit nothing, and when it has died; 200 again
+    once it commits."""
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    hub = Hub(store, public_url="http://x")
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(hub=hub)))
+
+    async def health() -> tuple[int, dict[str, Any]]:
+        response = await healthz(request)
+        return response.status_code, json.loads(response.body)
+
+    try:
+        assert (await health())[0] == 200
+        await store.create("m1", "AAAAAA", [ev(0)])
+        real = store._commit  # type: ignore[attr-defined]
+
+        def full(ops: list[Any]) -> list[Any]:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store, "_commit", full)
+        with pytest.raises(StoreError):
+            await store.append("m1", [ev(1)], 1)
+        status, body = await health()
+        assert status == 503 and body["status"] == "unavailable" and "disk is full" in body["error"]
+        monkeypatch.setattr(store, "_commit", real)
+        assert await store.append("m1", [ev(1)], 1) == 2
+        assert (await health())[0] == 200
+
+        class WriterBug(BaseException):
+            pass
+
+        def dies(ops: list[Any]) -> list[Any]:
+            raise WriterBug("the writer's thread is gone")
+
+        monkeypatch.setattr(store, "_commit", dies)
+        with pytest.raises(StoreError):  # the caller is answered, not left waiting
+            await asyncio.wait_for(store.append("m1", [ev(2)], 2), 5)
+        status, body = await health()
+        assert status == 503 and "writer stopped" in body["error"] and "WriterBug" in body["error"]
+    finally:
+        monkeypatch.undo()
+        store._flusher = None  # type: ignore[attr-defined]
+        await store.close()
+
+
+async def test_data_files_and_folder_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """plaza.db, its -wal and -shm are 0600 and a folder the store creates 0700; an old 0644 file is tightened."""
+    folder = tmp_path / "data"
+    old_umask = os.umask(0o022)
+    try:
+        store = open_store(f"sqlite:///{folder / 'plaza.db'}")
+        await store.open()
+        await store.create("m1", "AAAAAA", [ev(0)])
+        mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+        files = [folder / "plaza.db", folder / "plaza.db-wal", folder / "plaza.db-shm"]
+        assert all(f.exists() for f in files)
+        assert [mode(f) for f in files] == [0o600] * 3
+        assert mode(folder) == 0o700
+        await store.close()
+        for f in [folder, *files]:
+            if f.exists():
+                f.chmod(0o755 if f.is_dir() else 0o644)
+        again = open_store(f"sqlite:///{folder / 'plaza.db'}")
+        await again.open()
+        await again.append("m1", [ev(1)], 1)
+        assert [mode(f) for f in files] == [0o600] * 3 and mode(folder) == 0o700
+        await again.close()
+    finally:
+        os.umask(old_umask)

@@ -46,6 +46,29 @@ def frame(codec: Codec, message: dict[str, Any]) -> Frame:
     return {"type": "websocket.send", "bytes": data} if codec.binary else {"type": "websocket.send", "text": data}
 
 
+# What a client gets instead of a reply the server could not encode (text with a lone surrogate,
+# a value msgpack can't pack): the socket would otherwise be dropped mid-send (1006).
+UNENCODABLE_REPLY = {"type": "error", "code": "internal", "message": "The server could not encode its answer."}
+
+
+def reply_frame(codec: Codec, message: dict[str, Any]) -> Frame:
+    """``message`` as a frame, or a generic error (with the message's id if that can be sent) if it can't be encoded."""
+    try:
+        data = frame(codec, message)
+        if not codec.binary:
+            data["text"].encode()  # the transport sends UTF-8: fail here, not mid-send
+        return data
+    except (ValueError, TypeError, OverflowError):  # UnicodeEncodeError is a ValueError
+        log.debug("a reply could not be encoded", extra={"reply_type": str(message.get("type"))[:40]}, exc_info=True)
+    fallback = dict(UNENCODABLE_REPLY)
+    msg_id = message.get("id")
+    if (isinstance(msg_id, int) and not isinstance(msg_id, bool) and abs(msg_id) < 2**53) or (
+        isinstance(msg_id, str) and msg_id.isascii()
+    ):
+        fallback["id"] = msg_id
+    return frame(codec, fallback)
+
+
 class _Flusher:
     """The connections with something to write, written by one callback in the next loop turn."""
 
@@ -156,7 +179,7 @@ class Connection:
             self.close(1008, "not reading")
             return
         self._replies += 1
-        self._outbox[next(self._ids)] = frame(self.codec, message)
+        self._outbox[next(self._ids)] = reply_frame(self.codec, message)
         self._wake()
 
     def close(self, code: int = 1000, reason: str = "") -> None:

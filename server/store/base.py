@@ -22,6 +22,8 @@ import abc
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+import msgpack
+
 EventData = dict[str, Any]
 
 
@@ -54,6 +56,21 @@ class UnknownMeeting(StoreError):
 
 class StoreUnavailable(StoreError):
     """The backend can't write right now (disk full, Redis down, ...)."""
+
+
+class BadEvent(StoreError):
+    """An event of this append could not be encoded (a bug upstream: the protocol refuses such text).
+
+    Only the append that carries it fails; appends written with it in the same batch still commit.
+    """
+
+
+def encode_events(meeting_id: str, events: list[EventData]) -> list[bytes]:
+    """The events as msgpack, or :class:`BadEvent` if one can't be encoded (a lone surrogate, say)."""
+    try:
+        return [msgpack.packb(event) for event in events]
+    except (ValueError, TypeError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
+        raise BadEvent(f"{meeting_id}: an event could not be encoded ({type(exc).__name__})") from exc
 
 
 class Listener(Protocol):
@@ -101,6 +118,14 @@ class Store(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release resources."""
+
+    def problem(self) -> str | None:
+        """Why the store can't serve at all (its writer died, it can commit nothing), or None.
+
+        ``/healthz`` answers 503 with this reason.  A failure of one append is not a problem of
+        the store: that append's caller gets the error.
+        """
+        return None
 
     @abc.abstractmethod
     async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:

@@ -38,6 +38,7 @@ import redis.asyncio as aioredis
 from redis import exceptions as rexc
 
 from server.store.base import (
+    BadEvent,
     CodeTaken,
     EventData,
     Listener,
@@ -45,6 +46,7 @@ from server.store.base import (
     Store,
     StoreUnavailable,
     UnknownMeeting,
+    encode_events,
 )
 
 log = logging.getLogger("plaza.store")
@@ -243,7 +245,7 @@ class RedisStore(Store):
 
     async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
         keys = [f"{self.prefix}code:{code}", self._head(meeting_id), self._log(meeting_id), f"{self.prefix}meetings"]
-        args = [meeting_id, time.time(), *(msgpack.packb(e) for e in events)]
+        args = [meeting_id, time.time(), *encode_events(meeting_id, events)]
         with reachable():
             ok, head = await self._create(keys=keys, args=args)
         if not ok:
@@ -254,7 +256,15 @@ class RedisStore(Store):
         self, meeting_id: str, events: list[EventData], expected_seq: int, *, end_turn_of: str = ""
     ) -> int:
         keys = [self._log(meeting_id), self._head(meeting_id), self._turn(meeting_id)]
-        args = [expected_seq, self.channel, meeting_id, end_turn_of, *(msgpack.packb(e) for e in events)]
+        try:
+            encoded = encode_events(meeting_id, events)
+        except BadEvent:
+            # Only this append fails; the meeting's write turn is not left held until it lapses.
+            if end_turn_of:
+                with contextlib.suppress(StoreUnavailable):
+                    await self.end_turn(meeting_id, end_turn_of)
+            raise
+        args = [expected_seq, self.channel, meeting_id, end_turn_of, *encoded]
         try:
             with reachable():
                 reply = await self._append(keys=keys, args=args)

@@ -6,12 +6,24 @@ so one fsync makes a whole batch durable (``synchronous=FULL``: a commit
 survives a power cut, not just a crash of the process).  Each operation in a
 batch runs in its own savepoint, so a sequence conflict in one meeting
 rolls back only that operation.
+
+One bad operation never wedges the writer: events are encoded before they are
+queued (one that can't be encoded fails its own append at once, with
+:class:`BadEvent`); an operation that fails in its savepoint gets its exception and
+the others commit; if the group's commit fails, the operations are retried one
+by one, so the good ones commit and each bad one gets its own error.  The flush
+task catches whatever goes wrong, answers every caller, logs it and goes on; if
+it ever dies anyway, :meth:`SqliteStore.problem` says why (and ``/healthz`` 503).
+
+The file, its ``-wal`` and ``-shm``, and a folder the store creates are readable by
+their owner only (0600 / 0700): the log holds names, ballots and key digests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -21,7 +33,16 @@ from typing import Any
 
 import msgpack
 
-from server.store.base import CodeTaken, EventData, SeqConflict, Store, StoreUnavailable, UnknownMeeting
+from server.store.base import (
+    CodeTaken,
+    EventData,
+    SeqConflict,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    UnknownMeeting,
+    encode_events,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meetings (
@@ -39,7 +60,10 @@ CREATE TABLE IF NOT EXISTS events (
 
 Op = Callable[[sqlite3.Connection], Any]
 SLOW_COMMIT = 0.1  # seconds; a commit slower than this is logged (usually a slow fsync)
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
 log = logging.getLogger("plaza.store")
+# What an operation may raise as its own answer (the caller's business, not the writer's).
+ANSWERS = (SeqConflict, CodeTaken, UnknownMeeting)
 
 
 class SqliteStore(Store):
@@ -50,20 +74,31 @@ class SqliteStore(Store):
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[Op, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._dead: str | None = None  # why the flush task died (it should never)
+        self._failing: str | None = None  # why the last group could commit nothing (cleared by a commit)
 
     # -- lifecycle ------------------------------------------------------------
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         await self._run(self._connect)
 
     def _connect(self) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
-        db.executescript(SECRETS_SCHEMA)
-        db.execute("PRAGMA secure_delete=ON")  # a deleted secret's bytes are overwritten, not left in a free page
+        folder = self.path.parent
+        # Created under a umask that leaves others nothing: no moment when the file is 0644.
+        # (SQLite gives the -wal and -shm files the database file's permissions.)
+        old_umask = os.umask(0o077)
+        try:
+            if not folder.exists():
+                folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(SCHEMA)
+            db.executescript(SECRETS_SCHEMA)
+            db.execute("PRAGMA secure_delete=ON")  # a deleted secret's bytes are overwritten, not left in a free page
+        finally:
+            os.umask(old_umask)
+        _owner_only(folder, self.path)
         self._db = db
 
     async def close(self) -> None:
@@ -86,33 +121,66 @@ class SqliteStore(Store):
             self._flusher = asyncio.create_task(self._flush())
         return future
 
+    def problem(self) -> str | None:
+        """Why the writer can't serve: it died, or the last group of writes could commit nothing."""
+        return self._dead or self._failing
+
     async def _flush(self) -> None:
+        batch: list[tuple[Op, asyncio.Future[Any]]] = []
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
-                started = time.monotonic()
                 try:
-                    results = await self._run(self._commit, [op for op, _ in batch])
-                    took = time.monotonic() - started
-                    if took > SLOW_COMMIT:
-                        log.warning("slow commit", extra={"seconds": round(took, 3), "operations": len(batch)})
-                except sqlite3.Error as exc:
-                    error = StoreUnavailable(f"the embedded store could not write: {exc}")
-                    results = [error] * len(batch)
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
+                    results = await self._commit_batch([op for op, _ in batch])
+                except Exception as exc:  # a bug here must not leave callers waiting, nor stop the writer
+                    log.exception("the embedded store's writer failed; it goes on")
+                    results = [StoreUnavailable(f"the embedded store could not write: {exc!r}")] * len(batch)
+                _answer(batch, results)
+                batch = []
+        except BaseException as exc:  # cancelled, or worse: say so, and answer everyone still waiting
+            self._dead = f"the embedded store's writer stopped: {exc!r}"
+            log.critical("the embedded store's writer stopped", exc_info=True)
+            waiting, self._pending = [*batch, *self._pending], []
+            _answer(waiting, [StoreUnavailable(self._dead)] * len(waiting))
+            raise
         finally:
             self._flusher = None
 
+    async def _commit_batch(self, ops: list[Op]) -> list[Any]:
+        """Commit ``ops`` together; if that fails, one by one (each gets its own result or error)."""
+        started = time.monotonic()
+        committed = False
+        try:
+            results = await self._run(self._commit, ops)
+            committed = True
+        except Exception as exc:
+            if len(ops) == 1:
+                results = [_failure(exc)]
+            else:
+                log.warning("a group commit failed; committing its operations one by one", extra={"error": repr(exc)})
+                results = []
+                for op in ops:
+                    try:
+                        results.extend(await self._run(self._commit, [op]))
+                        committed = True
+                    except Exception as one:
+                        results.append(_failure(one))
+        took = time.monotonic() - started
+        if took > SLOW_COMMIT:
+            log.warning("slow commit", extra={"seconds": round(took, 3), "operations": len(ops)})
+        # No transaction went through (disk full, file gone): the store can't write at all for now.
+        self._failing = None if committed else str(results[0])
+        return results
+
     def _commit(self, ops: list[Op]) -> list[Any]:
-        """Run ``ops`` in one transaction, each in a savepoint; one fsync for all."""
+        """Run ``ops`` in one transaction, each in a savepoint; one fsync for all.
+
+        An operation that raises gets its exception as its result (its savepoint is rolled
+        back, the others commit); only a failure of the transaction itself raises.
+        """
         db = self._db
-        assert db is not None
+        if db is None:
+            raise StoreUnavailable("the embedded store is closed")
         results: list[Any] = []
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -121,10 +189,12 @@ class SqliteStore(Store):
                 try:
                     results.append(op(db))
                     db.execute("RELEASE op")
-                except (SeqConflict, CodeTaken, UnknownMeeting) as exc:
+                except Exception as exc:
                     db.execute("ROLLBACK TO op")
                     db.execute("RELEASE op")
-                    results.append(exc)
+                    if not isinstance(exc, ANSWERS):
+                        log.warning("a write failed", extra={"error": repr(exc)})
+                    results.append(exc if isinstance(exc, ANSWERS) else _failure(exc))
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -140,7 +210,9 @@ class SqliteStore(Store):
                 )
             except sqlite3.IntegrityError as exc:
                 raise CodeTaken(code) from exc
-            return _insert(db, meeting_id, events, 0)
+            return _insert(db, meeting_id, encoded, 0)
+
+        encoded = encode_events(meeting_id, events)  # here: one that can't be encoded fails this call alone
 
         return int(await self._write(op))
 
@@ -153,8 +225,9 @@ class SqliteStore(Store):
                 raise UnknownMeeting(meeting_id)
             if current != expected_seq:
                 raise SeqConflict(meeting_id, expected_seq, current)
-            return _insert(db, meeting_id, events, current)
+            return _insert(db, meeting_id, encoded, current)
 
+        encoded = encode_events(meeting_id, events)  # here: one that can't be encoded fails this call alone
         return int(await self._write(op))
 
     async def delete(self, meeting_id: str, code: str, expected_seq: int) -> None:
@@ -271,7 +344,45 @@ def _head(db: sqlite3.Connection, meeting_id: str) -> int:
     return int(row[0] or 0)
 
 
-def _insert(db: sqlite3.Connection, meeting_id: str, events: list[EventData], after: int) -> int:
-    rows = [(meeting_id, after + i, msgpack.packb(ev)) for i, ev in enumerate(events, start=1)]
+def _insert(db: sqlite3.Connection, meeting_id: str, encoded: list[bytes], after: int) -> int:
+    rows = [(meeting_id, after + i, data) for i, data in enumerate(encoded, start=1)]
     db.executemany("INSERT INTO events (meeting_id, seq, data) VALUES (?, ?, ?)", rows)
-    return after + len(events)
+    return after + len(encoded)
+
+
+def _failure(exc: BaseException) -> StoreError:
+    """An operation's failure as the caller sees it."""
+    if isinstance(exc, StoreError):
+        return exc
+    return StoreUnavailable(f"the embedded store could not write: {exc!r}")
+
+
+def _answer(batch: list[tuple[Op, asyncio.Future[Any]]], results: list[Any]) -> None:
+    for (_, future), result in zip(batch, results, strict=True):
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+def _owner_only(folder: Path, path: Path) -> None:
+    """The database, its -wal and -shm: 0600; its folder 0700 (when it is ours, and not a home or /)."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(PRIVATE_FILE)
+        except OSError as exc:
+            log.warning("could not make a data file private", extra={"file": str(file), "error": str(exc)})
+    try:
+        info = folder.stat()
+        resolved = folder.resolve()
+        if (
+            info.st_uid == os.getuid()
+            and info.st_mode & 0o077
+            and resolved not in (Path(resolved.anchor), Path.home().resolve())
+        ):
+            folder.chmod(PRIVATE_FOLDER)
+    except OSError as exc:
+        log.warning("could not make the data folder private", extra={"folder": str(folder), "error": str(exc)})
