@@ -266,7 +266,7 @@ async def list_meetings(request: Request) -> Response:
             state = await hub.peek(meeting_id)
             if state is None:
                 continue
-            loaded = {live.id: live for live in hub.loaded()}.get(meeting_id)
+            loaded = hub.if_loaded(meeting_id)
             links = hub.meeting_links(state)
             meetings.append(
                 {

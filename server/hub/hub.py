@@ -259,10 +259,13 @@ class Hub:
             await asyncio.sleep(every)
             now = time.monotonic()
             for meeting_id, live in list(self._live.items()):
-                if live.connections:
-                    self._last_used[meeting_id] = now
-                elif now - self._last_used.get(meeting_id, now) >= self.idle_unload:
-                    self.unload(live)
+                try:
+                    if live.connections:
+                        self._last_used[meeting_id] = now
+                    elif now - self._last_used.get(meeting_id, now) >= self.idle_unload:
+                        self.unload(live)
+                except Exception:  # one meeting's trouble must not stop the unloading of the others
+                    log.exception("could not unload a meeting", extra={"meeting": meeting_id})
 
     def unload(self, live: LiveMeeting) -> bool:
         """Forget a loaded meeting with no connections and no work under way (it loads again on demand)."""
@@ -353,6 +356,10 @@ class Hub:
 
     def loaded(self) -> list[LiveMeeting]:
         return list(self._live.values())
+
+    def if_loaded(self, meeting_id: str) -> LiveMeeting | None:
+        """The meeting if it is in memory now (without loading it, or counting as a use)."""
+        return self._live.get(meeting_id)
 
     async def peek(self, meeting_id: str) -> m.MeetingState | None:
         """A meeting's state, without loading it (the organiser page lists meetings nobody uses)."""
