@@ -141,8 +141,8 @@ async def test_console_renames_removes_and_ends(
     await console.get_by_role("button", name="Save").click()
     await expect(bo.get_by_role("heading", name="You're in, Bo (note-taker).")).to_be_visible()
 
-    await console.get_by_role("button", name="Remove Prankster").click()
-    await console.get_by_role("dialog").get_by_role("button", name="Remove").click()
+    await console.get_by_role("button", name="Remove from meeting: Prankster").click()
+    await console.get_by_role("dialog").get_by_role("button", name="Remove from meeting").click()
     await expect(
         prankster.get_by_role("heading", name="The facilitator removed you from this meeting.")
     ).to_be_visible()

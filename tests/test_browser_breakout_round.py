@@ -71,7 +71,7 @@ async def test_a_whole_breakout_round(browser: Browser, server: ServerProcess, m
     # Two rooms' devices, opened from the links on the console's room cards.
     devices = {}
     for room in (a, b):
-        link = console.get_by_role("link", name=f"{room}: device link (view only, opens in a new tab)")
+        link = console.get_by_role("link", name=f"Room device link: {room} (view only, opens in a new tab)")
         await expect(link).to_be_visible(timeout=T)
         url = await link.get_attribute("href")
         assert url and url.startswith(f"{server.http}/room/{meeting['id']}/") and "#key=" in url, url
@@ -138,7 +138,7 @@ async def test_a_whole_breakout_round(browser: Browser, server: ServerProcess, m
 
     # The report-back: room A's report on the big screen, then room B's.
     for room in (a, b):
-        await console.get_by_role("button", name=f"Show {room}'s report on the big screen").click()
+        await console.get_by_role("button", name=f"Show report on screen: {room}").click()
         await expect(screen.locator("#report-title")).to_have_text(f"Report from {room}", timeout=T)
         await expect(screen.locator("#report-by")).to_have_text(f"Rapporteur: {rooms[room][-1]}", timeout=T)
         await expect(screen.locator("#report-text")).to_have_text(REPORTS[room], timeout=T)

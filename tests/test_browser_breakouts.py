@@ -140,14 +140,14 @@ async def test_console_runs_a_round_and_the_report_back(
     await console.get_by_role("button", name="Everyone back now").click()
     await console.get_by_role("dialog").get_by_role("button", name="Everyone back now").click()
     await expect(screen.locator("#breakouts")).to_be_hidden()
-    await console.get_by_role("button", name="Show Garden's report on the big screen").click()
+    await console.get_by_role("button", name="Show report on screen: Garden").click()
     await expect(screen.locator("#report-title")).to_have_text("Report from Garden")
     await expect(screen.locator("#report-text")).to_have_text("We want:\n- a garden\n- a tool library")
     assert await screen.evaluate(INSIDE, ["#report-title", "#report-by", "#report-text", "#qr", "#code"]) == []
-    await console.get_by_role("button", name="rapporteur of Garden, on the plenary stack").click()
+    await console.get_by_role("button", name="Add rapporteur to stack: Person").click()
     await expect(screen.locator("#next-list .who, #speaker-name")).not_to_have_count(0)
     await expect(garden.locator(".bo-call")).to_have_text("Rapporteur is on the stack")
-    await console.get_by_role("button", name="Take Garden's report off the big screen").click()
+    await console.get_by_role("button", name="Hide from screen: Garden").click()
     await expect(screen.locator("#report")).to_be_hidden()
     assert all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
     for phone in [*people.values(), *more.values(), con]:

@@ -2,9 +2,9 @@
 // each room's stack, rapporteur, report and device link), and the report-back after it.
 //
 // Views arrive many times a second while people join and type, so nothing here is rebuilt from
-// scratch: room cards and people rows are kept by key and updated in place, selects keep their
-// choice, and the start form and message box are never touched by a view.
-import { secondsLeft, clock, el, $ } from "/static/shared/socket.js";
+// scratch: room cards and people rows are kept by key (``keyed()``) and updated in place, selects
+// keep their choice, and the start form and message box are never touched by a view.
+import { secondsLeft, clock, el, $, keyed } from "/static/shared/socket.js";
 
 const MOVE_PLENARY = "plenary";
 
@@ -157,20 +157,6 @@ export function breakouts({ socket, confirmDialog }) {
 
   // --- keyed lists ---------------------------------------------------------------------------
 
-  /** Children of ``parent`` follow ``items``: kept by key (and updated), created, or removed. */
-  function keyedList(parent, items, keyOf, create, update) {
-    const old = new Map([...parent.children].map((node) => [node.dataset.item, node]));
-    items.forEach((item, i) => {
-      const key = String(keyOf(item));
-      let node = old.get(key);
-      if (node) old.delete(key);
-      else { node = create(item); node.dataset.item = key; }
-      update(node, item);
-      if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] ?? null);
-    });
-    for (const node of old.values()) node.remove();
-  }
-
   /** Replace a select's options only when they changed, keeping the choice if it is still there. */
   function setOptions(select, options) {
     const signature = JSON.stringify(options);
@@ -230,7 +216,7 @@ export function breakouts({ socket, confirmDialog }) {
   }
 
   function openPicker(row) {
-    const previous = moving && document.querySelector(`.bo-person[data-item="${CSS.escape(moving)}"]`);
+    const previous = moving && document.querySelector(`.bo-person[data-key="${CSS.escape(moving)}"]`);
     moving = row._person.id;
     if (previous && previous !== row) updatePerson(previous, previous._person, previous._here);
     updatePerson(row, row._person, row._here);
@@ -266,7 +252,7 @@ export function breakouts({ socket, confirmDialog }) {
   function restoreFocus() {
     if (!refocus) return;
     const { list, id, index } = refocus;
-    if ([...list.children].some((row) => row.dataset.item === id)) return;  // not gone yet
+    if ([...list.children].some((row) => row.dataset.key === id)) return;  // not gone yet
     refocus = null;
     if (document.activeElement && document.activeElement !== document.body) return;
     const rows = [...list.children];
@@ -309,7 +295,10 @@ export function breakouts({ socket, confirmDialog }) {
       el("p", { class: "bo-headcount muted" }),
       el("div", { class: "bo-rapporteur" },
         el("label", { for: `bo-rap-${id}` }, "Rapporteur"),
-        el("select", { id: `bo-rap-${id}`, onchange: (event) => act("set_rapporteur", { room: id, participant: event.target.value }) })),
+        el("select", { id: `bo-rap-${id}`, onchange: async (event) => {
+          const select = event.target;
+          if (!await act("set_rapporteur", { room: id, participant: select.value })) select.value = select._shown ?? "";
+        } })),
       el("p", { class: "bo-rapporteur-text" }),
       el("div", { class: "bo-stack" },
         el("p", { class: "bo-speaker" }),
@@ -327,7 +316,7 @@ export function breakouts({ socket, confirmDialog }) {
         el("a", { target: "_blank", rel: "noopener" }, "Room device link"),
         el("button", { type: "button", class: "secondary small bo-copy", onclick: () => copyLink(card) }, "Copy"),
         el("span", { class: "bo-copied muted", role: "status" }),
-        el("input", { type: "text", readonly: true, class: "bo-link-text", hidden: true })),
+        el("input", { type: "text", readonly: true, class: "bo-link-text", hidden: true, "aria-label": "Room device link" })),
       el("p", { class: "actions bo-room-actions" },
         el("button", { type: "button", class: "secondary small bo-show", onclick: () => toggleReport(card) }),
         el("button", { type: "button", class: "secondary small bo-call", onclick: () => callRapporteur(card) }),
@@ -382,7 +371,7 @@ export function breakouts({ socket, confirmDialog }) {
     if (!url) return;
     const a = box.querySelector("a");
     if (a.getAttribute("href") !== url) a.href = url;
-    a.setAttribute("aria-label", `${room.name}: device link (view only, opens in a new tab)`);
+    a.setAttribute("aria-label", `Room device link: ${room.name} (view only, opens in a new tab)`);
     box.querySelector(".bo-copy").setAttribute("aria-label", `Copy ${room.name}'s device link`);
   }
 
@@ -410,7 +399,8 @@ export function breakouts({ socket, confirmDialog }) {
       const current = room.members.find((m) => m.id === room.rapporteur_id);
       setOptions(select, [["", room.members.length ? "Nobody yet" : "Nobody (the room is empty)"],
         ...room.members.map((m) => [m.id, m.present ? m.name : `${m.name} (away)`])]);
-      if (document.activeElement !== select) select.value = current ? current.id : "";
+      const chosen = current ? current.id : "";
+      if (select._shown !== chosen) { select._shown = chosen; select.value = chosen; }
       select.setAttribute("aria-label", `Rapporteur of ${room.name}`);
     }
     const rapText = card.querySelector(".bo-rapporteur-text");
@@ -432,7 +422,7 @@ export function breakouts({ socket, confirmDialog }) {
       next.setAttribute("aria-label", `Next speaker in ${room.name}`);
       const end = card.querySelector(".bo-end-turn");
       end.hidden = !stack.speaker;
-      end.setAttribute("aria-label", `End the turn in ${room.name}`);
+      end.setAttribute("aria-label", `End turn in ${room.name}`);
     } else card._speaker = null;
 
     // The report, live as the rapporteur types it.
@@ -454,7 +444,7 @@ export function breakouts({ socket, confirmDialog }) {
     if (live) {
       setText(members.querySelector("summary"), `People in ${room.name} (${room.members.length})`);
       // Only an open list is kept up to date (a hall in 250 rooms is 5,000 rows).
-      if (members.open) keyedList(members.querySelector("ul"), room.members, (m) => m.id, personRow, (row, m) => updatePerson(row, m, room.room));
+      if (members.open) keyed(members.querySelector("ul"), room.members, (m) => m.id, personRow, (row, m) => updatePerson(row, m, room.room));
     }
 
     updateLink(card, room);
@@ -462,7 +452,7 @@ export function breakouts({ socket, confirmDialog }) {
     const show = card.querySelector(".bo-show");
     show.hidden = !room.report && !shown;
     setText(show, shown ? "Hide from screen" : "Show report on screen");
-    show.setAttribute("aria-label", shown ? `Take ${room.name}'s report off the big screen` : `Show ${room.name}'s report on the big screen`);
+    show.setAttribute("aria-label", `${show.textContent}: ${room.name}`);
     const call = card.querySelector(".bo-call");
     call.hidden = running;
     // A hint (the speaker is known by name only); the server has the last word.
@@ -471,10 +461,10 @@ export function breakouts({ socket, confirmDialog }) {
     call.disabled = !room.rapporteur || speaking || waiting;
     setText(call, speaking ? "Rapporteur is speaking" : waiting ? "Rapporteur is on the stack" : "Add rapporteur to stack");
     call.setAttribute("aria-label", room.rapporteur
-      ? `Put ${room.rapporteur}, rapporteur of ${room.name}, on the plenary stack` : `${room.name} has no rapporteur to put on the stack`);
+      ? `${call.textContent}: ${room.rapporteur}, rapporteur of ${room.name}` : `${call.textContent}: ${room.name} has no rapporteur`);
     const close = card.querySelector(".bo-close");
     close.hidden = !live;
-    close.setAttribute("aria-label", `Close ${room.name}`);
+    close.setAttribute("aria-label", `Close room: ${room.name}`);
   }
 
   // --- rendering ---------------------------------------------------------------------------------
@@ -511,17 +501,17 @@ export function breakouts({ socket, confirmDialog }) {
       setText($("#bo-broadcast-last"), current.broadcast ? `Last message to the rooms: “${current.broadcast}”` : "No message sent yet.");
       setText($("#bo-unplaced-count"), `(${current.unplaced.length})`);
       $("#bo-unplaced-none").hidden = current.unplaced.length > 0;
-      keyedList($("#bo-unplaced"), current.unplaced, (p) => p.id, personRow, (row, p) => updatePerson(row, p, ""));
+      keyed($("#bo-unplaced"), current.unplaced, (p) => p.id, personRow, (row, p) => updatePerson(row, p, ""));
       $("#bo-callback").textContent = current.return_at ? "Call back again" : "Call everyone back";
     } else {
       $("#bo-unplaced").replaceChildren();
     }
     // Every room of the latest round: live while it runs, the report-back after it.
-    keyedList($("#bo-rooms"), current ? current.rooms : [], (r) => r.room, roomCard, updateCard);
+    keyed($("#bo-rooms"), current ? current.rooms : [], (r) => r.room, roomCard, updateCard);
     // With many rooms, an index first: one line a room, a link to its card.
     const glance = Boolean(current) && current.rooms.length > 4;
     $("#bo-glance-box").hidden = !glance;
-    keyedList($("#bo-glance"), glance ? current.rooms : [], (r) => r.room, glanceItem, updateGlance);
+    keyed($("#bo-glance"), glance ? current.rooms : [], (r) => r.room, glanceItem, updateGlance);
     $("#bo-rooms").classList.toggle("after", Boolean(current) && !running);
 
     const signature = current ? `${current.round}:${current.rooms.map((r) => r.room).join(",")}` : "";

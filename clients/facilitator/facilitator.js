@@ -1,14 +1,20 @@
-// The facilitator's console: who is here, rename, remove, end the meeting.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values } from "/static/shared/socket.js";
+// The facilitator's console: the live controls (who speaks, the stack, the vote under way), the
+// agenda, votes and proposals, the room's temperature and written points, breakout rooms, the
+// people here (rename, remove), and ending the meeting.
+//
+// Views arrive many times a second while people raise hands and vote, so lists are rendered with
+// ``keyed()``: each row is kept by its id and updated in place, and whatever is typed or focused
+// in it stays.  Nothing is saved and restored around a render.
+import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, keyed } from "/static/shared/socket.js";
 import { breakouts } from "/static/facilitator/breakouts.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
 const socket = new PlazaSocket(() => ({ role: "facilitator", meeting: meetingId, key }));
 showStatus(socket, $("#connection"));
-// The rename form being typed in survives re-renders (people join while you type).
-let editing = null; // participant id whose rename form is open
-let draft = "";
+
+let latest = null;   // the latest facilitator view
+let speaker = null;  // who has the floor (for the countdown)
 
 socket.addEventListener("message", ({ detail: message }) => {
   switch (message.type) {
@@ -53,16 +59,25 @@ function confirmDialog(text, okLabel) {
   });
 }
 
+/** Set an element's text only when it changed (a screen reader hears no churn). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function button(label, cls, onclick) {
+  return el("button", { type: "button", class: cls, onclick }, label);
+}
+
 function render(view) {
-  $("#title").textContent = view.title;
+  latest = view;
+  setText($("#title"), view.title);
   document.title = `${view.title} — Plaza console`;
-  $("#code").textContent = view.code;
-  $("#present").textContent = view.present;
+  setText($("#code"), view.code);
+  setText($("#present"), String(view.present));
   $("#nobody").hidden = view.participants.length > 0;
   $("#end").disabled = view.ended;
   $("#ended-note").hidden = !view.ended;
   renderStack(view.stack, view.ended);
-  latest = view;
   renderAgenda(view.agenda);
   renderVote(view.vote);
   renderDecisions(view.decisions);
@@ -72,96 +87,120 @@ function render(view) {
   rooms.render(view.rooms, view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
-  const list = $("#people");
-  const active = document.activeElement;
-  const focusedRow = active?.closest?.("li")?.dataset.id;
-  const focusedClass = active?.className;
-  list.replaceChildren(...view.participants.map((p) => personRow(p, view.ended)));
-  if (focusedRow) {
-    const row = list.querySelector(`li[data-id="${CSS.escape(focusedRow)}"]`);
-    const target = editing === focusedRow ? row?.querySelector("input") : row?.querySelector(`button.${focusedClass?.split(" ").pop()}`);
-    (target || row?.querySelector("button"))?.focus();
-  }
+  keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
 }
 
-let speaker = null;
+// --- the live panel and the speaking stack ------------------------------------------------------
+
+const QUEUE_SHOWN = 4;  // names in the live panel's short queue; the rest are "+N more"
 
 function renderStack(stack, ended) {
   speaker = stack.speaker;
-  $("#speaker").textContent = speaker ? speaker.name : "Nobody";
-  $("#speaker-kind").textContent = speaker ? `(${speaker.label})` : "";
+  setText($("#speaker"), speaker ? speaker.name : "Nobody");
+  setText($("#speaker-kind"), speaker ? `(${speaker.label})` : "");
   $("#next-speaker").disabled = ended || (!speaker && stack.entries.length === 0);
   $("#end-turn").disabled = $("#extend").disabled = ended || !speaker;
-  const list = $("#entries");
-  list.replaceChildren(...stack.entries.map((entry, index) => entryRow(entry, index)));
-  $("#stack-empty").hidden = stack.entries.length > 0;
+  const entries = stack.entries.map((entry, index) => ({ ...entry, index }));
+  keyed($("#entries"), entries, (e) => e.entry, entryRow, updateEntry);
+  $("#stack-empty").hidden = entries.length > 0;
+  // The live panel's short queue: the first few names in order, then how many more.
+  const more = entries.length - QUEUE_SHOWN;
+  const queue = entries.slice(0, QUEUE_SHOWN).map((e) => ({ key: e.entry, name: e.name, pos: e.index + 1, kind: e.label }));
+  if (more > 0) queue.push({ key: "more", more });
+  setText($("#live-queue-label"), entries.length ? `Waiting to speak (${entries.length})` : "Nobody is waiting to speak");
+  keyed($("#live-queue"), queue, (q) => q.key,
+    (q) => (q.more ? el("li", { class: "more" }) : el("li", {}, el("span", { class: "pos" }), " ", el("span", { class: "who" }))),
+    (li, q) => {
+      if (q.more) { setText(li, `+${q.more} more`); return; }
+      setText(li.querySelector(".pos"), `${q.pos}.`);
+      setText(li.querySelector(".who"), q.name);
+      li.title = q.kind;
+    });
   $("#stack-open").checked = stack.open;
   $("#progressive").checked = stack.progressive;
   $("#priority-counts").checked = stack.priority_counts;
   $("#time-limit").value = String(Math.round(stack.time_limit));
-  $("#stats").replaceChildren(...stack.statistics.map((row) => {
-    const tr = document.createElement("tr");
-    for (const text of [row.name, String(row.turns), clock(row.seconds)]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  }));
+  keyed($("#stats"), stack.statistics, (row) => row.participant,
+    () => el("tr", {}, el("td"), el("td"), el("td")),
+    (tr, row) => [row.name, String(row.turns), clock(row.seconds)].forEach((text, i) => setText(tr.children[i], text)));
   tick();
 }
 
-function entryRow(entry, index) {
-  const row = $("#entry").content.firstElementChild.cloneNode(true);
-  row.querySelector(".name").textContent = entry.name;
-  row.querySelector(".kind").textContent = `· ${entry.label}`;
-  row.querySelector(".reason").textContent = entry.reason;
-  const up = row.querySelector(".up");
-  up.setAttribute("aria-label", `Move ${entry.name} up`);
-  up.disabled = index === 0;
-  up.addEventListener("click", () => act("move_entry", { entry: entry.entry, position: index - 1 }));
-  const skip = row.querySelector(".skip");
-  skip.setAttribute("aria-label", `Skip ${entry.name}`);
-  skip.addEventListener("click", () => act("skip_entry", { entry: entry.entry }));
-  const drop = row.querySelector(".drop");
-  drop.setAttribute("aria-label", `Take ${entry.name} off the stack`);
-  drop.addEventListener("click", () => act("remove_entry", { entry: entry.entry }));
+function entryRow() {
+  const row = el("li", { class: "entry" },
+    el("span", { class: "entry-who" }, el("span", { class: "name" }), " ", el("span", { class: "kind" })),
+    el("span", { class: "reason muted" }),
+    el("span", { class: "row-actions" },
+      button("Move up", "secondary small up", () => act("move_entry", { entry: row._entry.entry, position: row._entry.index - 1 })),
+      button("Skip", "secondary small skip", () => act("skip_entry", { entry: row._entry.entry })),
+      button("Take off stack", "danger small drop", () => act("remove_entry", { entry: row._entry.entry }))));
   return row;
 }
 
-// --- agenda, votes, proposals, temperature, written points, groups --------------------------
-
-let latest = null;
-
-/** Replace a list's rows, keeping focus on the same button (by its data-key) across re-renders. */
-function keepFocus(list, rows) {
-  const key = document.activeElement?.dataset?.key;
-  list.replaceChildren(...rows);
-  if (key) list.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+function updateEntry(row, entry) {
+  row._entry = entry;
+  setText(row.querySelector(".name"), entry.name);
+  setText(row.querySelector(".kind"), `· ${entry.label}`);
+  setText(row.querySelector(".reason"), entry.reason);
+  // Each name starts with the button's visible text (what a voice-control user says).
+  const up = row.querySelector(".up");
+  up.setAttribute("aria-label", `Move up: ${entry.name}`);
+  up.disabled = entry.index === 0;
+  row.querySelector(".skip").setAttribute("aria-label", `Skip ${entry.name}`);
+  row.querySelector(".drop").setAttribute("aria-label", `Take off stack: ${entry.name}`);
 }
 
-function button(label, key, onclick, cls = "secondary small", aria = null) {
-  return el("button", { type: "button", class: cls, "data-key": key, "aria-label": aria, onclick }, label);
-}
+$("#next-speaker").addEventListener("click", () => act("next_speaker", {}));
+$("#end-turn").addEventListener("click", () => act("end_turn", {}));
+$("#extend").addEventListener("click", () => act("extend_time", { seconds: 60 }));
+$("#stack-open").addEventListener("change", (e) => act("set_stack_open", { open: e.target.checked }));
+$("#progressive").addEventListener("change", (e) => act("set_stack_settings", { progressive: e.target.checked }));
+$("#priority-counts").addEventListener("change", (e) => act("set_stack_settings", { priority_counts: e.target.checked }));
+$("#time-limit").addEventListener("change", (e) => act("set_stack_settings", { time_limit: Number(e.target.value) }));
+
+// The live panel sticks to the top on a phone: scrolling to a field or a link keeps it clear of it.
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty("--live-height", `${$("#live").offsetHeight + 8}px`);
+}).observe($("#live"));
+
+// --- the agenda ------------------------------------------------------------------------------------
 
 function renderAgenda(agenda) {
-  $("#agenda-state").textContent = agenda.approved ? "(approved)" : "(draft)";
+  setText($("#agenda-state"), agenda.approved ? "(approved)" : "(draft)");
   $("#agenda-vote").hidden = agenda.approved;
   $("#agenda-vote").disabled = !agenda.ready;
   $("#item-now").hidden = !agenda.current;
-  if (agenda.current) $("#item-title").textContent = agenda.current.title;
-  const items = agenda.items;
-  keepFocus($("#agenda-items"), items.map((item, index) => el("li", { class: item.status },
+  if (agenda.current) setText($("#item-title"), agenda.current.title);
+  const items = agenda.items.map((item, index) => ({ ...item, index, approved: agenda.approved }));
+  keyed($("#agenda-items"), items, (item) => item.item, agendaRow, updateAgendaRow);
+}
+
+function agendaRow() {
+  const li = el("li", {},
     el("div", { class: "item-row" },
-      el("span", { class: "name" }, `${item.title} (${item.minutes} min)`,
-        item.proposed_by ? el("span", { class: "muted" }, ` · proposed by ${item.proposed_by}`) : null,
-        item.status === "proposed" ? el("span", { class: "muted" }, " · waiting for you") : null),
+      el("span", { class: "name" }, el("span", { class: "item-name" }), el("span", { class: "muted by" }), el("span", { class: "muted waiting" }, " · waiting for you")),
       el("span", { class: "row-actions" },
-        item.status === "proposed" ? button("Accept", `acc-${item.item}`, () => act("accept_item", { item: item.item }), "small", `Accept ${item.title}`) : null,
-        item.status === "proposed" ? button("Decline", `dec-${item.item}`, () => act("decline_item", { item: item.item }), "danger small", `Decline ${item.title}`) : null,
-        ["accepted", "done"].includes(item.status) && agenda.approved
-          ? button("Start", `start-${item.item}`, () => act("start_item", { item: item.item }), "small", `Start ${item.title}`) : null,
-        index > 0 ? button("Move up", `up-${item.item}`, () => act("move_item", { item: item.item, position: index - 1 }), "secondary small", `Move ${item.title} up`) : null)))));
+        button("Accept", "small accept", () => act("accept_item", { item: li._item.item })),
+        button("Decline", "danger small decline", () => act("decline_item", { item: li._item.item })),
+        button("Start", "small start", () => act("start_item", { item: li._item.item })),
+        button("Move up", "secondary small up", () => act("move_item", { item: li._item.item, position: li._item.index - 1 })))));
+  return li;
+}
+
+function updateAgendaRow(li, item) {
+  li._item = item;
+  li.className = item.status;
+  setText(li.querySelector(".item-name"), `${item.title} (${item.minutes} min)`);
+  setText(li.querySelector(".by"), item.proposed_by ? ` · proposed by ${item.proposed_by}` : "");
+  li.querySelector(".waiting").hidden = item.status !== "proposed";
+  const show = { accept: item.status === "proposed", decline: item.status === "proposed",
+    start: ["accepted", "done"].includes(item.status) && item.approved, up: item.index > 0 };
+  const names = { accept: "Accept", decline: "Decline", start: "Start", up: "Move up:" };
+  for (const [cls, visible] of Object.entries(show)) {
+    const b = li.querySelector(`.${cls}`);
+    b.hidden = !visible;
+    b.setAttribute("aria-label", `${names[cls]} ${item.title}`);
+  }
 }
 
 $("#end-item").addEventListener("click", () => act("end_item", {}));
@@ -184,20 +223,30 @@ $("#item-form").addEventListener("submit", async (event) => {
   if (await act("add_item", { title, minutes: Number($("#item-minutes").value) || 10 })) clearSent([input], sent);
 });
 
+// --- the vote under way (in the live panel) -------------------------------------------------------
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
 function renderVote(vote) {
   $("#vote-now").hidden = !vote;
   if (!vote) return;
-  $("#vote-question").textContent = vote.question;
-  $("#vote-rule").textContent = `${vote.secret ? "Secret" : "Open"} vote. ${vote.rule_words}.`;
+  setText($("#vote-state"), vote.open ? "Vote open" : "Vote closed");
+  setText($("#vote-question"), vote.question);
+  setText($("#vote-rule"), `${vote.secret ? "Secret" : "Open"} vote. ${vote.rule_words}.`);
   $("#vote-outcome").hidden = !vote.result;
-  $("#vote-words").textContent = vote.result ? vote.result.words : "";
+  setText($("#vote-words"), vote.result ? vote.result.words : "");
   if (vote.result) {
-    $("#vote-outcome").textContent = vote.result.label;
+    setText($("#vote-outcome"), vote.result.label);
     $("#vote-outcome").className = `outcome ${vote.result.outcome}`;
   }
-  $("#vote-tally").textContent = (vote.counts
-    ? vote.choices.map((c) => `${c.label}: ${vote.counts[c.choice]}`).join(" · ") + " · "
-    : "Results hidden until the close · ") + `${vote.turnout} ballots`;
+  const turnout = plural(vote.turnout ?? 0, "ballot", "ballots");
+  // ``counts`` is null while the results are hidden, and while a secret vote is open (turnout only).
+  let tally;
+  if (vote.counts) tally = `${vote.choices.map((c) => `${c.label}: ${vote.counts[c.choice] ?? 0}`).join(" · ")} · ${turnout}`;
+  else if (vote.open && vote.hidden) tally = `Results hidden until the close · ${turnout}`;
+  else if (vote.secret) tally = `Secret ballot: ${turnout}${vote.open ? "; the counts come at the close" : ""}`;
+  else tally = turnout;
+  setText($("#vote-tally"), tally);
   $("#close-vote").hidden = $("#cancel-vote").hidden = !vote.open;
   $("#dismiss-vote").hidden = vote.open;
 }
@@ -208,24 +257,51 @@ $("#cancel-vote").addEventListener("click", async () => {
 });
 $("#dismiss-vote").addEventListener("click", () => act("dismiss_vote", { vote: latest.vote.vote }));
 
+// --- decisions and their action points ------------------------------------------------------------
+
 function renderDecisions(decisions) {
   $("#no-decisions").hidden = decisions.length > 0;
-  keepFocus($("#decisions"), decisions.map((d) => el("li", { class: "person" },
-    el("p", { class: "proposal-text" }, el("span", { class: `outcome-inline ${d.result.outcome}` }, `${d.result.label}: `), d.question),
-    el("ul", {}, ...d.actions.map((a) => el("li", {}, `${a.what} — ${a.who} `,
-      button("Remove", `ra-${a.action}`, () => act("remove_action", { action: a.action }), "danger small", `Remove action ${a.what}`)))),
+  keyed($("#decisions"), decisions, (d) => d.vote, decisionRow, updateDecision);
+}
+
+function decisionRow(d) {
+  const what = el("input", { type: "text", id: `what-${d.vote}`, maxlength: 200 });
+  const who = el("input", { type: "text", id: `who-${d.vote}`, maxlength: 80 });
+  const li = el("li", { class: "person" },
+    el("p", { class: "proposal-text" }, el("span", { class: "outcome-inline" }), el("span", { class: "question" })),
+    el("ul", { class: "actions-list" }),
     el("form", { class: "inline-form", novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
-      const inputs = [...event.target.querySelectorAll("input")];
+      const inputs = [what, who];
       const sent = values(inputs);
-      if (await act("add_action", { vote: d.vote, what: sent[0], who: sent[1] })) clearSent(inputs, sent);
+      if (await act("add_action", { vote: li._decision.vote, what: sent[0], who: sent[1] })) clearSent(inputs, sent);
     } },
-    el("label", { for: `what-${d.vote}` }, "Action point", el("span", { class: "visually-hidden" }, ` for: ${d.question.slice(0, 80)}`)),
-    el("input", { type: "text", id: `what-${d.vote}`, maxlength: 200 }),
-    el("label", { for: `who-${d.vote}` }, "Who", el("span", { class: "visually-hidden" }, ` does it (${d.question.slice(0, 80)})`)),
-    el("input", { type: "text", id: `who-${d.vote}`, maxlength: 80 }),
-    el("button", { type: "submit", class: "secondary small" }, "Add action point")))));
+    el("label", { for: what.id }, "Action point", el("span", { class: "visually-hidden for-what" })),
+    what,
+    el("label", { for: who.id }, "Who", el("span", { class: "visually-hidden for-who" })),
+    who,
+    el("button", { type: "submit", class: "secondary small" }, "Add action point")));
+  return li;
 }
+
+function updateDecision(li, d) {
+  li._decision = d;
+  const outcome = li.querySelector(".outcome-inline");
+  outcome.className = `outcome-inline ${d.result.outcome}`;
+  setText(outcome, `${d.result.label}: `);
+  setText(li.querySelector(".question"), d.question);
+  setText(li.querySelector(".for-what"), ` for: ${d.question.slice(0, 80)}`);
+  setText(li.querySelector(".for-who"), ` does it (${d.question.slice(0, 80)})`);
+  keyed(li.querySelector(".actions-list"), d.actions, (a) => a.action,
+    (a) => el("li", {}, el("span", { class: "what" }), " ",
+      button("Remove", "danger small", () => act("remove_action", { action: a.action }))),
+    (item, a) => {
+      setText(item.querySelector(".what"), `${a.what} — ${a.who}`);
+      item.querySelector("button").setAttribute("aria-label", `Remove action ${a.what}`);
+    });
+}
+
+// --- the "Open a vote" form -------------------------------------------------------------------------
 
 const RULES = {
   yes_no: [["majority", "Simple majority"], ["majority_plus_one", "Majority plus one"], ["fraction", "Supermajority (2/3, 3/4…)"], ["unanimity", "Unanimity"]],
@@ -269,6 +345,7 @@ function voteSubjects(view) {
 
 $("#vote-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const form = event.target;
   const [subject, target] = $("#vote-subject").value.split(":");
   const fields = { subject, ballot: $("#vote-ballot").value, rule: $("#vote-rule-input").value };
   if (target) fields.target = Number(target);
@@ -283,19 +360,48 @@ $("#vote-form").addEventListener("submit", async (event) => {
   if (quorum) fields[quorum === "share" ? "quorum_share" : "quorum_count"] = Number($("#vote-quorum-value").value);
   fields.secret = $("#vote-secret").checked;
   fields.hidden = $("#vote-hidden").checked;
-  if (await act("open_vote", fields)) $("#vote-box").open = false;
+  if (await act("open_vote", fields)) {
+    // The next vote starts from the defaults: it must not inherit a secret ballot or a quorum.
+    form.reset();
+    syncVoteForm();
+    $("#vote-box").open = false;
+  }
 });
+
+// --- proposals --------------------------------------------------------------------------------------
 
 function renderProposals(proposals) {
   voteSubjects(latest);
-  keepFocus($("#proposals"), proposals.filter((p) => p.status !== "withdrawn").map((p) => el("li", { class: "person" },
-    el("p", { class: "proposal-text" }, p.text),
-    el("span", { class: "muted" }, `Proposal ${p.proposal} by ${p.proposer} · ${p.status.replace("_", " ")}`),
-    p.status === "open" ? button("Withdraw", `wp-${p.proposal}`, () => act("withdraw_proposal", { proposal: p.proposal }), "danger small", `Withdraw proposal ${p.proposal}`) : null,
-    ...p.amendments.map((a) => el("div", { class: "item-row" },
-      el("span", { class: "name" }, `Amendment by ${a.by || "the facilitator"}: “${a.text}”`),
-      button("Proposer accepts", `aa-${a.amendment}`, () => act("accept_amendment", { amendment: a.amendment }), "secondary small", `Proposer accepts amendment ${a.amendment}`),
-      button("Withdraw", `wa-${a.amendment}`, () => act("withdraw_amendment", { amendment: a.amendment }), "danger small", `Withdraw amendment ${a.amendment}`))))));
+  keyed($("#proposals"), proposals.filter((p) => p.status !== "withdrawn"), (p) => p.proposal, proposalRow, updateProposal);
+}
+
+function proposalRow() {
+  const li = el("li", { class: "person" },
+    el("p", { class: "proposal-text" }),
+    el("span", { class: "muted meta" }),
+    button("Withdraw", "danger small withdraw", () => act("withdraw_proposal", { proposal: li._proposal.proposal })),
+    el("div", { class: "amendments" }));
+  return li;
+}
+
+function updateProposal(li, p) {
+  li._proposal = p;
+  setText(li.querySelector(".proposal-text"), p.text);
+  setText(li.querySelector(".meta"), `Proposal ${p.proposal} by ${p.proposer} · ${p.status.replace("_", " ")}`);
+  const withdraw = li.querySelector(".withdraw");
+  withdraw.hidden = p.status !== "open";
+  withdraw.setAttribute("aria-label", `Withdraw proposal ${p.proposal}`);
+  keyed(li.querySelector(".amendments"), p.amendments, (a) => a.amendment,
+    (a) => el("div", { class: "item-row" },
+      el("span", { class: "name" }),
+      button("Proposer accepts", "secondary small", () => act("accept_amendment", { amendment: a.amendment })),
+      button("Withdraw", "danger small", () => act("withdraw_amendment", { amendment: a.amendment }))),
+    (row, a) => {
+      setText(row.querySelector(".name"), `Amendment by ${a.by || "the facilitator"}: “${a.text}”`);
+      const [accept, withdrawIt] = row.querySelectorAll("button");
+      accept.setAttribute("aria-label", `Proposer accepts amendment ${a.amendment}`);
+      withdrawIt.setAttribute("aria-label", `Withdraw amendment ${a.amendment}`);
+    });
 }
 
 $("#proposal-form").addEventListener("submit", async (event) => {
@@ -305,21 +411,37 @@ $("#proposal-form").addEventListener("submit", async (event) => {
   if (await act("add_proposal", { text: sent[0], proposer: sent[1] })) clearSent(inputs, sent);
 });
 
+// --- temperature and written points -----------------------------------------------------------------
+
 function renderRoom(temperature, points, shown) {
   const live = temperature.live;
   const counts = ["agree", "unsure", "disagree"].map((s) => `${s} ${live[s].reduce((a, b) => a + b, 0)}`);
   const check = temperature.check;
-  $("#room-mood").textContent = `Hand signals in the last minute: ${counts.join(", ")}.` +
-    (check ? ` Last check “${check.question}”: ${Object.entries(check.counts).map(([k, n]) => `${k} ${n}`).join(", ")}.` : "");
+  setText($("#room-mood"), `Hand signals in the last minute: ${counts.join(", ")}.` +
+    (check ? ` Last check “${check.question}”: ${Object.entries(check.counts).map(([k, n]) => `${k} ${n}`).join(", ")}.` : ""));
   $("#no-points").hidden = points.length > 0;
   $("#hide-point").hidden = !shown;
-  keepFocus($("#points"), points.map((p) => el("li", { class: "person" },
-    el("p", { class: "proposal-text" }, p.text),
-    el("span", { class: "muted" }, `${p.author}${p.anonymous ? " (anonymous to the room)" : ""} · ${p.upvotes} upvotes`),
+  keyed($("#points"), points, (p) => p.point, pointRow, updatePoint);
+}
+
+function pointRow() {
+  const li = el("li", { class: "person" },
+    el("p", { class: "proposal-text" }),
+    el("span", { class: "muted meta" }),
     el("span", { class: "row-actions" },
-      button("On screen", `sp-${p.point}`, () => act("show_point", { point: p.point }), "secondary small", `Show on screen: ${p.text}`),
-      button("Read into stack", `rp-${p.point}`, () => act("read_point", { point: p.point }), "secondary small", `Read into the stack: ${p.text}`),
-      button("Dismiss", `dp-${p.point}`, () => act("dismiss_point", { point: p.point }), "danger small", `Dismiss: ${p.text}`)))));
+      button("Show on screen", "secondary small show", () => act("show_point", { point: li._point.point })),
+      button("Read into stack", "secondary small read", () => act("read_point", { point: li._point.point })),
+      button("Dismiss", "danger small dismiss", () => act("dismiss_point", { point: li._point.point }))));
+  return li;
+}
+
+function updatePoint(li, p) {
+  li._point = p;
+  setText(li.querySelector(".proposal-text"), p.text);
+  setText(li.querySelector(".meta"), `${p.author}${p.anonymous ? " (anonymous to the room)" : ""} · ${plural(p.upvotes, "upvote", "upvotes")}`);
+  li.querySelector(".show").setAttribute("aria-label", `Show on screen: ${p.text}`);
+  li.querySelector(".read").setAttribute("aria-label", `Read into stack: ${p.text}`);
+  li.querySelector(".dismiss").setAttribute("aria-label", `Dismiss: ${p.text}`);
 }
 
 $("#hide-point").addEventListener("click", () => act("show_point", {}));
@@ -331,86 +453,147 @@ $("#check-form").addEventListener("submit", async (event) => {
   if (await act("start_check", { question, seconds: Number($("#check-seconds").value) || 30 })) clearSent([input], sent);
 });
 
+// --- self-declared groups ---------------------------------------------------------------------------
+
+let groupsShown = null;  // the groups as the field last showed them from a view
+
 function renderGroups(stack) {
+  // The field follows the server only while nobody has typed in it.
   const input = $("#groups");
-  if (document.activeElement !== input) input.value = stack.groups.join(", ");
+  const text = stack.groups.join(", ");
+  if (text !== groupsShown) {
+    if (groupsShown === null || input.value === groupsShown) input.value = text;
+    groupsShown = text;
+  }
   $("#shares-table").hidden = !stack.group_shares.length;
   const pct = (v) => (v === null ? "–" : `${v}%`);
-  $("#shares").replaceChildren(...stack.group_shares.map((g) =>
-    el("tr", {}, el("td", {}, g.group), el("td", {}, pct(g.present_share)), el("td", {}, pct(g.turn_share)), el("td", {}, pct(g.time_share)))));
+  keyed($("#shares"), stack.group_shares, (g) => g.group,
+    () => el("tr", {}, el("td"), el("td"), el("td"), el("td")),
+    (tr, g) => [g.group, pct(g.present_share), pct(g.turn_share), pct(g.time_share)].forEach((t, i) => setText(tr.children[i], t)));
 }
-$("#groups-form").addEventListener("submit", (event) => {
+$("#groups-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const groups = $("#groups").value.split(",").map((g) => g.trim()).filter(Boolean);
-  act("set_groups", { groups });
+  const input = $("#groups");
+  const sent = input.value;
+  const groups = sent.split(",").map((g) => g.trim()).filter(Boolean);
+  // Once sent, the field follows the server again (which tidies the list), unless typed in since.
+  if (await act("set_groups", { groups }) && input.value === sent) groupsShown = sent;
 });
+
+// --- countdowns ---------------------------------------------------------------------------------------
 
 function tick() {
   rooms.tick();
   const item = latest?.agenda?.current;
   if (item) {
     const left = secondsLeft(socket, item.deadline);
-    $("#item-countdown").textContent = left < 0 ? `Over time ${clock(left)}` : `${clock(left)} left`;
+    setText($("#item-countdown"), left < 0 ? `Over time ${clock(left)}` : `${clock(left)} left`);
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   const countdown = $("#console-countdown");
-  if (!speaker) { countdown.textContent = ""; return; }
+  if (!speaker) { setText(countdown, ""); return; }
   const left = secondsLeft(socket, speaker.deadline);
-  countdown.textContent = left < 0 ? `Over time ${clock(left)}` : clock(left);
+  setText(countdown, left < 0 ? `Over time ${clock(left)}` : clock(left));
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 250);
 
 const rooms = breakouts({ socket, confirmDialog });
 
-$("#next-speaker").addEventListener("click", () => act("next_speaker", {}));
-$("#end-turn").addEventListener("click", () => act("end_turn", {}));
-$("#extend").addEventListener("click", () => act("extend_time", { seconds: 60 }));
-$("#stack-open").addEventListener("change", (e) => act("set_stack_open", { open: e.target.checked }));
-$("#progressive").addEventListener("change", (e) => act("set_stack_settings", { progressive: e.target.checked }));
-$("#priority-counts").addEventListener("change", (e) => act("set_stack_settings", { priority_counts: e.target.checked }));
-$("#time-limit").addEventListener("change", (e) => act("set_stack_settings", { time_limit: Number(e.target.value) }));
+// --- people -------------------------------------------------------------------------------------------
 
-function personRow(person, ended) {
-  const row = $("#person").content.firstElementChild.cloneNode(true);
-  row.dataset.id = person.id;
+function personRow(person) {
+  const input = el("input", { type: "text", maxlength: 40, required: true, autocomplete: "off" });
+  const form = el("form", { class: "rename-form", hidden: true, novalidate: true },
+    el("label", {}, el("span", { class: "label-text" }), " ", input),
+    el("button", { type: "submit", class: "small" }, "Save"),
+    button("Cancel", "secondary small", () => closeRename(row, true)));
+  const row = el("li", { class: "person" },
+    el("span", { class: "name" }),
+    el("span", { class: "where" }),
+    el("span", { class: "row-actions" },
+      button("Rename", "secondary small rename", () => openRename(row)),
+      button("Remove from meeting", "danger small remove", () => removePerson(row))),
+    form);
+  input.addEventListener("keydown", (event) => { if (event.key === "Escape") closeRename(row, true); });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await act("rename_participant", { participant: row._person.id, name: input.value })) closeRename(row, true);
+  });
+  row._person = person;
+  return row;
+}
+
+function updatePerson(row, person, ended) {
+  row._person = person;
   row.classList.toggle("away", !person.present);
-  row.querySelector(".name").textContent = person.name;
-  row.querySelector(".where").textContent = person.present ? "here" : "away";
+  setText(row.querySelector(".name"), person.name);
+  setText(row.querySelector(".where"), person.present ? "here" : "away");
   const rename = row.querySelector(".rename");
   const remove = row.querySelector(".remove");
   rename.setAttribute("aria-label", `Rename ${person.name}`);
-  remove.setAttribute("aria-label", `Remove ${person.name}`);
+  remove.setAttribute("aria-label", `Remove from meeting: ${person.name}`);
   rename.disabled = remove.disabled = ended;
-  row.querySelector(".label-text").textContent = `New name for ${person.name}`;
+  setText(row.querySelector(".label-text"), `New name for ${person.name}`);
+}
+
+function openRename(row) {
   const form = row.querySelector(".rename-form");
   const input = form.querySelector("input");
-  const open = (yes) => {
-    editing = yes ? person.id : null;
-    draft = person.name;
-    form.hidden = !yes;
-    if (yes) { input.value = draft; input.focus(); input.select(); }
-  };
-  if (editing === person.id) { form.hidden = false; input.value = draft; }
-  input.addEventListener("input", () => { draft = input.value; });
-  rename.addEventListener("click", () => open(true));
-  form.querySelector(".cancel").addEventListener("click", () => open(false));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (await act("rename_participant", { participant: person.id, name: input.value })) open(false);
-  });
-  remove.addEventListener("click", async () => {
-    if (await confirmDialog(`Remove ${person.name} from the meeting?`, "Remove")) {
-      await act("remove_participant", { participant: person.id });
-    }
-  });
-  return row;
+  form.hidden = false;
+  input.value = row._person.name;
+  input.focus();
+  input.select();
+}
+
+function closeRename(row, focus) {
+  row.querySelector(".rename-form").hidden = true;
+  if (focus) row.querySelector(".rename").focus();
+}
+
+async function removePerson(row) {
+  const person = row._person;
+  if (await confirmDialog(`Remove ${person.name} from the meeting? Their phone leaves the meeting (they may join again).`, "Remove from meeting")) {
+    await act("remove_participant", { participant: person.id });
+  }
 }
 
 $("#end").addEventListener("click", async () => {
   if (await confirmDialog("End the meeting for everyone? This can't be undone.", "End meeting")) {
     await act("end_meeting", {});
   }
+});
+
+// --- keyboard shortcuts (listed on the page, and on each button as aria-keyshortcuts) ----------------
+
+function openVoteForm() {
+  $("#vote-box").open = true;
+  $("#vote-subject").focus();
+}
+
+const SHORTCUTS = { n: "#next-speaker", "+": "#extend", "=": "#extend", e: "#end-turn", c: "#close-vote", v: openVoteForm };
+const TEXT_INPUTS = /^(text|search|email|url|tel|password|number|date|time|datetime-local|month|week)$/;
+
+/** Whether a key pressed here is typing (never a shortcut). */
+function typing(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.isContentEditable || target.closest("textarea, select, [contenteditable]")) return true;
+  return target.matches("input") && TEXT_INPUTS.test(target.type || "text");
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+  if (typing(event.target) || document.querySelector("dialog[open]")) return;
+  const action = SHORTCUTS[event.key.length === 1 ? event.key.toLowerCase() : ""];
+  if (!action) return;
+  event.preventDefault();
+  if (typeof action === "function") { action(); return; }
+  const target = $(action);
+  if (target.disabled || target.closest("[hidden]")) {
+    $("#console-error").textContent = `“${target.textContent}” can't be used right now.`;
+    return;
+  }
+  target.click();
 });
 
 socket.connect();
