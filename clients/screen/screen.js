@@ -223,7 +223,7 @@ setInterval(tick, 500);
 const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
-const lines = (node) => node.getBoundingClientRect().height / (parseFloat(getComputedStyle(node).lineHeight) || 1) - 0.01;
+const lines = (node) => node.scrollHeight / (parseFloat(getComputedStyle(node).lineHeight) || 1) - 0.01;
 
 function layouts(all, folded) {
   const out = [];
@@ -290,9 +290,9 @@ function fit() {
     room.style.setProperty("--n", n);
     room.style.setProperty("--s", s);
     showNext(rows);
-    fitNames();
     if (!overflows(room)) break;
   }
+  fitNames();  // the roll-call lines are two lines high whatever they hold: fill them with whole names
   fitReport();
 }
 
