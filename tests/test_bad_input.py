@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +13,7 @@ import msgpack
 import pytest
 
 from server.client import PlazaClient, PlazaError
-from tests.conftest import ServerProcess, key_of
+from tests.conftest import TIMEOUT_FACTOR, ServerProcess, key_of
 
 
 @pytest.fixture
@@ -333,3 +335,64 @@ async def test_a_facilitator_s_lone_surrogate_in_groups_never_wedges_the_meeting
         assert ack["seq"] == seq + 2  # the bystander's rename, then this
     status, body, _ = server.get("/healthz")
     assert status == 200, body
+
+
+async def test_a_stranger_can_not_flood_the_log(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of bad frames, at the info level a venue runs at: a few lines of summary, not a line (or a
+    traceback) per frame or per connection.  (Every socket logged "connection open" and "[accepted]" at info,
+    and every text frame that is not UTF-8 an ERROR with a traceback: 771 KB for 100,000 frames.)"""
+    import websockets
+
+    from server.testing import free_port
+
+    monkeypatch.setenv("PLAZA_LOG_SUMMARY_SECONDS", "3")
+    server = ServerProcess(data=tmp_path / "data", port=free_port(), extra_args=["--log-level", "info"]).start()
+    try:
+        assert server.log_path is not None
+        meeting = server.create_meeting()
+        await asyncio.sleep(0.2)
+        before = server.log_path.stat().st_size
+        frames = 0
+
+        async def not_utf8() -> None:  # each such frame closes its socket (1007)
+            async with websockets.connect(f"{server.ws}?format=json") as ws:
+                await ws.send(b"\xff\xfe{", text=True)
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await asyncio.wait_for(ws.recv(), 5)
+
+        async def garbage(fmt: str) -> int:  # a burst of malformed frames, each answered with an error
+            client = await prankster(server, meeting, fmt, join=False)
+            junk = ["{nope", '{"type":"launch"}', '{"type":"join","name":7}'] if fmt == "json" else [b"\xc1"]
+            for i in range(25):
+                await client.send_raw(junk[i % len(junk)])
+            await client.wait_for(lambda: len(client.errors) >= 25, timeout=10)
+            await client.close()
+            return 25
+
+        for _ in range(10):  # in waves, so a loaded machine keeps up
+            await asyncio.gather(*(not_utf8() for _ in range(50)))
+            frames += 50
+            counts = await asyncio.gather(*(garbage("json" if i % 2 else "msgpack") for i in range(20)))
+            frames += sum(counts)
+        assert frames >= 5_000
+        flood = await prankster(server, meeting, join=False)  # and one that floods until it is cut off
+        for _ in range(200):
+            await flood.send({"type": "ping"})
+        await flood.wait_for(lambda: flood.close_code is not None, timeout=10)
+        # The summary comes once per interval (3 s here, a minute at a venue).
+        deadline = time.monotonic() + 10 * TIMEOUT_FACTOR
+        lines: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            text = server.log_path.read_bytes()[before:].decode()
+            lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+            summarised = sum(line.get("events", 0) for line in lines if line.get("logger") == "plaza.clients")
+            if summarised >= frames:
+                break
+            await asyncio.sleep(0.2)
+        grown = server.log_path.stat().st_size - before
+        assert summarised >= frames, lines
+        assert grown < 4_000, f"{grown} bytes of log for {frames} bad frames: {lines[:5]}"
+        assert not [line for line in lines if line["level"] in ("error", "critical")]
+        assert (await (await prankster(server, meeting)).request("ping"))["type"] == "pong"  # still serving
+    finally:
+        server.stop()

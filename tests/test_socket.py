@@ -135,3 +135,35 @@ async def test_restart_after_kill_restores_the_meeting(
         await console.hello("facilitator", meeting=meeting["id"], key=key_of(meeting["facilitator_url"]))
         view = await console.wait_view("facilitator", lambda v: v["present"] == 1)
         assert [p["name"] for p in view["participants"]] == ["Survivor"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "msgpack"])
+async def test_a_reply_that_can_not_be_encoded_becomes_a_generic_error_and_the_socket_stays(fmt: str) -> None:
+    """If a reply can't be encoded (text with a lone surrogate; a value msgpack can't pack), the client gets a
+    generic coded error with its id instead, and the connection goes on (it used to be dropped with 1006)."""
+    import json
+
+    import msgpack
+
+    from server.hub.connection import Connection
+    from server.protocol import CODECS
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    conn = Connection(send, CODECS[fmt], "test")
+    conn.reply({"type": "error", "code": "bad_field", "message": "x", "field": "g\ud800", "id": 7})
+    conn.reply({"type": "ack", "seq": object(), "id": "a\ud800"})  # neither the value nor this id can be sent
+    conn.reply({"type": "pong", "server_time": 1.0, "id": 8})
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(sent) < 3 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    decoded = [msgpack.unpackb(m["bytes"]) if fmt == "msgpack" else json.loads(m["text"].encode()) for m in sent]
+    assert [(d["type"], d.get("code"), d.get("id")) for d in decoded] == [
+        ("error", "internal", 7),
+        ("error", "internal", None),
+        ("pong", None, 8),
+    ]
+    assert not conn.closed

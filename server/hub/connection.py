@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from server.core.meeting import Role
+from server.logs import noise
 from server.protocol import Codec
 
 log = logging.getLogger("plaza.connection")
@@ -175,7 +176,8 @@ class Connection:
         if self.closed:
             return
         if self._replies >= MAX_REPLIES:
-            log.warning("dropping client that does not read", extra={"peer": self.peer})
+            log.debug("dropping client that does not read", extra={"peer": self.peer})
+            noise.count("not_reading", self.peer)
             self.close(1008, "not reading")
             return
         self._replies += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,6 +21,7 @@ from server.core.errors import Rejection
 from server.core.inputs import Inputs
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
+from server.logs import noise
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
 from server.rooms import views as rv
 from server.store import StoreError
@@ -74,7 +76,8 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
     """Everything one client frame can do, with every failure answered by an error."""
     if not conn.allow():
         if conn.flooding:
-            log.warning("closing flooding client", extra={"peer": conn.peer})
+            log.debug("closing flooding client", extra={"peer": conn.peer})
+            noise.count("flood_closed", conn.peer)  # per-client: in the minute's summary, not a line each
             conn.close(1008, "flood: too many messages")
         elif not conn.warned:  # one warning per episode, not one per dropped message
             conn.warned = True
@@ -88,14 +91,20 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         return
     size = len(data.encode()) if isinstance(data, str) else len(data)
     if size > MAX_MESSAGE_BYTES:
+        noise.count("too_large", conn.peer)
         conn.reply(
             {"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."}
         )
         return
     raw: Any = None
     try:
-        raw = conn.codec.decode(data)
-        reply = await dispatch(hub, conn, parse(raw))
+        try:
+            raw = conn.codec.decode(data)
+            msg = parse(raw)
+        except Rejection:
+            noise.count("bad_frame", conn.peer)  # a client's malformed frame: counted, not logged
+            raise
+        reply = await dispatch(hub, conn, msg)
     except Rejection as r:
         reply = r.as_message()
     except StoreError:
@@ -103,7 +112,7 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
             "store_unavailable", "The meeting's records can't be reached right now; try again soon."
         ).as_message()
     except Exception:
-        log.exception("unexpected failure handling a message", extra={"peer": conn.peer})
+        internal_failure(conn)
         reply = Rejection("internal", "The server failed to handle that message.").as_message()
     if reply is None:
         return
@@ -111,6 +120,20 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
     if msg_id is not None:
         reply["id"] = msg_id
     conn.reply(reply)
+
+
+_last_traceback = 0.0
+
+
+def internal_failure(conn: Connection) -> None:
+    """A bug: its traceback in the log, but at most once per summary interval (a client may repeat it)."""
+    global _last_traceback
+    now = time.monotonic()
+    if now - _last_traceback >= noise.interval:
+        _last_traceback = now
+        log.exception("unexpected failure handling a message (more are counted in the summary)")
+    else:
+        noise.count("internal", conn.peer)
 
 
 async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] | None:
