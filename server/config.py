@@ -114,7 +114,11 @@ def load_secret(data: Path) -> str:
 
     The organiser key and every meeting's facilitator key derive from it, so the
     organiser page can show every meeting's links without the server storing them.
+    ``PLAZA_SECRET`` in the environment takes its place (platforms whose disk does not last,
+    or several machines sharing one Redis).
     """
+    if os.environ.get("PLAZA_SECRET", "").strip():
+        return os.environ["PLAZA_SECRET"].strip()
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data / SECRET_FILE
     try:

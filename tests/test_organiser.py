@@ -367,3 +367,20 @@ async def test_the_organiser_page_on_a_phone(browser: Browser, server: ServerPro
     await page.get_by_role("link", name="organiser page").click()
     await expect(page.get_by_role("heading", name="From the landing page")).to_be_visible()
     await context.close()
+
+
+def test_plaza_secret_in_the_environment_gives_the_same_links_on_two_servers(tmp_path: Path) -> None:
+    """Two servers with PLAZA_SECRET set alike (two machines on one Redis, or a platform without a lasting disk)
+    have the same organiser key, and no secret file is written."""
+    os.environ["PLAZA_SECRET"] = "a-secret-shared-by-the-servers-of-one-hall"
+    try:
+        a = ServerProcess(data=tmp_path / "a", port=free_port()).start()
+        b = ServerProcess(data=tmp_path / "b", port=free_port()).start()
+    finally:
+        del os.environ["PLAZA_SECRET"]
+    try:
+        assert a.organiser_key == b.organiser_key
+        assert not (tmp_path / "a" / "secret").exists()
+    finally:
+        a.stop()
+        b.stop()

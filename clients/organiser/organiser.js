@@ -67,7 +67,7 @@ function meetingItem(m, fresh) {
     dl.append(el("dt", { textContent: "Big screen" }), el("dd", {}, link(m.screen_url, m.screen_url, true)));
   } else {
     dl.append(el("dt", { textContent: "Facilitator console" }),
-      el("dd", { textContent: "Made elsewhere (another server or an import): its link is only where it was first shown." }));
+      el("dd", { textContent: "Not derived from this server's secret (made on another server, imported, or made before this server kept one): its link is only where it was first shown." }));
   }
   dl.append(el("dt", { textContent: "Join link for phones" }), el("dd", {}, link(m.join_url, m.join_url)));
   li.append(dl);
