@@ -366,6 +366,16 @@ async def run_states(
         await assert_accessible(device, "a room's device")
         await hall.fac("end_breakouts")
 
+        # The report-back: a room's report above the stack, and the QR still big.
+        await hall.fac("show_report", room=next(iter(links)))
+        for page in pages:
+            await expect(page.locator("#report-title")).to_have_text(re.compile("^Report from "))
+        await check(pages, "report-back", shots=shots)
+        for page in pages:
+            assert await inside(page, ["#report-title", "#report-by", "#report-text"]) == []
+            side, share = await qr_size(page)
+            assert share >= QR_SHARE, f"the QR is {side:.0f} px, {share:.0%} of the screen's height in the report-back"
+
         # The minutes page, with all of that in it.
         minutes = await browser.new_page(viewport={"width": 1280, "height": 800})
         watch_requests(minutes, seen)
