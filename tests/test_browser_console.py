@@ -167,7 +167,7 @@ async def test_keyboard_shortcuts(
         listed = [("N", "Next speaker"), ("+", "minute"), ("E", "End the turn"), ("C", "Close the open"), ("V", "vote")]
         for key, what in listed:
             await expect(keys.locator("div", has=page.locator("kbd", has_text=key)).first).to_contain_text(what)
-        for selector, key in [("#next-speaker", "N"), ("#extend", "+"), ("#end-turn", "E"), ("#close-vote", "C")]:
+        for selector, key in [("#next-speaker", "N"), ("#extend", "Plus ="), ("#end-turn", "E"), ("#close-vote", "C")]:
             await expect(page.locator(selector)).to_have_attribute("aria-keyshortcuts", key)
 
         # Typing in a field: every key is text, no shortcut fires.

@@ -244,7 +244,7 @@ function renderVote(vote) {
   let tally;
   if (vote.counts) tally = `${vote.choices.map((c) => `${c.label}: ${vote.counts[c.choice] ?? 0}`).join(" · ")} · ${turnout}`;
   else if (vote.open && vote.hidden) tally = `Results hidden until the close · ${turnout}`;
-  else if (vote.secret) tally = `Secret ballot: ${turnout}${vote.open ? "; the counts come at the close" : ""}`;
+  else if (vote.secret) tally = `Secret ballot: ${turnout}${vote.open ? "; counts at the close" : ""}`;
   else tally = turnout;
   setText($("#vote-tally"), tally);
   $("#close-vote").hidden = $("#cancel-vote").hidden = !vote.open;
@@ -582,7 +582,8 @@ function typing(target) {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+  // A held key repeats: one press is one action (holding N must not skip through the stack).
+  if (event.repeat || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
   if (typing(event.target) || document.querySelector("dialog[open]")) return;
   const action = SHORTCUTS[event.key.length === 1 ? event.key.toLowerCase() : ""];
   if (!action) return;
