@@ -1,14 +1,19 @@
 """Refresh the README's screenshots: docs/img/{screen,phone,console}.png, the stack in use
 (docs/img/{screen-stack,phone-stack,console-stack}.png), a vote (docs/img/{screen-vote,
 phone-vote,screen-outcome}.png) and breakout rooms (docs/img/{screen-rooms,phone-room,
-room-device,console-rooms,screen-report}.png).
+room-device,console-rooms,screen-report}.png), and the organiser page
+(docs/img/organiser.png).
 
 .venv/bin/python -m scripts.screenshots     (starts its own server on a free port)
+PLAZA_SHOTS=/tmp/shots .venv/bin/python -m scripts.screenshots     (writes elsewhere)
+
+Meetings are created with the server's organiser key (ServerProcess reads it from links.json).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from server.testing import ServerProcess, free_port
 from tests.test_browser import ARGS, CHROMIUM, PHONE
 from tests.test_browser_assembly import cast, open_vote
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
+OUT = Path(os.environ.get("PLAZA_SHOTS") or Path(__file__).resolve().parent.parent / "docs" / "img")
 
 
 async def main() -> None:
@@ -157,6 +162,30 @@ async def breakouts() -> None:
             server.stop()
 
 
+async def organiser() -> None:
+    """The organiser page on a laptop, with three meetings, one of them ended."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(data=Path(tmp) / "data", port=free_port(), extra_args=["--title", "Tenants' assembly"])
+        server.start()
+        try:
+            ended = server.create_meeting("Kitchen rota — March")
+            server.create_meeting("Neighbourhood assembly — Parc Central")
+            async with PlazaClient(server.ws, "json") as console:
+                await console.hello("facilitator", meeting=ended["id"], key=ended["facilitator_url"].split("#key=")[1])
+                await console.request("end_meeting")
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = await browser.new_page(viewport={"width": 900, "height": 1100})
+                await page.goto(server.organiser_url)
+                await page.get_by_role("heading", name="Meetings (3)").wait_for()
+                OUT.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=OUT / "organiser.png")
+                await browser.close()
+        finally:
+            server.stop()
+
+
 if __name__ == "__main__":
     asyncio.run(main())
     asyncio.run(breakouts())
+    asyncio.run(organiser())
