@@ -223,7 +223,8 @@ setInterval(tick, 500);
 const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
-const lines = (node) => node.scrollHeight / (parseFloat(getComputedStyle(node).lineHeight) || 1) - 0.01;
+// Lines of text in ``node`` (its whole content, even where a max-height hides some of it).
+const lines = (node) => Math.round(node.scrollHeight / (parseFloat(getComputedStyle(node).lineHeight) || 1) - 0.2);
 
 function layouts(all, folded) {
   const out = [];
