@@ -332,6 +332,9 @@ async def test_the_organiser_page_on_a_phone(browser: Browser, server: ServerPro
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(f"{server.http}/")  # no key in this browser yet: the landing page asks for the link
+    await expect(page.get_by_label("Organiser link")).to_be_visible()
+    await assert_accessible(page, "landing page asking for the organiser link")
     await page.goto(f"{server.http}/organise")
     await page.get_by_label("Paste the organiser link").fill("not it")
     await page.get_by_role("button", name="Open").click()
