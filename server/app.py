@@ -263,7 +263,7 @@ async def list_meetings(request: Request) -> Response:
         ids = await hub.store.meeting_ids()
         meetings = []
         for meeting_id in ids:
-            state = await hub.peek(meeting_id)
+            state = await hub.summary(meeting_id)
             if state is None:
                 continue
             loaded = hub.if_loaded(meeting_id)

@@ -387,3 +387,22 @@ def test_plaza_secret_in_the_environment_gives_the_same_links_on_two_servers(tmp
     finally:
         a.stop()
         b.stop()
+
+
+@pytest.mark.parametrize("started", [["--idle-unload", "1"]], indirect=True)
+async def test_the_list_follows_a_meeting_through_loads_and_unloads(started: ServerProcess) -> None:
+    """The organiser list keeps summaries of unloaded meetings (no replay per listing), and they stay true:
+    listed open while unloaded, ended by its console once loaded again, then listed ended after it unloads."""
+    made = started.create_meeting("Short one")
+    assert wait_until(lambda: loaded(started) == 0, 10)
+
+    def state() -> str:
+        return next(m["state"] for m in listing(started)[1]["meetings"] if m["id"] == made["id"])
+
+    assert state() == "open" and loaded(started) == 0  # listing does not load it
+    async with PlazaClient(started.ws, "json") as console:
+        await console.hello("facilitator", meeting=made["id"], key=key_of(made["facilitator_url"]))
+        await console.request("end_meeting")
+        assert state() == "ended"
+    assert wait_until(lambda: loaded(started) == 0, 10)
+    assert state() == "ended"

@@ -81,6 +81,22 @@ class NewMeeting:
     screen_key: str
 
 
+@dataclass(frozen=True)
+class MeetingSummary:
+    """What the organiser page shows of a meeting, kept for meetings that are not loaded."""
+
+    id: str
+    code: str
+    title: str
+    created_at: float
+    ended: bool
+    facilitator_digest: str
+
+    @classmethod
+    def of(cls, state: m.MeetingState) -> MeetingSummary:
+        return cls(state.id, state.code, state.title, state.created_at, state.ended, state.facilitator_digest)
+
+
 class Hub:
     def __init__(
         self,
@@ -99,6 +115,10 @@ class Hub:
         self.idle_unload = idle_unload
         self._last_used: dict[str, float] = {}  # meeting id -> monotonic time of its last use
         self._unloader: asyncio.Task[None] | None = None
+        # Summaries of meetings not loaded (the organiser page), so listing them does not replay every log
+        # each time.  On the embedded store a meeting that is not loaded can't change; on a shared store
+        # another process may end it, so only an ended meeting's summary is reused there.
+        self._summaries: dict[str, MeetingSummary] = {}
         self.public_url = public_url.rstrip("/")
         self.clock = clock
         self.publish_interval = publish_interval
@@ -144,7 +164,7 @@ class Hub:
     def facilitator_secret_for(self, meeting_id: str) -> str:
         return _derive(self.secret, f"plaza facilitator key {meeting_id}")
 
-    def meeting_links(self, state: m.MeetingState) -> dict[str, str] | None:
+    def meeting_links(self, state: m.MeetingState | MeetingSummary) -> dict[str, str] | None:
         """A meeting's facilitator, screen and join links, if its facilitator key derives from our secret.
 
         ``None`` for a meeting made elsewhere (another server's secret, an import, or before keys
@@ -279,6 +299,7 @@ class Hub:
         if busy or self._live.get(live.id) is not live:
             return False
         del self._live[live.id]
+        self._summaries[live.id] = MeetingSummary.of(live.state)
         if self._by_code.get(live.state.code) is live:
             del self._by_code[live.state.code]
         self._last_used.pop(live.id, None)
@@ -345,6 +366,7 @@ class Hub:
             proc=self.proc,
         )
         self._live[meeting_id] = live
+        self._summaries.pop(meeting_id, None)
         self._by_code[state.code] = live
         live.schedule_timers()  # a deadline that was running before a restart still comes
         if self.presence is not None:
@@ -360,6 +382,22 @@ class Hub:
     def if_loaded(self, meeting_id: str) -> LiveMeeting | None:
         """The meeting if it is in memory now (without loading it, or counting as a use)."""
         return self._live.get(meeting_id)
+
+    async def summary(self, meeting_id: str) -> MeetingSummary | None:
+        """A meeting's summary, without loading it."""
+        live = self._live.get(meeting_id)
+        if live is not None:
+            return MeetingSummary.of(live.state)
+        kept = self._summaries.get(meeting_id)
+        if kept is not None and (kept.ended or not self.store.shared):
+            return kept
+        state = await self.peek(meeting_id)
+        if state is None:
+            return None
+        found = MeetingSummary.of(state)
+        if meeting_id not in self._live:  # it may have loaded meanwhile
+            self._summaries[meeting_id] = found
+        return found
 
     async def peek(self, meeting_id: str) -> m.MeetingState | None:
         """A meeting's state, without loading it (the organiser page lists meetings nobody uses)."""
