@@ -485,3 +485,55 @@ async def test_axe_on_every_state_of_the_phone(
     await ana.get_by_role("button", name="I'll report back").click()
     await expect(ana.get_by_label("The room's report")).to_be_focused()
     await assert_accessible(ana, "the phone in a breakout room, writing the report")
+
+
+async def test_a_silent_stall_refuses_the_next_tap(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+) -> None:
+    """The Wi-Fi goes silent without the browser noticing (no offline event): a command that gets no
+    answer in time marks the connection as stalled, and the next tap is refused on the phone instead of
+    joining the first in the dead socket's queue; the socket is replaced, and the error clears."""
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    page.set_default_timeout(T)
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
+    sockets: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:
+        state: dict[str, Any] = {"silent": False, "held": []}
+        sockets.append(state)
+        server = ws.connect_to_server()
+
+        def up(message: str | bytes) -> None:
+            if state["silent"]:
+                state["held"].append(message)  # into the void, as over a dead link
+            else:
+                server.send(message)
+
+        def down(message: str | bytes) -> None:
+            if not state["silent"]:
+                ws.send(message)
+
+        ws.on_message(up)
+        server.on_message(down)
+
+    await page.route_web_socket(re.compile(r"/ws\b"), route)
+    await page.goto(meeting["join_url"])
+    await join(page, "Ana")
+    first = sockets[-1]
+    first["silent"] = True
+    await page.get_by_role("button", name="Raise hand").click()
+    await expect(page.locator("#connection")).to_have_text(re.compile("^No answer from the meeting"), timeout=8000)
+    await page.get_by_role("button", name="Agree", exact=True).first.click()
+    await expect(page.locator("#phone-error")).to_have_text(re.compile("^Not sent: no connection"))
+    assert ['"raise_hand"' in m for m in first["held"]][:1] == [True], first["held"]
+    assert not any('"signal"' in str(m) for m in first["held"]), "the refused tap went into the dead socket"
+    # The ping finds nothing: the socket is replaced (the raise is reported as unsure meanwhile), and
+    # once the new socket is open the old errors go.
+    await expect(page.locator("#connection")).to_be_hidden(timeout=T * 2)
+    assert len(sockets) >= 2
+    await expect(page.locator("#phone-error")).to_have_text("")
+    await expect(page.locator("#hand-error")).to_have_text("")
+    await page.get_by_role("button", name="Raise hand").click()
+    await expect(page.get_by_text("You're next (New point)")).to_be_visible()

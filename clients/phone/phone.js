@@ -256,6 +256,7 @@ const COUNTERPART = {
   "attention-go": "#joined-heading",
   "attention-close": "#joined-heading",
   rejoin: "#name",
+  "place-me": "#room-top",
 };
 
 function shown(node) {
@@ -270,6 +271,7 @@ function keepFocusHome() {
   if (!shown(home)) {
     home = null;
     for (let up = lastFocus.parentElement; up && lastFocus.isConnected; up = up.parentElement) {
+      if (up.id === "joined") break;  // the whole page is too far: the heading below says where you are
       if (up.tagName === "SECTION" && shown(up)) { home = up; break; }
     }
   }
