@@ -101,7 +101,8 @@ function renderVote(vote) {
 
 const namesText = (names, k, more) => {
   const rest = names.length - k + more;
-  return names.slice(0, k).join(", ") + (rest ? `${k ? " and" : ""} ${rest} more` : "");
+  if (!k) return `${rest} ${rest === 1 ? "person" : "people"}`;
+  return names.slice(0, k).join(", ") + (rest ? ` and ${rest} more` : "");
 };
 
 function renderPoint(point) {
@@ -221,6 +222,7 @@ setInterval(tick, 500);
 // steps its type down (--j) until the title, the code and the head count fit under the QR.
 
 const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
+const TINY = [0.42, 0.36];  // last resorts: small, but nothing is cut
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
 // Lines of text in ``node`` (its whole content, even where a max-height hides some of it).
@@ -230,16 +232,21 @@ function layouts(all, folded) {
   const out = [];
   const least = Math.min(all, 3);
   const pref = Math.min(all, folded ? 3 : 6);
+  const small = S.at(-1);
   if (folded) {
-    for (let r = all; r >= pref; r--) out.push([r, 1, 1]);  // "+N more"
-    for (const s of S.slice(1)) out.push([pref, 1, s]);  // all the type smaller
+    for (let r = all; r >= pref; r--) out.push([r, 1, 1, 0]);  // "+N more"
+    for (const s of S.slice(1)) out.push([pref, 1, s, 0]);  // all the type smaller
+    // A vote with many options: one line of names per option, then the options in two columns.
+    out.push([pref, 1, small, 1], [pref, 1, small, 2]);
+    for (const s of TINY) out.push([pref, 1, s, 2]);
     return out;
   }
-  for (const n of [1, 0.86, 0.74]) out.push([all, n, 1]);  // everyone named, smaller rows
-  for (let r = all - 1; r >= pref; r--) out.push([r, 0.74, 1]);  // "+N more"
-  for (const n of [0.64, 0.56]) out.push([pref, n, 1]);  // smaller rows still
-  for (const s of S.slice(1)) out.push([pref, 0.56, s]);  // all the type smaller
-  for (let r = pref - 1; r >= least; r--) out.push([r, 0.56, S.at(-1)]);
+  for (const n of [1, 0.86, 0.74]) out.push([all, n, 1, 0]);  // everyone named, smaller rows
+  for (let r = all - 1; r >= pref; r--) out.push([r, 0.74, 1, 0]);  // "+N more"
+  for (const n of [0.64, 0.56]) out.push([pref, n, 1, 0]);  // smaller rows still
+  for (const s of S.slice(1)) out.push([pref, 0.56, s, 0]);  // all the type smaller
+  for (let r = pref - 1; r >= least; r--) out.push([r, 0.56, small, 0]);
+  for (const s of TINY) out.push([least, 0.56, s, 0]);
   return out;
 }
 
@@ -254,16 +261,17 @@ function fitJoin() {
 
 /** Each roll-call line: as many whole names as two lines hold, then "and N more". */
 function fitNames() {
+  const most = $("#room").dataset.squeeze === "0" ? 2 : 1;
   for (const [line, names, more] of voteNames) {
     line.textContent = namesText(names, names.length, more);
-    if (lines(line) <= 2) continue;
+    if (lines(line) <= most) continue;
     let lo = 0, hi = names.length;  // lo names fit, hi don't
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
       line.textContent = namesText(names, mid, more);
-      if (lines(line) <= 2) lo = mid; else hi = mid;
+      if (lines(line) <= most) lo = mid; else hi = mid;
     }
-    line.textContent = namesText(names, Math.max(lo, 1), more);
+    line.textContent = namesText(names, lo, more);
   }
 }
 
@@ -287,9 +295,10 @@ function fit() {
       if (lines(name) <= 2 || (p <= 0.6 && lines(name) <= 3)) break;
     }
   }
-  for (const [rows, n, s] of layouts(all, folded)) {
+  for (const [rows, n, s, squeeze] of layouts(all, folded)) {
     room.style.setProperty("--n", n);
     room.style.setProperty("--s", s);
+    room.dataset.squeeze = squeeze;
     showNext(rows);
     if (!overflows(room)) break;
   }
