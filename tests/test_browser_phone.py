@@ -213,6 +213,47 @@ async def test_focus_after_join_raise_and_lower_and_raise_in_view(
     assert await focused(ana) != "BODY"
 
 
+async def test_raise_hand_in_view_in_a_meeting_under_way(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+) -> None:
+    """A long title, an item under way, someone speaking and someone waiting: on a 360×640 phone that
+    has just joined, "Raise hand" is still on the first screen."""
+    meeting = server.create_meeting("Tenants' assembly of the Rue des Lilas")
+    con = PlazaClient(server.ws, fmt="json")
+    await con.connect()
+    await con.hello("facilitator", meeting=meeting["id"], key=key_of(meeting["facilitator_url"]))
+    people = []
+    for name in ("Bo", "Cleopatra Jones"):
+        phone = PlazaClient(server.ws, fmt="json")
+        await phone.connect()
+        await phone.hello("phone", code=meeting["code"])
+        await phone.request("join", name=name)
+        people.append(phone)
+    try:
+        await con.request("add_item", title="Kitchen rota and cleaning", minutes=15)
+        await con.request("open_vote", subject="agenda", ballot="yes_no", rule="majority")
+        view = await con.wait_view("facilitator", lambda v: bool(v.get("vote")) and v["vote"]["open"])
+        await people[0].request("cast_ballot", vote=view["vote"]["vote"], choice="yes")
+        await con.request("close_vote", vote=view["vote"]["vote"])
+        await con.request("dismiss_vote", vote=view["vote"]["vote"])
+        view = await con.wait_view("facilitator", lambda v: bool(v["agenda"]["items"]))
+        await con.request("start_item", item=view["agenda"]["items"][0]["item"])
+        await people[0].request("raise_hand")
+        await con.request("next_speaker")
+        await people[1].request("raise_hand", kind="clarifying")
+
+        ana = await phone_as(browser, meeting, "Ana")
+        await expect(ana.locator("#item-title")).to_have_text("Kitchen rota and cleaning")
+        await expect(ana.locator("#floor-speaker")).to_contain_text("Bo")
+        await expect(ana.locator("#floor-next")).to_contain_text("Cleopatra Jones")
+        assert await ana.evaluate("window.scrollY") == 0
+        assert await inside(ana, ["#title", "#item", "#floor-speaker", "#raise"]) == []
+    finally:
+        for client in (con, *people):
+            await client.close()
+
+
 async def test_direct_response_says_why_it_is_greyed_out(
     browser: Browser,  # noqa: F811
     meeting: dict[str, Any],

@@ -663,7 +663,8 @@ function renderVote() {
     return;
   }
   if (seenVote === undefined) seenVote = vote.open ? vote.vote : null;  // open before we came: no news
-  $("#vote-heading").textContent = vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open") : "Vote closed";
+  setText($("#vote-heading"), vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open")
+    : (vote.secret ? "Secret vote — closed" : "Vote closed"));
   $("#vote-question").textContent = vote.question;
   $("#vote-rule").textContent = `Rule: ${vote.rule_words}.`;
   const key = `${vote.vote}:${vote.open}`;

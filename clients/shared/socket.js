@@ -219,7 +219,7 @@ const STATUS_TEXT = {
   open: "",
   reconnecting: "Reconnecting…",
   stalled: "No answer from the meeting. Checking the connection…",
-  offline: "No connection: this device is offline. Taps are not sent until the connection is back.",
+  offline: "No connection: this device is offline. Nothing is sent until the connection is back.",
   closed: "Disconnected.",
 };
 
