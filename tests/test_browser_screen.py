@@ -73,6 +73,22 @@ MUST_SHOW = [
 ]
 
 
+DEVICE_MUST_SHOW = [
+    "#name",
+    "#count",
+    "#question",
+    "#countdown",
+    "#broadcast-text",
+    "#speaker",
+    "#speaker-countdown",
+    "#next .who",
+    "#next li.more",
+    "#people .who",
+    "#people-more",
+    "#qr",
+    "#fullscreen",
+]
+
 # Counts the page's Wake Lock requests (the real request still goes ahead).
 WAKE_SPY = """
 window.wakeRequests = 0;
@@ -363,6 +379,20 @@ async def run_states(
         await expect(device.locator("#question")).to_have_text("What should the rota look like?")
         await expect(device.get_by_role("button", name="Full screen")).to_be_visible()
         assert await device.evaluate("window.wakeRequests") >= 1
+        # Its stack with long names, a broadcast and a crowd: every name whole, or counted.
+        room = next(iter(links))
+        here = [
+            n for n, phone in hall.phones.items() if ((phone.view("me") or {}).get("rooms") or {}).get("room") == room
+        ]
+        await hall.hands(here[:7])
+        await hall.phones[here[0]].request("next_speaker")
+        await hall.fac(
+            "broadcast", text="Two minutes left: choose your rapporteur and write down the three ideas you liked most."
+        )
+        await expect(device.locator("#next .who").first).to_have_text(here[1])
+        await expect(device.locator("#broadcast-text")).to_contain_text("Two minutes left")
+        await settled(device)
+        assert await inside(device, DEVICE_MUST_SHOW) == []
         await assert_accessible(device, "a room's device")
         await hall.fac("end_breakouts")
 

@@ -91,6 +91,7 @@ function renderBroadcast() {
 }
 
 let fitLevel = 0;
+const FIT_MAX = 6;  // room.css has a type size for each level
 let lastShape = "";
 
 function renderFloor(stack) {
@@ -98,7 +99,7 @@ function renderFloor(stack) {
   $("#speaker").textContent = speaker ? speaker.name : "Nobody";
   $("#speaker-kind").textContent = speaker ? speaker.label : stack.waiting ? "Call the next speaker from a phone" : "";
   $("#waiting").textContent = stack.waiting ? `(${stack.waiting} waiting)` : "";
-  const next = stack.next.slice(0, fitLevel >= 3 ? 3 : stack.next.length);
+  const next = stack.next.slice(0, fitLevel >= 5 ? 2 : fitLevel >= 3 ? 3 : stack.next.length);
   const more = stack.waiting - next.length;
   $("#next").replaceChildren(...next.map((n) => el("li", {},
     el("span", { class: "who" }, n.name), el("span", { class: n.kind === "new" ? "kind" : "kind priority" }, n.label))),
@@ -165,15 +166,25 @@ setInterval(tick, 500);
 function fit() {
   if (!view || $("#room").hidden) return;
   const stage = $(".stage");
-  for (fitLevel = 0; fitLevel <= 4; fitLevel++) {
+  for (fitLevel = 0; fitLevel <= FIT_MAX; fitLevel++) {
     $("#room").dataset.fit = String(fitLevel);
     renderFloor(view.stack);
     if (stage.scrollHeight <= stage.clientHeight + 1) break;
   }
-  fitLevel = Math.min(fitLevel, 4);
-  // The side column cuts lists off: fade the cut edge, and drop notes that have no room at all.
+  fitLevel = Math.min(fitLevel, FIT_MAX);
+  // Who is here: two columns if every name is short, then as many whole names as fit and "+N more".
   const people = $(".people-box");
-  people.classList.toggle("cut", people.scrollHeight > people.clientHeight + 1);
+  const who = [...$("#people").children];
+  people.classList.toggle("two", who.length > 8 && view.people.every((p) => p.name.length <= 16));
+  for (const li of who) li.hidden = false;
+  $("#people-more").hidden = true;
+  let hidden = 0;
+  for (let i = who.length - 1; i >= 0 && people.scrollHeight > people.clientHeight + 1; i--) {
+    who[i].hidden = true;
+    hidden += 1;
+    $("#people-more").hidden = false;
+    $("#people-more").textContent = `+${hidden} more in this room`;
+  }
   // Notes: the newest that fit, whole; the oldest give way.
   const notes = $("#notes");
   const items = [...notes.children];
