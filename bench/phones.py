@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -26,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -111,9 +113,13 @@ async def ballots(phones: list[PlazaClient], vote: int, seconds: float) -> dict[
     }
 
 
-async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, concurrency: int) -> None:
+async def connect_phones(
+    pipe: Connection, make: Callable[[int], PlazaClient], code: str, count: int, concurrency: int
+) -> list[Any]:
+    """Wait for "go", then connect, hello and join ``count`` phones made by ``make(i)``, at most
+    ``concurrency`` at a time; report when it started and finished and what failed."""
     loop = asyncio.get_running_loop()
-    phones: list[PlazaClient] = []
+    phones: list[Any] = []
     gate = asyncio.Semaphore(concurrency)
     failures = 0
     reasons: Counter[str] = Counter()
@@ -121,12 +127,11 @@ async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, c
     async def one(i: int) -> None:
         nonlocal failures
         async with gate:
-            phone = PlazaClient(ws_urls[i % len(ws_urls)], "msgpack", open_timeout=60)
-            phone.keep_log = False
+            phone = make(i)
             try:
                 await phone.connect()
                 await phone.hello("phone", code=code)
-                await phone.request("join", name=f"Phone {os.getpid()}-{i}", timeout=60)
+                await phone.request("join", name=getattr(phone, "name", "") or f"Phone {os.getpid()}-{i}", timeout=60)
                 phones.append(phone)
             except Exception as exc:
                 failures += 1
@@ -136,6 +141,18 @@ async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, c
     started = time.monotonic()
     await asyncio.gather(*(one(i) for i in range(count)))
     pipe.send({"started": started, "finished": time.monotonic(), "failures": failures, "reasons": dict(reasons)})
+    return phones
+
+
+def _phone(ws_urls: list[str], i: int) -> PlazaClient:
+    phone = PlazaClient(ws_urls[i % len(ws_urls)], "msgpack", open_timeout=60)
+    phone.keep_log = False
+    return phone
+
+
+async def _worker(pipe: Connection, ws_urls: list[str], code: str, count: int, concurrency: int) -> None:
+    loop = asyncio.get_running_loop()
+    phones: list[PlazaClient] = await connect_phones(pipe, functools.partial(_phone, ws_urls), code, count, concurrency)
     while True:
         command = await loop.run_in_executor(None, pipe.recv)
         if command[0] == "close":
@@ -170,15 +187,24 @@ def split(total: int, parts: int) -> list[int]:
 
 
 def start_workers(
-    ws_urls: list[str], code: str, phones: int, workers: int, concurrency: int
+    ws_urls: list[str],
+    code: str,
+    phones: int,
+    workers: int,
+    concurrency: int,
+    target: Callable[..., None] | None = None,
 ) -> tuple[list[Connection], list[mp.process.BaseProcess]]:
-    """Spawn the load processes (each waits for "go" before connecting its share of the phones)."""
+    """Spawn the load processes (each waits for "go" before connecting its share of the phones).
+
+    ``target``: the load process's function (default :func:`worker`; ``bench.rooms`` has its own),
+    called as ``target(pipe, ws_urls, code, count, concurrency)``; it must be importable by name.
+    """
     ctx = mp.get_context("spawn")
     pipes: list[Connection] = []
     procs: list[mp.process.BaseProcess] = []
     for n in split(phones, workers):
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=worker, args=(theirs, ws_urls, code, n, concurrency))
+        proc = ctx.Process(target=target or worker, args=(theirs, ws_urls, code, n, concurrency))
         proc.start()
         pipes.append(ours)
         procs.append(proc)

@@ -162,28 +162,9 @@ def _counts(phones: list[Phone], room: str) -> dict[str, Any]:
 
 async def _worker(pipe: Connection, ws_url: str, code: str, count: int, concurrency: int) -> None:
     loop = asyncio.get_running_loop()
-    phones: list[Phone] = []
-    gate = asyncio.Semaphore(concurrency)
-    failures = 0
-    reasons: Counter[str] = Counter()
-
-    async def connect(i: int) -> None:
-        nonlocal failures
-        async with gate:
-            phone = Phone(ws_url, f"Phone {os.getpid()}-{i}")
-            try:
-                await phone.connect()
-                await phone.hello("phone", code=code)
-                await phone.request("join", name=phone.name, timeout=60)
-                phones.append(phone)
-            except Exception as exc:
-                failures += 1
-                reasons[f"{type(exc).__name__}: {exc}"[:80]] += 1
-
-    await loop.run_in_executor(None, pipe.recv)  # "go"
-    started = time.monotonic()
-    await asyncio.gather(*(connect(i) for i in range(count)))
-    pipe.send({"started": started, "finished": time.monotonic(), "failures": failures, "reasons": dict(reasons)})
+    phones: list[Phone] = await ph.connect_phones(
+        pipe, lambda i: Phone(ws_url, f"Phone {os.getpid()}-{i}"), code, count, concurrency
+    )
     while True:
         command = await loop.run_in_executor(None, pipe.recv)
         if command[0] == "close":
@@ -215,11 +196,7 @@ def start_workers(ws_url: str, code: str, phones: int, workers: int, concurrency
     """``bench.phones.start_workers``, with this module's :func:`worker` as the load process."""
     from bench import rooms  # by its importable name (not __main__), for the spawned processes
 
-    saved, ph.worker = ph.worker, rooms.worker  # type: ignore[assignment]
-    try:
-        return ph.start_workers([ws_url], code, phones, workers, concurrency)
-    finally:
-        ph.worker = saved  # type: ignore[assignment]
+    return ph.start_workers([ws_url], code, phones, workers, concurrency, target=rooms.worker)
 
 
 # -- the conductor -------------------------------------------------------------------------
