@@ -10,6 +10,7 @@ from __future__ import annotations
 from server.agenda import feature as agenda
 from server.core.registry import register, set_scopes
 from server.decisions import feature as decisions
+from server.openspace import feature as openspace
 from server.rooms import feature as rooms
 from server.signals import feature as signals
 from server.stack import feature as stack
@@ -19,4 +20,5 @@ register(agenda.FEATURE)
 register(decisions.FEATURE)
 register(signals.FEATURE)
 register(rooms.FEATURE)
+register(openspace.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people

@@ -25,6 +25,8 @@ from server.core.errors import Rejection
 from server.core.inputs import Inputs
 from server.decisions import core as dc
 from server.decisions import rules
+from server.openspace import core as oc
+from server.openspace import views as osv
 from server.rooms import core as rc
 from server.rooms import views as rv
 from server.signals import core as sg
@@ -181,6 +183,20 @@ def _wait(s: Script, seconds: int) -> None:
     s.now += seconds
 
 
+def _os_id(s: Script, kind: str, i: int) -> str:
+    """The ``i``-th topic, slot or space of the Open Space (-1: "", past the end: one that doesn't exist)."""
+    os = osv.openspace_of(s.state)
+    ids = {"topic": os.topics, "slot": os.slots, "space": os.spaces}[kind]
+    if i < 0:
+        return ""
+    return nth(ids, i, {"topic": "o99", "slot": "t99", "space": "s99"}[kind])
+
+
+def _os_harvest(s: Script, who: str, i: int, text: str, names: bool) -> None:
+    command = oc.WriteHarvest(_os_id(s, "topic", i), key_points=text, participants=("Ana", "Bo") if names else None)
+    s.by(who, command)
+
+
 OPS: dict[str, Callable[..., None]] = {
     # the meeting
     "join": _join,
@@ -255,6 +271,41 @@ OPS: dict[str, Callable[..., None]] = {
     "end_breakouts": lambda s: s.by("fac", rc.EndBreakouts()),
     "show_report": lambda s, i: s.by("fac", rc.ShowReport(s.room(i))),
     "call_rapporteur": lambda s, i: s.by("fac", rc.CallRapporteur(s.room(i))),
+    # Open Space
+    "os_part": lambda s, part: s.by("fac", oc.SetPart(part)),
+    "os_theme": lambda s, text: s.by("fac", oc.SetTheme(text)),
+    "os_limit": lambda s, n: s.by("fac", oc.SetTopicLimit(n)),
+    "os_space": lambda s, name, capacity: s.by("fac", oc.AddSpace(name, capacity)),
+    "os_edit_space": lambda s, i, capacity: s.by("fac", oc.EditSpace(_os_id(s, "space", i), capacity=capacity)),
+    "os_remove_space": lambda s, i: s.by("fac", oc.RemoveSpace(_os_id(s, "space", i))),
+    "os_slot": lambda s, start, length: s.by("fac", oc.AddSlot(int(s.now) + start, int(s.now) + start + length)),
+    "os_edit_slot": lambda s, i, start: s.by(
+        "fac", oc.EditSlot(_os_id(s, "slot", i), int(s.now) + start, int(s.now) + start + 300)
+    ),
+    "os_remove_slot": lambda s, i: s.by("fac", oc.RemoveSlot(_os_id(s, "slot", i))),
+    "os_post": lambda s, who, title: s.by(who, oc.PostTopic(title, "One line")),
+    "os_co": lambda s, who, i, join: s.by(who, oc.CoConvene(_os_id(s, "topic", i), join)),
+    "os_mark": lambda s, who, i, on: s.by(who, oc.MarkInterest(_os_id(s, "topic", i), on)),
+    "os_unavailable": lambda s, who, i: s.by(who, oc.SetUnavailable((_os_id(s, "slot", i),) if i >= 0 else ())),
+    "os_withdraw": lambda s, who, i: s.by(who, oc.WithdrawTopic(_os_id(s, "topic", i))),
+    "os_merge": lambda s, who, i, j: s.by(who, oc.MergeTopics(_os_id(s, "topic", i), _os_id(s, "topic", j))),
+    "os_schedule": lambda s, seed: s.by("fac", oc.MakeSchedule(), seed=seed),
+    "os_move": lambda s, who, i, slot, space: s.by(
+        who,
+        oc.MoveTopic(_os_id(s, "topic", i), _os_id(s, "slot", slot), _os_id(s, "space", space) if slot >= 0 else ""),
+    ),
+    "os_lock": lambda s, slot, space, on: s.by(
+        "fac", oc.LockCell(_os_id(s, "slot", slot), _os_id(s, "space", space), on)
+    ),
+    "os_start": lambda s, i: s.by("fac", oc.StartSlot(_os_id(s, "slot", i))),
+    "os_end": lambda s, i: s.by("fac", oc.EndSlot(_os_id(s, "slot", i))),
+    "os_check_in": lambda s, who, i: s.by(who, oc.CheckIn(_os_id(s, "topic", i))),
+    "os_reporter": lambda s, who, i, pid: s.by(who, oc.SetReporter(_os_id(s, "topic", i), pid)),
+    "os_harvest": _os_harvest,
+    "os_open_dots": lambda s, n: s.by("fac", oc.OpenDots(n)),
+    "os_dots": lambda s, who, i, n: s.by(who, oc.PlaceDots(_os_id(s, "topic", i), n)),
+    "os_close_dots": lambda s: s.by("fac", oc.CloseDots()),
+    "os_adopt": lambda s, who, i, on: s.by(who, oc.AdoptPriority(_os_id(s, "topic", i), on)),
 }
 
 # --- strategies --------------------------------------------------------------------------------
@@ -372,7 +423,44 @@ ROOM_STEPS = [
     step("show_report", room_index),
     step("call_rapporteur", room_index),
 ]
-ALL_STEPS = [*MEETING_STEPS, *STACK_STEPS, *AGENDA_STEPS, *DECISION_STEPS, *SIGNAL_STEPS, *ROOM_STEPS]
+OPENSPACE_STEPS = [
+    step("os_part", st.sampled_from(["openspace", "assembly", "cafe"])),
+    step("os_theme", text),
+    step("os_limit", st.sampled_from([0, 1, 3])),
+    step("os_space", st.sampled_from(["Tree", "Kitchen", "Shed", ""]), st.sampled_from([0, 1, 8, 30])),
+    step("os_edit_space", index, st.sampled_from([1, 12])),
+    step("os_remove_space", index),
+    step("os_slot", st.sampled_from([-100, 10, 60, 600]), st.sampled_from([-5, 60, 300])),
+    step("os_edit_slot", index, st.sampled_from([5, 900])),
+    step("os_remove_slot", index),
+    step("os_post", phone, text),
+    step("os_co", phone, index, st.booleans()),
+    step("os_mark", phone, index, st.booleans()),
+    step("os_unavailable", phone, st.integers(-1, 3)),
+    step("os_withdraw", anyone, index),
+    step("os_merge", phone, index, index),
+    step("os_schedule", st.integers(0, 2**63 - 1)),
+    step("os_move", anyone, index, st.integers(-1, 3), st.integers(-1, 3)),
+    step("os_lock", index, index, st.booleans()),
+    step("os_start", index),
+    step("os_end", index),
+    step("os_check_in", phone, st.integers(-1, 5)),
+    step("os_reporter", anyone, index, phone),
+    step("os_harvest", phone, index, text, st.booleans()),
+    step("os_open_dots", st.sampled_from([0, 2, 5])),
+    step("os_dots", phone, index, st.sampled_from([-1, 0, 1, 3, 6])),
+    step("os_close_dots"),
+    step("os_adopt", phone, index, st.booleans()),
+]
+ALL_STEPS = [
+    *MEETING_STEPS,
+    *STACK_STEPS,
+    *AGENDA_STEPS,
+    *DECISION_STEPS,
+    *SIGNAL_STEPS,
+    *ROOM_STEPS,
+    *OPENSPACE_STEPS,
+]
 
 # A tour that takes every step at least once, in an order where each is accepted.
 TOUR: list[tuple[Any, ...]] = [
@@ -461,6 +549,43 @@ TOUR: list[tuple[Any, ...]] = [
     ("wait", 40),
     ("timers",),
     ("end_item",),
+    # Open Space: a marketplace, the wall, a circle, its harvest, dots and an adopted priority
+    ("os_part", "openspace"),
+    ("os_theme", "How do we run the kitchen?"),
+    ("os_limit", 4),
+    ("os_space", "Tree", 30),
+    ("os_space", "Kitchen", 8),
+    ("os_space", "Shed", 5),
+    ("os_edit_space", 1, 10),
+    ("os_remove_space", 2),
+    ("os_slot", 100, 500),
+    ("os_slot", 700, 500),
+    ("os_slot", 1300, 500),
+    ("os_edit_slot", 2, 1400),
+    ("os_remove_slot", 2),
+    ("os_post", "p0", "Rota"),
+    ("os_post", "p1", "Compost"),
+    ("os_post", "p2", "Budget"),
+    ("os_post", "p3", "Fridge"),
+    ("os_co", "p4", 0, True),
+    ("os_mark", "p5", 0, True),
+    ("os_mark", "p2", 1, True),
+    ("os_unavailable", "p3", 1),
+    ("os_merge", "p3", 3, 1),
+    ("os_withdraw", "p2", 2),
+    ("os_schedule", 5),
+    ("os_move", "fac", 0, -1, -1),
+    ("os_move", "p0", 0, 1, 0),
+    ("os_lock", 0, 1, True),
+    ("os_start", 0),
+    ("os_check_in", "p2", 1),
+    ("os_reporter", "fac", 1, "p2"),
+    ("os_harvest", "p2", 1, "Compost it", False),
+    ("os_end", 0),
+    ("os_open_dots", 5),
+    ("os_dots", "p0", 1, 3),
+    ("os_close_dots",),
+    ("os_adopt", "p1", 1, True),
     ("remove", "p4"),
     ("end_meeting",),
 ]
@@ -490,6 +615,18 @@ OPENINGS: dict[str, list[tuple[Any, ...]]] = {
         ("next", "fac", -1),
     ],
     "every feature touched once": TOUR[:-1],  # all but the end of the meeting
+    "an open space with a wall and a circle running": [
+        ("os_space", "Tree", 30),
+        ("os_space", "Kitchen", 8),
+        ("os_slot", 100, 500),
+        ("os_slot", 700, 500),
+        *[("os_post", pid, f"Topic {pid}") for pid in PHONES[:4]],
+        *[("os_mark", pid, t, True) for n, pid in enumerate(PHONES) for t in range(n % 4, 4, 2)],
+        ("os_schedule", 3),
+        ("os_start", 0),
+        ("os_check_in", "p0", 0),
+        ("os_check_in", "p1", 1),
+    ],
     "breakout rooms running": [
         ("start", 2, False, "random", False, 0, 7),
         ("volunteer", "p0"),

@@ -1,0 +1,279 @@
+"""Open Space as a feature: messages, who may send them, decide, apply, timers, views, minutes.
+
+Registered by one line in ``server/features.py``.  State lives in ``state.parts["openspace"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core import meeting as m
+from server.core import registry
+from server.core.errors import Rejection
+from server.core.event import Event
+from server.core.inputs import Inputs
+from server.core.registry import Field, Message
+from server.openspace import core as oc
+from server.openspace import views as ov
+from server.openspace.minutes import markdown, minutes
+
+NAME = "openspace"
+F, P, SYSTEM = m.Role.FACILITATOR, m.Role.PHONE, m.Role.SYSTEM
+
+
+def of(state: m.MeetingState) -> oc.OpenSpaceState:
+    return ov.openspace_of(state)
+
+
+def _by(state: m.MeetingState, actor: m.Actor) -> str | None:
+    """None for the facilitator, else the phone's participant id (a convener acting on their topic)."""
+    if actor.role is F:
+        return None
+    return m.joined(state, actor).id
+
+
+def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) -> list[Event]:
+    os = of(state)
+    now = inputs.now
+    match command:
+        case oc.SetPart(part=part):
+            m.require(actor, F)
+            return oc.set_part(os, part, now)
+        case oc.SetTheme(theme=theme):
+            m.require(actor, F)
+            return oc.set_theme(os, theme, now)
+        case oc.SetTopicLimit(limit=limit):
+            m.require(actor, F)
+            return oc.set_topic_limit(os, limit, now)
+        case oc.AddSpace(name=name, capacity=capacity):
+            m.require(actor, F)
+            return oc.add_space(os, name, capacity, now)
+        case oc.EditSpace():
+            m.require(actor, F)
+            return oc.edit_space(os, command, now)
+        case oc.RemoveSpace(space=space):
+            m.require(actor, F)
+            return oc.remove_space(os, space, now)
+        case oc.AddSlot(start=start, end=end):
+            m.require(actor, F)
+            return oc.add_slot(os, start, end, now)
+        case oc.EditSlot():
+            m.require(actor, F)
+            return oc.edit_slot(os, command, now)
+        case oc.RemoveSlot(slot=slot):
+            m.require(actor, F)
+            return oc.remove_slot(os, slot, now)
+        case oc.PostTopic():
+            me = m.joined(state, actor)
+            return oc.post_topic(os, me.id, command, now)
+        case oc.CoConvene():
+            me = m.joined(state, actor)
+            return oc.co_convene(os, me.id, command, now)
+        case oc.MarkInterest():
+            me = m.joined(state, actor)
+            return oc.mark(os, me.id, command, now)
+        case oc.SetUnavailable(slots=slots):
+            me = m.joined(state, actor)
+            return oc.set_unavailable(os, me.id, slots, now)
+        case oc.WithdrawTopic(topic=topic):
+            m.require(actor, F, P)
+            return oc.withdraw(os, _by(state, actor), topic, now)
+        case oc.MergeTopics():
+            me = m.joined(state, actor)
+            return oc.merge(os, me.id, command, now)
+        case oc.MakeSchedule():
+            m.require(actor, F)
+            return oc.make_schedule(os, inputs.seed, now)
+        case oc.MoveTopic():
+            m.require(actor, F, P)
+            return oc.move_topic(os, _by(state, actor), command, now)
+        case oc.LockCell():
+            m.require(actor, F)
+            return oc.lock_cell(os, command, now)
+        case oc.StartSlot(slot=slot):
+            m.require(actor, F, SYSTEM)
+            return oc.start_slot(os, slot, actor.role is SYSTEM, now)
+        case oc.EndSlot(slot=slot):
+            m.require(actor, F, SYSTEM)
+            return oc.end_slot(os, slot, actor.role is SYSTEM, now)
+        case oc.CheckIn(topic=topic):
+            me = m.joined(state, actor)
+            return oc.check_in(os, me.id, topic, now)
+        case oc.SetReporter(topic=topic, participant_id=pid):
+            m.require(actor, F, P)
+            by = _by(state, actor)
+            m.existing(state, pid)
+            return oc.set_reporter(os, by, topic, pid, now)
+        case oc.WriteHarvest():
+            me = m.joined(state, actor)
+            names = {p.id: p.name for p in state.participants.values() if not p.removed}
+            return oc.write_harvest(os, me.id, command, names, now)
+        case oc.OpenDots(dots=dots):
+            m.require(actor, F)
+            return oc.open_dots(os, dots, now)
+        case oc.CloseDots():
+            m.require(actor, F)
+            return oc.close_dots(os, now)
+        case oc.PlaceDots():
+            me = m.joined(state, actor)
+            return oc.place_dots(os, me.id, command, now)
+        case oc.AdoptPriority():
+            me = m.joined(state, actor)
+            return oc.adopt(os, me.id, command, now)
+    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+
+
+def apply(state: m.MeetingState, ev: Event) -> m.MeetingState:
+    return m.with_part(state, NAME, oc.apply(of(state), ev))
+
+
+def forget(state: m.MeetingState, pid: str) -> m.MeetingState:
+    os = of(state)
+    if pid not in os.marks and pid not in os.checkins and (os.dots is None or pid not in os.dots.placed):
+        return state
+    return m.with_part(state, NAME, oc.forget(os, pid))
+
+
+def timers(state: m.MeetingState) -> list[tuple[float, Any]]:
+    """A running slot ends at its end; the next slot starts at its start (the facilitator may go early)."""
+    os = of(state)
+    out: list[tuple[float, Any]] = []
+    running = os.running
+    if running is not None:
+        out.append((float(running.end), oc.EndSlot(running.id)))
+    upcoming = [s for s in os.slots.values() if not s.started]
+    if upcoming:
+        nxt = upcoming[0]
+        out.append((float(nxt.start), oc.StartSlot(nxt.id)))
+    return out
+
+
+# --- messages ------------------------------------------------------------------------------
+
+_TOPIC = Field(str, max_length=8)
+_SLOT = Field(str, max_length=8)
+_SPACE = Field(str, max_length=8)
+_TEXT = Field(str, required=False, max_length=oc.HARVEST_MAX + 200)
+
+MESSAGES = {
+    "set_part": Message({"part": Field(str, max_length=16)}, lambda f: oc.SetPart(f["part"]), roles=("facilitator",)),
+    "set_theme": Message(
+        {"theme": Field(str, max_length=oc.THEME_MAX * 2)}, lambda f: oc.SetTheme(f["theme"]), roles=("facilitator",)
+    ),
+    "set_topic_limit": Message({"limit": Field(int)}, lambda f: oc.SetTopicLimit(f["limit"]), roles=("facilitator",)),
+    "add_space": Message(
+        {"name": Field(str, max_length=oc.SPACE_NAME_MAX * 2), "capacity": Field(int)},
+        lambda f: oc.AddSpace(f["name"], f["capacity"]),
+        roles=("facilitator",),
+    ),
+    "edit_space": Message(
+        {
+            "space": _SPACE,
+            "name": Field(str, required=False, max_length=oc.SPACE_NAME_MAX * 2),
+            "capacity": Field(int, required=False),
+        },
+        lambda f: oc.EditSpace(f["space"], f.get("name"), f.get("capacity")),
+        roles=("facilitator",),
+    ),
+    "remove_space": Message({"space": _SPACE}, lambda f: oc.RemoveSpace(f["space"]), roles=("facilitator",)),
+    "add_slot": Message(
+        {"start": Field(int), "end": Field(int)}, lambda f: oc.AddSlot(f["start"], f["end"]), roles=("facilitator",)
+    ),
+    "edit_slot": Message(
+        {"slot": _SLOT, "start": Field(int, required=False), "end": Field(int, required=False)},
+        lambda f: oc.EditSlot(f["slot"], f.get("start"), f.get("end")),
+        roles=("facilitator",),
+    ),
+    "remove_slot": Message({"slot": _SLOT}, lambda f: oc.RemoveSlot(f["slot"]), roles=("facilitator",)),
+    "post_topic": Message(
+        {
+            "title": Field(str, max_length=oc.TITLE_MAX * 2),
+            "description": Field(str, required=False, max_length=oc.DESCRIPTION_MAX * 2),
+        },
+        lambda f: oc.PostTopic(f["title"], f.get("description", "")),
+    ),
+    "co_convene": Message(
+        {"topic": _TOPIC, "join": Field(bool, required=False)},
+        lambda f: oc.CoConvene(f["topic"], f.get("join", True)),
+    ),
+    "mark_interest": Message(
+        {"topic": _TOPIC, "interested": Field(bool, required=False)},
+        lambda f: oc.MarkInterest(f["topic"], f.get("interested", True)),
+    ),
+    "set_unavailable": Message(
+        {"slots": Field(list, max_length=oc.SLOTS_MAX, item_length=8)},
+        lambda f: oc.SetUnavailable(tuple(f["slots"])),
+    ),
+    "withdraw_topic": Message(
+        {"topic": _TOPIC}, lambda f: oc.WithdrawTopic(f["topic"]), roles=("phone", "facilitator")
+    ),
+    "merge_topics": Message(
+        {"topic": _TOPIC, "into": Field(str, max_length=8)}, lambda f: oc.MergeTopics(f["topic"], f["into"])
+    ),
+    "make_schedule": Message({}, lambda f: oc.MakeSchedule(), roles=("facilitator",)),
+    "move_topic": Message(
+        {"topic": _TOPIC, "slot": Field(str, max_length=8), "space": Field(str, required=False, max_length=8)},
+        lambda f: oc.MoveTopic(f["topic"], f["slot"], f.get("space", "")),
+        roles=("phone", "facilitator"),
+    ),
+    "lock_cell": Message(
+        {"slot": _SLOT, "space": _SPACE, "locked": Field(bool, required=False)},
+        lambda f: oc.LockCell(f["slot"], f["space"], f.get("locked", True)),
+        roles=("facilitator",),
+    ),
+    "start_slot": Message({"slot": _SLOT}, lambda f: oc.StartSlot(f["slot"]), roles=("facilitator",)),
+    "end_slot": Message({"slot": _SLOT}, lambda f: oc.EndSlot(f["slot"]), roles=("facilitator",)),
+    "check_in": Message({"topic": Field(str, max_length=8)}, lambda f: oc.CheckIn(f["topic"])),
+    "set_reporter": Message(
+        {"topic": _TOPIC, "participant": Field(str, max_length=64)},
+        lambda f: oc.SetReporter(f["topic"], f["participant"]),
+        roles=("phone", "facilitator"),
+    ),
+    "write_harvest": Message(
+        {
+            "topic": _TOPIC,
+            "key_points": _TEXT,
+            "proposals": _TEXT,
+            "next_steps": _TEXT,
+            "participants": Field(list, required=False, max_length=oc.PARTICIPANTS_MAX, item_length=oc.NAME_MAX * 2),
+        },
+        lambda f: oc.WriteHarvest(
+            f["topic"],
+            f.get("key_points", ""),
+            f.get("proposals", ""),
+            f.get("next_steps", ""),
+            tuple(f["participants"]) if "participants" in f else None,
+        ),
+    ),
+    "open_dots": Message(
+        {"dots": Field(int, required=False)},
+        lambda f: oc.OpenDots(f.get("dots", oc.DOTS_DEFAULT)),
+        roles=("facilitator",),
+    ),
+    "close_dots": Message({}, lambda f: oc.CloseDots(), roles=("facilitator",)),
+    "place_dots": Message({"topic": _TOPIC, "dots": Field(int)}, lambda f: oc.PlaceDots(f["topic"], f["dots"])),
+    "adopt_priority": Message(
+        {"topic": _TOPIC, "adopt": Field(bool, required=False)},
+        lambda f: oc.AdoptPriority(f["topic"], f.get("adopt", True)),
+    ),
+}
+
+
+FEATURE = registry.Feature(
+    name=NAME,
+    messages=MESSAGES,
+    commands=oc.COMMANDS,
+    decide=decide,
+    events=oc.EVENTS,
+    apply=apply,
+    forget=forget,
+    timers=timers,
+    sections={
+        "screen": lambda state, ctx: ov.screen_section(state),
+        "phone": lambda state, ctx: ov.phone_section(state),
+        "facilitator": lambda state, ctx: ov.facilitator_section(state),
+        "me": lambda state, pid: ov.me_section(state, pid),
+    },
+    minutes=minutes,
+    markdown=markdown,
+)

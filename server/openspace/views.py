@@ -1,0 +1,255 @@
+"""What each audience sees of Open Space (pure).
+
+Sections of the shared views, under ``openspace``:
+
+- ``screen``: which part of the meeting is running, the theme, the marketplace (newest topics and
+  their interest counts), the wall (slot × space grid; live headcounts during a slot), the news wall
+  (reports), the dot-vote's ranking and who adopted each priority;
+- ``phone``: the theme, every topic with its interest count and cell, the slots and spaces, the
+  running slot, the news wall, dot-voting and the priorities;
+- ``facilitator``: all of the phone's and the schedule's conflict count next to the naive one's
+  (and a lower bound), the current count, the last move's change, the unplaced topics, locked cells;
+- ``me``: the topics a phone convenes and wants, its unavailable slots, "your topics now" with
+  where to go, its check-in, the circles it reports for, its dots and adoptions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core import meeting as m
+from server.core.memo import Memos
+from server.openspace import core as oc
+
+EMPTY = oc.OpenSpaceState()
+NEWEST = 12  # topics on the screen's marketplace
+
+
+def openspace_of(state: m.MeetingState) -> oc.OpenSpaceState:
+    return m.part(state, "openspace", EMPTY)  # type: ignore[no-any-return]
+
+
+def _name(state: m.MeetingState, pid: str | None) -> str:
+    p = state.participants.get(pid) if pid else None
+    return p.name if p else ""
+
+
+_CONFLICTS = Memos()  # meeting id -> the wall's conflict count now
+
+
+def conflicts_now(state: m.MeetingState, os: oc.OpenSpaceState) -> int:
+    return _CONFLICTS[state.id]((os.cells, os.interest), lambda: oc.conflict_count(os))  # type: ignore[no-any-return]
+
+
+def _topic(state: m.MeetingState, os: oc.OpenSpaceState, t: oc.Topic) -> dict[str, Any]:
+    cell = os.cells.get(t.id)
+    return {
+        "topic": t.id,
+        "title": t.title,
+        "description": t.description,
+        "convener": _name(state, t.convener),
+        "coconveners": [_name(state, p) for p in t.coconveners],
+        "interest": len(os.interest.get(t.id, ())),
+        "slot": cell[0] if cell else None,
+        "space": cell[1] if cell else None,
+    }
+
+
+def _slots(os: oc.OpenSpaceState) -> list[dict[str, Any]]:
+    return [
+        {
+            "slot": s.id,
+            "start": s.start,
+            "end": s.end,
+            "started": s.started,
+            "running": s.running,
+            "ended": s.ended_at is not None,
+        }
+        for s in os.slots.values()
+    ]
+
+
+def _spaces(os: oc.OpenSpaceState) -> list[dict[str, Any]]:
+    return [{"space": s.id, "name": s.name, "capacity": s.capacity} for s in os.spaces.values()]
+
+
+def wall(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, Any]:
+    """The slot × space grid: one entry per placed topic (and per locked cell); headcounts while running."""
+    running = os.running
+    counts = os.headcounts() if running is not None else {}
+    cells = []
+    for t, (slot, space) in os.cells.items():
+        topic = os.topics[t]
+        cells.append(
+            {
+                "slot": slot,
+                "space": space,
+                "topic": t,
+                "title": topic.title,
+                "convener": _name(state, topic.convener),
+                "interest": len(os.interest.get(t, ())),
+                "headcount": counts.get(t, 0) if running is not None and slot == running.id else None,
+                "locked": (slot, space) in os.locked,
+            }
+        )
+    empty_locked = [{"slot": s, "space": sp} for s, sp in sorted(os.locked) if os.at(s, sp) is None]
+    return {
+        "slots": _slots(os),
+        "spaces": _spaces(os),
+        "cells": cells,
+        "locked_empty": empty_locked,
+        "running": running.id if running is not None else None,
+        "butterflies": None,
+    }
+
+
+def news(state: m.MeetingState, os: oc.OpenSpaceState) -> list[dict[str, Any]]:
+    """Every report, in the order written: the news wall."""
+    totals = os.dots.totals if os.dots is not None else {}
+    return [
+        {
+            "topic": t,
+            "title": os.topics[t].title,
+            "reporter": _name(state, r.participant_id),
+            "key_points": r.key_points,
+            "proposals": r.proposals,
+            "next_steps": r.next_steps,
+            "participants": list(r.participants),
+            "at": r.at,
+            "dots": totals.get(t, 0) if os.dots is not None and not os.dots.open else None,
+        }
+        for t, r in os.reports.items()
+    ]
+
+
+def convergence(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, Any] | None:
+    if os.dots is None:
+        return None
+    return {
+        "open": os.dots.open,
+        "dots": os.dots.budget,
+        "voters": len([p for p, v in os.dots.placed.items() if v]),
+        "priorities": [
+            {
+                "rank": i,
+                "topic": t,
+                "title": os.topics[t].title,
+                "dots": n,
+                "adopted_by": [_name(state, p) for p in os.adopted.get(t, ())],
+            }
+            for i, (t, n) in enumerate(os.dots.ranking, 1)
+        ],
+    }
+
+
+def _base(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, Any]:
+    return {"part": os.part, "theme": os.theme}
+
+
+def screen_section(state: m.MeetingState) -> dict[str, Any] | None:
+    os = openspace_of(state)
+    if os is EMPTY:
+        return None
+    active = os.active_topics()
+    return {
+        **_base(state, os),
+        "marketplace": {
+            "topics": len(active),
+            "newest": [_topic(state, os, t) for t in reversed(active[-NEWEST:])],
+            "marks": sum(len(os.interest.get(t.id, ())) for t in active),
+        },
+        "wall": wall(state, os),
+        "news": news(state, os),
+        "convergence": convergence(state, os),
+    }
+
+
+def phone_section(state: m.MeetingState) -> dict[str, Any] | None:
+    os = openspace_of(state)
+    if os is EMPTY:
+        return None
+    return {
+        **_base(state, os),
+        "topic_limit": os.topic_limit,
+        "topics": [_topic(state, os, t) for t in os.active_topics()],
+        "slots": _slots(os),
+        "spaces": _spaces(os),
+        "running": os.running.id if os.running is not None else None,
+        "news": news(state, os),
+        "convergence": convergence(state, os),
+    }
+
+
+def facilitator_section(state: m.MeetingState) -> dict[str, Any]:
+    os = openspace_of(state)
+    outcome = os.outcome
+    move = os.last_move
+    return {
+        **_base(state, os),
+        "topic_limit": os.topic_limit,
+        "topics": [
+            {**_topic(state, os, t), "conveners_ids": sorted(t.conveners), "reporter": _name(state, os.reporter(t.id))}
+            for t in os.active_topics()
+        ],
+        "wall": wall(state, os),
+        "schedule": None
+        if outcome is None
+        else {
+            "conflicts": outcome.conflicts,
+            "naive": outcome.naive,
+            "lower_bound": outcome.lower_bound,
+            "saved": outcome.naive - outcome.conflicts,
+            "unplaced": [{"topic": t, "title": os.topics[t].title} for t in outcome.unplaced if t in os.topics],
+            "at": outcome.at,
+        },
+        "conflicts": conflicts_now(state, os),
+        "last_move": None
+        if move is None
+        else {
+            "topic": move.topic,
+            "title": os.topics[move.topic].title,
+            "before": move.before,
+            "after": move.after,
+            "change": move.after - move.before,
+        },
+        "unscheduled": [{"topic": t.id, "title": t.title} for t in os.active_topics() if t.id not in os.cells],
+        "checked_in": len(os.checkins),
+        "news": news(state, os),
+        "convergence": convergence(state, os),
+        "caps": {"topics": oc.TOPICS_MAX, "spaces": oc.SPACES_MAX, "slots": oc.SLOTS_MAX},
+    }
+
+
+def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
+    os = openspace_of(state)
+    if os is EMPTY:
+        return None
+    active = os.active_topics()
+    running = os.running
+    now: list[dict[str, Any]] = []
+    if running is not None:
+        mine = os.marks.get(pid, frozenset())
+        for t in active:
+            cell = os.cells.get(t.id)
+            if cell and cell[0] == running.id and (t.id in mine or pid in t.conveners):
+                now.append(
+                    {
+                        "topic": t.id,
+                        "title": t.title,
+                        "space": os.spaces[cell[1]].name if cell[1] in os.spaces else "",
+                        "convener": pid in t.conveners,
+                    }
+                )
+    dots = os.dots.placed.get(pid, {}) if os.dots is not None else {}
+    return {
+        "convenes": [t.id for t in active if pid in t.conveners],
+        "posted": sum(1 for t in active if t.convener == pid),
+        "wants": sorted(os.marks.get(pid, frozenset())),
+        "unavailable": [s for s in os.slots if s in os.unavailable.get(pid, frozenset())],
+        "now": now,
+        "checked_in": os.checkins.get(pid),
+        "reports_for": [t.id for t in active if os.reporter(t.id) == pid],
+        "dots": dict(dots),
+        "dots_left": (os.dots.budget - sum(dots.values())) if os.dots is not None and os.dots.open else None,
+        "adopted": [t for t, who in os.adopted.items() if pid in who],
+    }
