@@ -369,3 +369,19 @@ async def test_data_files_and_folder_are_readable_by_their_owner_only(tmp_path: 
         await again.close()
     finally:
         os.umask(old_umask)
+
+
+async def test_a_bad_append_on_redis_fails_alone_and_frees_the_write_turn(redis_url: str) -> None:
+    """On Redis too, an append that can't be encoded fails by itself, and does not leave the meeting's write
+    turn held until it lapses (the other processes would wait for it)."""
+    store = open_store(redis_url)
+    await store.open()
+    try:
+        await store.create("m1", "AAAAAA", [ev(1)])
+        assert await store.take_turn("m1", "a", 1, hold=30) == []
+        with pytest.raises(BadEvent):
+            await store.append("m1", [{"type": "test.event", "text": "\ud800"}], 1, end_turn_of="a")
+        assert await store.take_turn("m1", "b", 1, hold=5) == []  # the turn is free at once
+        assert await store.append("m1", [ev(2)], 1, end_turn_of="b") == 2
+    finally:
+        await store.close()
