@@ -203,7 +203,8 @@ function tick() {
   }
   document.body.classList.toggle("folded", document.body.classList.contains("voting") || document.body.classList.contains("reporting"));
   tickBreakouts();
-  if (live && !away && overflows($("#room"))) fit();  // a check's question, a clock that grew a digit
+  // A check's question, a clock that grew a digit: fit again (not every tick if nothing can fit).
+  if (live && !away && !fitFailed && overflows($("#room"))) fit();
   const countdown = $("#countdown");
   if (!speaker) { countdown.textContent = ""; return; }
   const left = secondsLeft(socket, speaker.deadline);
@@ -223,6 +224,7 @@ setInterval(tick, 500);
 
 const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
 const TINY = [0.42, 0.36];  // last resorts: small, but nothing is cut
+let fitFailed = false;  // even the last layout overflowed (fit() tries again on the next view)
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
 // Lines of text in ``node`` (its whole content, even where a max-height hides some of it).
@@ -300,7 +302,8 @@ function fit() {
     room.style.setProperty("--s", s);
     room.dataset.squeeze = squeeze;
     showNext(rows);
-    if (!overflows(room)) break;
+    fitFailed = overflows(room);
+    if (!fitFailed) break;
   }
   fitNames();  // the roll-call lines are two lines high whatever they hold: fill them with whole names
   fitReport();
