@@ -6,8 +6,10 @@ stack is long; every kind of outcome; a secret vote open and closed), with long 
 scripts.  In each state, every name, the "+N more", the temperature, the check, the vote's lines, the
 outcome's lines, the speaking-now line and the QR must be inside the viewport and every clipping
 ancestor (``tests.pages.inside``: ``to_be_visible()`` can't tell), the QR must decode and be big
-enough to scan from the back of the hall, and axe must find nothing.  The room device and the
-minutes page get axe too.
+enough to scan from the back of the hall (45% of the height, as in the report-back), and axe must
+find nothing.  The screen and a room's device ask for a Wake Lock and offer full screen; the room's
+device shows its stack, broadcast and crowd unclipped and passes axe; so does the minutes page.
+One browser, the same two screen pages through every state.
 """
 
 from __future__ import annotations
