@@ -94,7 +94,7 @@ class Tally:
 
 
 noise = Tally()
-atexit.register(noise.flush)  # what was counted since the last summary, on the way out
+atexit.register(noise.flush)  # what was counted since the last summary, on the way out (see also ClientNoise)
 
 # uvicorn's (and websockets') per-connection lines, by their format string: demoted to debug.
 _PER_CONNECTION = {
@@ -122,6 +122,9 @@ class ClientNoise(logging.Filter):
         if not record.name.startswith(("uvicorn", "websockets")):
             return True
         msg = record.msg if isinstance(record.msg, str) else ""
+        if msg == "Shutting down":  # uvicorn ends a SIGTERM by raising it again: no atexit then
+            noise.flush()
+            return True
         kind = _COUNTED.get(msg)
         if kind is not None:
             noise.count(kind)

@@ -167,3 +167,41 @@ async def test_a_reply_that_can_not_be_encoded_becomes_a_generic_error_and_the_s
         ("pong", None, 8),
     ]
     assert not conn.closed
+
+
+def test_client_noise_is_demoted_or_counted_and_summarised_on_shutdown() -> None:
+    """uvicorn's per-connection lines go to debug (or away); a non-UTF-8 frame's ERROR is counted, without its
+    traceback; what was counted is summarised at the latest when uvicorn shuts down (it ends a SIGTERM by
+    raising it again, so no exit hook runs)."""
+    import logging
+
+    from server import logs
+
+    def record(msg: str, level: int = logging.INFO, name: str = "uvicorn.error") -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, msg, ("127.0.0.1:1", "/ws"), None)
+
+    quiet, loud = logs.ClientNoise(debug=False), logs.ClientNoise(debug=True)
+    logs.noise.flush()
+    assert not quiet.filter(record('%s - "WebSocket %s" [accepted]'))
+    assert not quiet.filter(record("connection open"))
+    demoted = record("connection open")
+    assert loud.filter(demoted) and demoted.levelname == "DEBUG"
+    assert quiet.filter(record("Application startup complete."))  # the server's own lines stay
+    assert quiet.filter(record("a Plaza line", name="plaza.hub"))
+    for _ in range(3):
+        assert not quiet.filter(record("Invalid UTF-8 sequence received from client.", logging.ERROR))
+    assert sum(logs.noise.counts.values()) == 3
+    seen: list[logging.LogRecord] = []
+    catcher = logging.Handler()
+    catcher.emit = seen.append  # type: ignore[method-assign]
+    level = logs.log.level
+    logs.log.addHandler(catcher)
+    logs.log.setLevel(logging.INFO)
+    try:
+        assert quiet.filter(record("Shutting down"))
+    finally:
+        logs.log.removeHandler(catcher)
+        logs.log.setLevel(level)
+    (summary,) = seen
+    assert summary.getMessage().startswith("3 bad frames from 3 connections")
+    assert not logs.noise.counts
