@@ -502,3 +502,16 @@ def test_a_replayed_log_gives_the_same_meeting() -> None:
     replayed = m.fold(enumerate((events.from_dict(d) for d in stored), start=1))
     assert replayed.decisions.votes[vote].result.outcome.value == "passed"  # type: ignore[union-attr]
     assert dataclasses.replace(replayed, seq=0) == dataclasses.replace(room.state, seq=0)
+
+
+def test_proposals_are_numbered_one_two_three_whatever_votes_came_between() -> None:
+    room = Assembly("ana", "ben")
+    room.by("ana", dc.Propose("Paint it blue."))
+    vote = room.open_vote(subject="question", question="Lunch?", ballot="yes_no", rule="majority")
+    room.close(vote, present=2)
+    room.facilitate(dc.AddProposal("Buy a bike shed."))
+    room.by("ben", dc.Propose("Meet on Sundays."))
+    numbers = [views.proposal_view(room.state, p)["number"] for p in room.state.decisions.proposals.values()]
+    assert numbers == [1, 2, 3]
+    text = minutes.markdown(minutes.minutes(room.state))
+    assert "### Proposal 3 by ben" in text and "Proposal 4" not in text

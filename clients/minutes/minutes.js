@@ -40,7 +40,7 @@ function render(data) {
     if (s.speakers.length) body.push(el("h3", {}, "Speakers"), el("ol", {}, ...s.speakers.map((sp) => el("li", {}, `${hm(sp.started_at)} ${sp.name} (${sp.kind.toLowerCase()}, ${sp.seconds} s)`))));
     for (const c of s.checks) body.push(el("p", {}, `Temperature check “${c.question}”: ${Object.entries(c.counts).map(([k, n]) => `${k} ${n}`).join(", ")}`));
     for (const p of s.proposals) {
-      body.push(el("h3", {}, `Proposal ${p.proposal} by ${p.proposer} (${p.status.replace("_", " ")})`), el("blockquote", {}, p.text));
+      body.push(el("h3", {}, `Proposal ${p.number ?? p.proposal} by ${p.proposer} (${p.status.replace("_", " ")})`), el("blockquote", {}, p.text));
       if (p.original !== p.text) body.push(el("p", { class: "muted" }, `Original wording: “${p.original}”`));
       for (const a of p.amendments) body.push(el("p", {}, `Amendment by ${a.by || "the facilitator"} (${a.status}): “${a.text}”`));
     }
