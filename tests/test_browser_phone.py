@@ -287,7 +287,7 @@ async def test_offline_shows_at_once_and_refuses_taps(
     await expect(ana.locator("#connection")).to_be_visible(timeout=1000)
     await expect(ana.locator("#connection")).to_contain_text("offline", timeout=1000)
     await ana.get_by_role("button", name="Raise hand").click()
-    await expect(ana.locator("#hand-error")).to_have_text(re.compile("^Not sent: this phone is offline"), timeout=1000)
+    await expect(ana.locator("#hand-error")).to_have_text(re.compile("^Not sent: this device is offline"), timeout=1000)
     await expect(ana.locator("#hand-down")).to_be_visible()
     await asyncio.sleep(1)
     await ana.context.set_offline(False)

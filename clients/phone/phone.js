@@ -194,11 +194,12 @@ function inView(target) {
 }
 
 function renderAttention() {
-  for (const a of raised.splice(0)) {
-    announce(a.spoken);
-    vibrate(a.pattern);
-    if (!inView(a.target)) attention.unshift(a);
+  const now = raised.splice(0);
+  if (now.length) {  // one announcement and one vibration, however many came at once
+    announce(now.map((a) => a.spoken).join(" "));
+    vibrate(now[0].pattern);
   }
+  for (const a of now) if (!inView(a.target)) attention.unshift(a);
   for (let i = attention.length - 1; i >= 0; i--) {
     if (!attention[i].still() || inView(attention[i].target)) attention.splice(i, 1);
   }
@@ -553,7 +554,7 @@ async function saveReport() {
     }
   } catch (err) {
     reportStatus("Not saved");
-    $("#report-error").textContent = err.code === "offline" ? "Not saved: no connection. It saves when the connection is back." : err.message;
+    $("#report-error").textContent = err.code === "offline" || err.code === "lost" ? "Not saved: no connection. It saves when the connection is back." : err.message;
   } finally {
     report.saving = false;
     if (report.again) {

@@ -169,7 +169,7 @@ export class PlazaSocket extends EventTarget {
       if (!this.connected) {
         const offline = navigator.onLine === false || this.status === "offline";
         const text = offline
-          ? "Not sent: this phone is offline. Try again when the connection is back."
+          ? "Not sent: this device is offline. Try again when the connection is back."
           : "Not sent: no connection to the meeting right now. Try again when it is back.";
         reject(Object.assign(new Error(text), { code: "offline" }));
         return;
@@ -219,7 +219,7 @@ const STATUS_TEXT = {
   open: "",
   reconnecting: "Reconnecting…",
   stalled: "No answer from the meeting. Checking the connection…",
-  offline: "No connection: this device is offline. Nothing is sent until the connection is back.",
+  offline: "You're offline: nothing is sent until the connection is back.",
   closed: "Disconnected.",
 };
 
