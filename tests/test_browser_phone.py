@@ -510,8 +510,14 @@ async def test_axe_on_every_state_of_the_phone(
 
     vote = await open_vote(facilitator, "Colour?", "choice", "plurality", options=["Red", "Blue", "Green"], secret=True)
     await expect(ana.locator("#vote").get_by_label("Blue", exact=True)).to_be_visible()
+    await expect(ana.locator("#vote-heading")).to_have_text("Secret vote — open")
+    # While a secret vote is open the phones get its turnout only (counts: null), and say so.
+    shown = await bo.wait_view("phone", lambda v: bool(v.get("vote")) and v["vote"]["vote"] == vote)
+    await bo.request("cast_ballot", vote=vote, choice=shown["vote"]["choices"][0]["choice"])
+    await expect(ana.locator("#vote-tally")).to_have_text("1 ballot so far (results are shown when the vote closes)")
     await assert_accessible(ana, "the phone with a secret choice vote")
     await facilitator.request("close_vote", vote=vote)
+    await expect(ana.locator("#vote-heading")).to_have_text("Secret vote — closed")
 
     await ana.context.set_offline(True)
     await expect(ana.locator("#connection")).to_be_visible()
