@@ -213,7 +213,6 @@ class SqliteStore(Store):
             return _insert(db, meeting_id, encoded, 0)
 
         encoded = encode_events(meeting_id, events)  # here: one that can't be encoded fails this call alone
-
         return int(await self._write(op))
 
     async def append(
