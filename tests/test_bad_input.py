@@ -389,9 +389,14 @@ async def test_a_stranger_can_not_flood_the_log(tmp_path: Any, monkeypatch: pyte
             if summarised >= frames:
                 break
             await asyncio.sleep(0.2)
-        grown = server.log_path.stat().st_size - before
         assert summarised >= frames, lines
-        assert grown < 4_000, f"{grown} bytes of log for {frames} bad frames: {lines[:5]}"
+        # What the clients caused (the machine's own load may add "event loop was blocked" or "slow commit"
+        # lines, once a second at most: not the clients' noise, and not what is measured here).
+        load = ("event loop was blocked", "slow commit")
+        noise = [line for line in lines if line["msg"] not in load]
+        grown = sum(len(json.dumps(line, ensure_ascii=False)) + 1 for line in noise)
+        assert grown < 4_000, f"{grown} bytes of log for {frames} bad frames: {noise[:5]}"
+        assert len(lines) - len(noise) < 60
         assert not [line for line in lines if line["level"] in ("error", "critical")]
         assert (await (await prankster(server, meeting)).request("ping"))["type"] == "pong"  # still serving
     finally:
