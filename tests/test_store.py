@@ -339,6 +339,9 @@ async def test_healthz_reports_a_writer_that_can_not_write(tmp_path: Path, monke
             await asyncio.wait_for(store.append("m1", [ev(2)], 2), 5)
         status, body = await health()
         assert status == 503 and "writer stopped" in body["error"] and "WriterBug" in body["error"]
+        monkeypatch.setattr(store, "_commit", real)  # the next write starts a writer again; once it commits, 200
+        assert await store.append("m1", [ev(2)], 2) == 3
+        assert (await health())[0] == 200
     finally:
         monkeypatch.undo()
         store._flusher = None  # type: ignore[attr-defined]

@@ -170,6 +170,8 @@ class SqliteStore(Store):
             log.warning("slow commit", extra={"seconds": round(took, 3), "operations": len(ops)})
         # No transaction went through (disk full, file gone): the store can't write at all for now.
         self._failing = None if committed else str(results[0])
+        if committed:
+            self._dead = None  # a writer started again after one died, and it writes
         return results
 
     def _commit(self, ops: list[Op]) -> list[Any]:
