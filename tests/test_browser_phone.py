@@ -571,7 +571,7 @@ async def test_a_silent_stall_refuses_the_next_tap(
     first = sockets[-1]
     first["silent"] = True
     await page.get_by_role("button", name="Raise hand").click()
-    await expect(page.locator("#connection")).to_have_text(re.compile("^No answer from the meeting"), timeout=8000)
+    await expect(page.locator("#connection")).to_have_text(re.compile("^No answer from the meeting"), timeout=T)
     await page.get_by_role("button", name="Agree", exact=True).first.click()
     await expect(page.locator("#phone-error")).to_have_text(re.compile("^Not sent: no connection"))
     assert ['"raise_hand"' in m for m in first["held"]][:1] == [True], first["held"]
