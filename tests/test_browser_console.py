@@ -89,23 +89,28 @@ async def scroll(page: Page, where: str) -> None:
     await page.wait_for_function(f"Math.abs(scrollY - Math.min({y}, {full} - innerHeight)) < 2")
 
 
+@pytest.mark.parametrize(("width", "height", "share"), [(390, 844, 0.5), (360, 640, 0.6)])
 async def test_live_controls_stay_in_view_on_a_phone(
     browser: Browser,  # noqa: F811
     server: ServerProcess,
     meeting: dict[str, Any],
+    width: int,
+    height: int,
+    share: float,
 ) -> None:
-    """On a 390×844 phone with six waiting and a vote open, who speaks, Next speaker, +1 min, the stack
-    and the vote's Close are on screen wherever the page is scrolled, in a panel that leaves room."""
+    """On a 390×844 (and a 360×640) phone with six waiting and a vote open, who speaks, Next speaker,
+    +1 min, the stack and the vote's Close are on screen wherever the page is scrolled, in a panel
+    that leaves most of the screen to the rest of the console."""
     async with room(server, meeting) as r:
-        page = await console(browser, meeting, PHONE)
+        page = await console(browser, meeting, {**PHONE, "viewport": {"width": width, "height": height}})
         await speaker_and_six_waiting(r)
         await open_vote(r, "Do we paint the hall green?")
         await expect(page.locator("#speaker")).to_have_text("Ana")
         await expect(page.locator("#entries .name")).to_have_count(6)
         await expect(page.locator("#close-vote")).to_be_visible()
         await expect(page.get_by_role("button", name="+1 min")).to_be_visible()
-        height = await page.evaluate("document.documentElement.scrollHeight")
-        assert height > 3 * 844, height  # a long page: the point is what stays in view while it scrolls
+        full = await page.evaluate("document.documentElement.scrollHeight")
+        assert full > 3 * height, full  # a long page: the point is what stays in view while it scrolls
         for where in ["top", "middle", "bottom"]:
             await scroll(page, where)
             assert await inside(page, LIVE) == [], where
@@ -114,7 +119,8 @@ async def test_live_controls_stay_in_view_on_a_phone(
         # The short queue in the panel: the first names in order, then how many more.
         await expect(page.locator("#live-queue li")).to_have_text(["1. Bo", "2. Cleo", "3. Dee", "4. Eve", "+2 more"])
         panel = await page.locator("#live").bounding_box()
-        assert panel and panel["height"] <= 0.5 * 844, panel  # half the screen is left for the rest
+        assert panel and panel["height"] <= share * height, panel  # the rest of the screen is for the rest
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sideways
 
 
 async def test_a_laptop_uses_its_width(
@@ -200,6 +206,11 @@ async def test_keyboard_shortcuts(
         await page.keyboard.press("c")
         await r.con.wait_view("facilitator", lambda v: v["vote"]["vote"] == vote and not v["vote"]["open"])
         await expect(page.locator("#vote-outcome")).to_be_visible()
+        # A keyboard user taking someone off the stack stays on the stack, on the row that took its place.
+        await page.get_by_role("button", name="Take off stack: Cleo").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#entries .name")).to_have_text(["Dee", "Eve", "Finn", "Gus"])
+        await expect(page.get_by_role("button", name="Take off stack: Dee")).to_be_focused()
         await page.keyboard.press("v")
         await expect(page.locator("#vote-box")).to_have_attribute("open", "")
         await expect(page.get_by_label("On", exact=True)).to_be_focused()

@@ -88,6 +88,30 @@ function render(view) {
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
+  restoreKeyboard();
+}
+
+// A row the keyboard was in can leave its list (taken off the stack, removed from the meeting):
+// the focus then goes to the same button on the row that took its place, not to <body>.
+let refocus = null;
+
+function keepKeyboard(row, cls) {
+  if (!row.contains(document.activeElement) && document.activeElement !== document.body) return;
+  const list = row.parentElement;
+  refocus = { list, key: row.dataset.key, index: [...list.children].indexOf(row), cls };
+}
+
+function restoreKeyboard() {
+  if (!refocus) return;
+  const { list, key, index, cls } = refocus;
+  if ([...list.children].some((node) => node.dataset.key === key)) return;  // not gone yet
+  refocus = null;
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const rows = [...list.children];
+  const next = rows[Math.min(index, rows.length - 1)]?.querySelector(`.${cls}:not(:disabled)`);
+  if (next) { next.focus(); return; }
+  const heading = list.closest("section")?.querySelector("h2");
+  if (heading) { heading.tabIndex = -1; heading.focus(); }
 }
 
 // --- the live panel and the speaking stack ------------------------------------------------------
@@ -132,8 +156,8 @@ function entryRow() {
     el("span", { class: "reason muted" }),
     el("span", { class: "row-actions" },
       button("Move up", "secondary small up", () => act("move_entry", { entry: row._entry.entry, position: row._entry.index - 1 })),
-      button("Skip", "secondary small skip", () => act("skip_entry", { entry: row._entry.entry })),
-      button("Take off stack", "danger small drop", () => act("remove_entry", { entry: row._entry.entry }))));
+      button("Skip", "secondary small skip", () => { keepKeyboard(row, "skip"); act("skip_entry", { entry: row._entry.entry }); }),
+      button("Take off stack", "danger small drop", () => { keepKeyboard(row, "drop"); act("remove_entry", { entry: row._entry.entry }); })));
   return row;
 }
 
@@ -554,6 +578,7 @@ function closeRename(row, focus) {
 async function removePerson(row) {
   const person = row._person;
   if (await confirmDialog(`Remove ${person.name} from the meeting? Their phone leaves the meeting (they may join again).`, "Remove from meeting")) {
+    keepKeyboard(row, "remove");
     await act("remove_participant", { participant: person.id });
   }
 }
