@@ -531,3 +531,17 @@ def test_names_and_topics_are_kept_as_text() -> None:
     room.by("eli", oc.PostTopic("<script>alert(1)</script>", "<b>bold</b>\nsecond line"))
     topic = room.os.topics[room.topic("<script>alert(1)</script>")]
     assert topic.description == "<b>bold</b> second line"  # one line, never parsed
+
+
+def test_a_check_in_touches_only_the_phone_that_moved() -> None:
+    """The Law of Two Feet at scale: a check-in changes the mover's ``me`` and the wall, no one else's ``me``."""
+    room = marketplace()
+    room.facilitate(oc.MakeSchedule())
+    slot = room.os.cells["o1"][0]
+    room.facilitate(oc.StartSlot(slot))
+    before = room.state
+    room.by("dee", oc.CheckIn("o1"))
+    assert views.touched(before, room.state) == {"dee"}
+    before = room.state
+    room.by("eli", oc.MarkInterest("o2"))
+    assert views.touched(before, room.state) is None  # interest: anyone's "your topics now" may change

@@ -274,6 +274,7 @@ FEATURE = registry.Feature(
         "facilitator": lambda state, ctx: ov.facilitator_section(state),
         "me": lambda state, pid: ov.me_section(state, pid),
     },
+    touched=ov.touched,
     minutes=minutes,
     markdown=markdown,
 )

@@ -63,7 +63,7 @@ def markdown(data: dict[str, Any]) -> list[str]:
     if data["priorities"]:
         out += ["### Priorities", ""]
         for p in data["priorities"]:
-            who = ", ".join(p["adopted_by"]) or "not adopted yet"
-            out.append(f"{p['rank']}. {p['title']} ({p['dots']} dots; adopted by {who})")
+            who = f"adopted by {', '.join(p['adopted_by'])}" if p["adopted_by"] else "not adopted yet"
+            out.append(f"{p['rank']}. {p['title']} ({p['dots']} dots; {who})")
         out.append("")
     return out

@@ -15,6 +15,7 @@ Sections of the shared views, under ``openspace``:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from server.core import meeting as m
@@ -99,7 +100,6 @@ def wall(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, Any]:
         "cells": cells,
         "locked_empty": empty_locked,
         "running": running.id if running is not None else None,
-        "butterflies": None,
     }
 
 
@@ -253,3 +253,21 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
         "dots_left": (os.dots.budget - sum(dots.values())) if os.dots is not None and os.dots.open else None,
         "adopted": [t for t, who in os.adopted.items() if pid in who],
     }
+
+
+_CIRCLE_ONLY = frozenset({"checkins", "came", "moves"})
+
+
+def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -> frozenset[str] | None:
+    """Only check-ins changed (the Law of Two Feet at work): the phones that moved; else None (anyone).
+
+    A check-in changes the wall's headcounts (screen, console) and the mover's own ``me``; no other
+    phone's ``me`` reads it, so 3,000 phones moving between circles don't recompute 3,000 ``me``s each.
+    """
+    if before is None or after is None:
+        return None
+    for f in dataclasses.fields(after):
+        if f.name not in _CIRCLE_ONLY and getattr(before, f.name) is not getattr(after, f.name):
+            return None
+    old, new = before.checkins, after.checkins
+    return frozenset(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
