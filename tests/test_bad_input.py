@@ -195,6 +195,22 @@ async def test_forged_token_is_told_and_stays_a_guest(room: dict[str, Any]) -> N
     await client.close()
 
 
+async def test_refusals_before_reading_carry_the_request_id(room: dict[str, Any], fmt: str) -> None:
+    """A frame refused for its size, or dropped for sending too fast, is answered with its ``id``
+    (when the frame can be read), so a client can tell which of its requests was refused."""
+    server, meeting = room["server"], room["meeting"]
+    client = await prankster(server, meeting, fmt)
+    await client.send({"type": "propose", "id": "big-1", "text": "x" * 13_000})
+    error = await next_error(client)
+    assert (error["code"], error.get("id")) == ("too_large", "big-1")
+    for n in range(40):  # past the rate limit (not yet the flood limit)
+        await client.send({"type": "ping", "id": f"p{n}"})
+    await client.wait_for(lambda: any(e["code"] == "rate_limited" for e in client.errors), timeout=5)
+    limited = next(e for e in client.errors if e["code"] == "rate_limited")
+    assert str(limited.get("id", "")).startswith("p")
+    await client.close()
+
+
 async def test_flood_is_rate_limited_then_closed(room: dict[str, Any]) -> None:
     """A connection that floods gets rate_limited errors, then is closed with a reason; others carry on."""
     server, meeting = room["server"], room["meeting"]

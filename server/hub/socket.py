@@ -82,18 +82,26 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
         elif not conn.warned:  # one warning per episode, not one per dropped message
             conn.warned = True
             conn.reply(
-                {
-                    "type": "error",
-                    "code": "rate_limited",
-                    "message": "You are sending too fast; messages are being dropped.",
-                }
+                _with_id(
+                    {
+                        "type": "error",
+                        "code": "rate_limited",
+                        "message": "You are sending too fast; messages are being dropped.",
+                    },
+                    conn,
+                    data,
+                )
             )
         return
     size = len(data.encode()) if isinstance(data, str) else len(data)
     if size > MAX_MESSAGE_BYTES:
         noise.count("too_large", conn.peer)
         conn.reply(
-            {"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} bytes."}
+            _with_id(
+                {"type": "error", "code": "too_large", "message": f"Messages are limited to {MAX_MESSAGE_BYTES} B."},
+                conn,
+                data,
+            )
         )
         return
     raw: Any = None
@@ -120,6 +128,16 @@ async def handle_frame(hub: Hub, conn: Connection, data: bytes | str) -> None:
     if msg_id is not None:
         reply["id"] = msg_id
     conn.reply(reply)
+
+
+def _with_id(reply: dict[str, Any], conn: Connection, data: bytes | str) -> dict[str, Any]:
+    """A refusal made before the frame was read, with the frame's ``id`` when it can be read, so a
+    client can tell which request it answers (the frame is at most 64 KiB: the transport's limit)."""
+    try:
+        msg_id = message_id(conn.codec.decode(data))
+    except Rejection:
+        return reply
+    return reply if msg_id is None else {**reply, "id": msg_id}
 
 
 _last_traceback = 0.0
