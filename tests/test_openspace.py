@@ -343,6 +343,12 @@ def test_a_whole_open_space_from_the_marketplace_to_adopted_priorities() -> None
     room.facilitate(oc.CloseDots())
     assert room.os.dots is not None and room.os.dots.ranking == ((circle, 3),)
     room.by("cy", oc.AdoptPriority(circle))
+    # Action planning: the adopted priority becomes a topic of the last slot, convened by its adopter.
+    (planned,) = room.facilitate(oc.PlanActions("t3"))
+    action = planned.topics[0]["topic"]
+    assert room.os.topics[action].priority == circle and room.os.topics[action].convener == "cy"
+    assert room.os.cells[action][0] == "t3" and room.os.cells[action] in room.os.locked
+    room.refused("nothing_adopted", oc.PlanActions("t3"))  # already planned
     screen = ov.screen_section(room.state)
     assert screen["convergence"]["priorities"][0]["adopted_by"] == ["cy"]
     assert screen["theme"] == "How do we run the co-op kitchen?" and screen["part"] == "openspace"
@@ -438,6 +444,8 @@ def refusals() -> list[tuple[str, str, Any, Any]]:
         ("dot-voting opened twice", "dots_open", "dots", ("fac", oc.OpenDots())),
         ("adopting what no one dotted", "not_a_priority", "dots", ("dee", oc.AdoptPriority("o1"))),
         ("a slot ended that isn't running", "slot_not_running", "scheduled", ("fac", oc.EndSlot("t1"))),
+        ("action planning with nothing adopted", "nothing_adopted", "dots", ("fac", oc.PlanActions("t1"))),
+        ("action planning in a started slot", "slot_started", "started", ("fac", oc.PlanActions("t2"))),
     ]
 
 

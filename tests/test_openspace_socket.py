@@ -208,6 +208,7 @@ async def test_an_open_space_over_the_wire(server: ServerProcess, meeting: dict[
         await bo.request("place_dots", topic="o1", dots=1)
         me = await ana.wait_view("me", lambda v: v["openspace"]["dots_left"] == 1, timeout=T)
         await console.request("close_dots")
+        await refused(console, "nothing_adopted", "plan_actions", slot="t2")
         await refused(cy, "not_a_priority", "adopt_priority", topic="o3")
         await cy.request("adopt_priority", topic="o1")
         view = await screen.wait_view(
@@ -217,6 +218,15 @@ async def test_an_open_space_over_the_wire(server: ServerProcess, meeting: dict[
             "screen", lambda v: v["openspace"]["convergence"]["priorities"][0]["adopted_by"] == ["Cy"], timeout=T
         )
         assert view["openspace"]["convergence"]["priorities"][0]["dots"] == 3
+        # Action planning: Cy convenes Budget in t2, so the priority Cy adopted goes in a new slot.
+        await refused(console, "convener_busy", "plan_actions", slot="t2")
+        await console.request("add_slot", start=start + 7200, end=start + 9000)
+        await console.request("plan_actions", slot="t4")
+        view = await console.wait_view(
+            "facilitator", lambda v: any(t["priority"] == "o1" for t in v["openspace"]["topics"]), timeout=T
+        )
+        action = next(t for t in view["openspace"]["topics"] if t["priority"] == "o1")
+        assert (action["title"], action["convener"], action["slot"], action["space"]) == ("Rota", "Cy", "t4", "s1")
         await cy.request("adopt_priority", topic="o1", adopt=False)
         await console.request("set_part", part="assembly")
         await screen.wait_view("screen", lambda v: v["openspace"]["part"] == "assembly", timeout=T)
@@ -255,6 +265,7 @@ async def test_an_open_space_over_the_wire(server: ServerProcess, meeting: dict[
             "over_budget",
             "no_report",
             "not_a_priority",
+            "nothing_adopted",
         } <= refused.codes
     finally:
         await close_all(*clients)

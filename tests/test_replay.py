@@ -306,6 +306,7 @@ OPS: dict[str, Callable[..., None]] = {
     "os_dots": lambda s, who, i, n: s.by(who, oc.PlaceDots(_os_id(s, "topic", i), n)),
     "os_close_dots": lambda s: s.by("fac", oc.CloseDots()),
     "os_adopt": lambda s, who, i, on: s.by(who, oc.AdoptPriority(_os_id(s, "topic", i), on)),
+    "os_plan": lambda s, i: s.by("fac", oc.PlanActions(_os_id(s, "slot", i))),
 }
 
 # --- strategies --------------------------------------------------------------------------------
@@ -451,6 +452,7 @@ OPENSPACE_STEPS = [
     step("os_dots", phone, index, st.sampled_from([-1, 0, 1, 3, 6])),
     step("os_close_dots"),
     step("os_adopt", phone, index, st.booleans()),
+    step("os_plan", index),
 ]
 ALL_STEPS = [
     *MEETING_STEPS,
@@ -586,6 +588,7 @@ TOUR: list[tuple[Any, ...]] = [
     ("os_dots", "p0", 1, 3),
     ("os_close_dots",),
     ("os_adopt", "p1", 1, True),
+    ("os_plan", 1),
     ("remove", "p4"),
     ("end_meeting",),
 ]

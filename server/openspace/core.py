@@ -243,6 +243,15 @@ class PriorityAdopted(Event):
     adopted: bool
 
 
+@event("openspace.actions_planned")
+@dataclass(frozen=True)
+class ActionsPlanned(Event):
+    """An action-planning slot: one new topic per adopted priority, convened by its adopters."""
+
+    slot: str
+    topics: list[dict[str, object]]  # {"topic", "priority", "title", "conveners": [pid], "space"}
+
+
 EVENTS = (
     PartSet,
     ThemeSet,
@@ -269,6 +278,7 @@ EVENTS = (
     DotsPlaced,
     DotsClosed,
     PriorityAdopted,
+    ActionsPlanned,
 )
 
 
@@ -309,6 +319,7 @@ class Topic:
     coconveners: tuple[str, ...] = ()
     withdrawn: bool = False
     merged_into: str | None = None
+    priority: str | None = None  # an action-planning topic: the priority it takes forward
 
     @property
     def active(self) -> bool:
@@ -567,6 +578,13 @@ class AdoptPriority:
     adopt: bool = True
 
 
+@dataclass(frozen=True)
+class PlanActions:
+    """Open an action-planning slot: the adopted priorities become its topics."""
+
+    slot: str
+
+
 COMMANDS = (
     SetPart,
     SetTheme,
@@ -595,6 +613,7 @@ COMMANDS = (
     CloseDots,
     PlaceDots,
     AdoptPriority,
+    PlanActions,
 )
 
 
@@ -1081,6 +1100,46 @@ def adopt(os: OpenSpaceState, pid: str, command: AdoptPriority, now: float) -> l
     return [PriorityAdopted(at=now, topic=command.topic, participant_id=pid, adopted=command.adopt)]
 
 
+def plan_actions(os: OpenSpaceState, slot_id: str, now: float) -> list[Event]:
+    """Each adopted priority not yet planned becomes a topic of ``slot_id``, convened by whoever adopted
+    it, in the slot's free spaces in rank order (the biggest first)."""
+    slot = slot_of(os, slot_id)
+    if slot.started:
+        raise Rejection("slot_started", "That slot has started; pick one that hasn't.", "slot")
+    planned = {t.priority for t in os.topics.values() if t.priority is not None and t.active}
+    ranking = os.dots.ranking if os.dots is not None and not os.dots.open else ()
+    todo = [(t, os.adopted[t]) for t, _ in ranking if os.adopted.get(t) and t not in planned]
+    if not todo:
+        raise Rejection("nothing_adopted", "No priority is adopted (and not yet planned).", "slot")
+    if len(os.topics) + len(todo) > TOPICS_MAX:
+        raise Rejection("too_many", f"The marketplace holds at most {TOPICS_MAX} topics.", "slot")
+    free = sorted(
+        (sp for sp in os.spaces if (slot.id, sp) not in os.locked and os.at(slot.id, sp) is None),
+        key=lambda sp: -os.spaces[sp].capacity,
+    )
+    if len(free) < len(todo):
+        raise Rejection("slot_full", f"That slot has {len(free)} free spaces for {len(todo)} priorities.", "slot")
+    topics: list[dict[str, object]] = []
+    for n, ((priority, adopters), space) in enumerate(zip(todo, free, strict=False)):
+        for pid in adopters:
+            if slot.id in os.unavailable.get(pid, ()):
+                raise Rejection("convener_unavailable", "Someone who adopted a priority can't do that slot.", "slot")
+            if _busy(os, pid, slot.id, "") is not None:
+                raise Rejection("convener_busy", "Someone who adopted a priority convenes another topic then.", "slot")
+        if len(set(adopters) & {p for _, a in todo[:n] for p in a}):
+            raise Rejection("convener_busy", "Someone adopted two priorities: they can't lead both at once.", "slot")
+        topics.append(
+            {
+                "topic": f"o{len(os.topics) + n + 1}",
+                "priority": priority,
+                "title": os.topics[priority].title,
+                "conveners": list(adopters),
+                "space": space,
+            }
+        )
+    return [ActionsPlanned(at=now, slot=slot.id, topics=topics)]
+
+
 # --- applying ----------------------------------------------------------------------------------
 
 
@@ -1218,6 +1277,19 @@ def apply(os: OpenSpaceState, ev: Event) -> OpenSpaceState:
             who = os.adopted.get(ev.topic, ())
             who = (*who, ev.participant_id) if ev.adopted else tuple(p for p in who if p != ev.participant_id)
             return dataclasses.replace(os, adopted={**os.adopted, ev.topic: who})
+        case ActionsPlanned():
+            topics = dict(os.topics)
+            cells = dict(os.cells)
+            for t in ev.topics:
+                conveners = [str(p) for p in t["conveners"]]  # type: ignore[attr-defined]
+                tid = str(t["topic"])
+                topics[tid] = Topic(
+                    tid, str(t["title"]), "", conveners[0], ev.at, tuple(conveners[1:]), priority=str(t["priority"])
+                )
+                cells[tid] = (ev.slot, str(t["space"]))
+            # Locked: making the schedule again leaves the action-planning slot as it was opened.
+            locked = os.locked | {(ev.slot, str(t["space"])) for t in ev.topics}
+            return dataclasses.replace(os, topics=topics, cells=cells, locked=locked)
     raise ValueError(f"no apply for {ev.type}")
 
 

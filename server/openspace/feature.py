@@ -120,6 +120,9 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
         case oc.AdoptPriority():
             me = m.joined(state, actor)
             return oc.adopt(os, me.id, command, now)
+        case oc.PlanActions(slot=slot):
+            m.require(actor, F)
+            return oc.plan_actions(os, slot, now)
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
@@ -256,6 +259,7 @@ MESSAGES = {
         {"topic": _TOPIC, "adopt": Field(bool, required=False)},
         lambda f: oc.AdoptPriority(f["topic"], f.get("adopt", True)),
     ),
+    "plan_actions": Message({"slot": _SLOT}, lambda f: oc.PlanActions(f["slot"]), roles=("facilitator",)),
 }
 
 

@@ -53,6 +53,7 @@ def _topic(state: m.MeetingState, os: oc.OpenSpaceState, t: oc.Topic) -> dict[st
         "interest": len(os.interest.get(t.id, ())),
         "slot": cell[0] if cell else None,
         "space": cell[1] if cell else None,
+        "priority": t.priority,
     }
 
 
@@ -220,38 +221,66 @@ def facilitator_section(state: m.MeetingState) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class _Index:
+    """Who convenes, posted and reports what, and the running slot's topics: built once per state, so
+    each phone's ``me`` costs what is its own, not a pass over every topic (1,500 phones × 120 topics)."""
+
+    convenes: dict[str, list[str]]
+    posted: dict[str, int]
+    reports_for: dict[str, list[str]]
+    running: list[tuple[oc.Topic, str]]  # (topic, its space's name) in the running slot
+    adopted: dict[str, list[str]]
+
+
+_INDEX = Memos()  # meeting id -> the index of its Open Space part
+
+
+def _index(os: oc.OpenSpaceState) -> _Index:
+    convenes: dict[str, list[str]] = {}
+    posted: dict[str, int] = {}
+    reports_for: dict[str, list[str]] = {}
+    running: list[tuple[oc.Topic, str]] = []
+    slot = os.running
+    for t in os.active_topics():
+        for pid in (t.convener, *t.coconveners):
+            convenes.setdefault(pid, []).append(t.id)
+        posted[t.convener] = posted.get(t.convener, 0) + 1
+        reports_for.setdefault(os.reporter(t.id), []).append(t.id)
+        cell = os.cells.get(t.id)
+        if slot is not None and cell is not None and cell[0] == slot.id:
+            running.append((t, os.spaces[cell[1]].name if cell[1] in os.spaces else ""))
+    adopted: dict[str, list[str]] = {}
+    for t, who in os.adopted.items():
+        for pid in who:
+            adopted.setdefault(pid, []).append(t)
+    return _Index(convenes, posted, reports_for, running, adopted)
+
+
 def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
     os = openspace_of(state)
     if os is EMPTY:
         return None
-    active = os.active_topics()
-    running = os.running
-    now: list[dict[str, Any]] = []
-    if running is not None:
-        mine = os.marks.get(pid, frozenset())
-        for t in active:
-            cell = os.cells.get(t.id)
-            if cell and cell[0] == running.id and (t.id in mine or pid in t.conveners):
-                now.append(
-                    {
-                        "topic": t.id,
-                        "title": t.title,
-                        "space": os.spaces[cell[1]].name if cell[1] in os.spaces else "",
-                        "convener": pid in t.conveners,
-                    }
-                )
+    index: _Index = _INDEX[state.id](
+        (os.topics, os.cells, os.slots, os.spaces, os.reporters, os.adopted), lambda: _index(os)
+    )
+    mine = os.marks.get(pid, frozenset())
     dots = os.dots.placed.get(pid, {}) if os.dots is not None else {}
     return {
-        "convenes": [t.id for t in active if pid in t.conveners],
-        "posted": sum(1 for t in active if t.convener == pid),
-        "wants": sorted(os.marks.get(pid, frozenset())),
+        "convenes": index.convenes.get(pid, []),
+        "posted": index.posted.get(pid, 0),
+        "wants": sorted(mine),
         "unavailable": [s for s in os.slots if s in os.unavailable.get(pid, frozenset())],
-        "now": now,
+        "now": [
+            {"topic": t.id, "title": t.title, "space": space, "convener": pid in t.conveners}
+            for t, space in index.running
+            if t.id in mine or pid in t.conveners
+        ],
         "checked_in": os.checkins.get(pid),
-        "reports_for": [t.id for t in active if os.reporter(t.id) == pid],
+        "reports_for": index.reports_for.get(pid, []),
         "dots": dict(dots),
         "dots_left": (os.dots.budget - sum(dots.values())) if os.dots is not None and os.dots.open else None,
-        "adopted": [t for t, who in os.adopted.items() if pid in who],
+        "adopted": index.adopted.get(pid, []),
     }
 
 
