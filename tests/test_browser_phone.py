@@ -481,6 +481,7 @@ async def test_axe_on_every_state_of_the_phone(
     await facilitator.request("next_speaker")
     await cleo.request("raise_hand", kind="clarifying")
     await dev.request("raise_hand")
+    await expect(ana.locator("#floor-next")).to_contain_text("Dev")  # settled: no button moves under the tap
     await ana.get_by_role("button", name="Raise hand").click()
     await expect(ana.locator("#my-place")).to_contain_text("number 3")
     await bo.request("propose", text="Paint the kitchen red.")
