@@ -553,3 +553,27 @@ def test_a_check_in_touches_only_the_phone_that_moved() -> None:
     before = room.state
     room.by("eli", oc.MarkInterest("o2"))
     assert views.touched(before, room.state) is None  # interest: anyone's "your topics now" may change
+
+
+def test_making_the_schedule_again_never_moves_a_started_slot_or_a_locked_cell() -> None:
+    """Through the feature: a slot that started keeps its topics and takes none; a locked empty cell stays empty."""
+    room = marketplace(slots=3)
+    for who, title in (("bo", "Knives"), ("cy", "Bikes"), ("dee", "Soup"), ("eli", "Bread")):
+        room.by(who, oc.PostTopic(title))
+    for who in ("ana", "bo", "cy", "dee", "eli"):
+        for topic in ("o1", "o3", "o5", "o7"):
+            room.by(who, oc.MarkInterest(topic))
+    room.do(oc.MakeSchedule(), FACILITATOR, seed=1)
+    room.facilitate(oc.StartSlot("t1"))
+    started = {t: c for t, c in room.os.cells.items() if c[0] == "t1"}
+    empty = next((("t2", sp) for sp in room.os.spaces if room.os.at("t2", sp) is None), None)
+    if empty is None:
+        room.facilitate(oc.MoveTopic(room.os.at("t2", "s3") or "", ""))
+        empty = ("t2", "s3")
+    room.facilitate(oc.LockCell(*empty))
+    for seed in range(5):
+        room.do(oc.MakeSchedule(), FACILITATOR, seed=seed)
+        assert {t: c for t, c in room.os.cells.items() if c[0] == "t1"} == started
+        assert room.os.at(*empty) is None
+        problem = oc.problem(room.os)
+        assert not sc.breaks(problem, dict(room.os.cells))
