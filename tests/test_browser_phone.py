@@ -360,7 +360,8 @@ async def test_typing_survives_a_busy_room(
     name = ana.get_by_label("Your name")
     await name.focus()
     await name.press_sequentially("An")
-    present = int(await ana.locator("#present").text_content() or 0)
+    await expect(ana.locator("#present")).to_have_text(str(len(others)))  # the view is in: Bo, Cleo and Dev
+    present = len(others)
     late = PlazaClient(server.ws, fmt="json")
     await late.connect()
     await late.hello("phone", code=meeting["code"])
