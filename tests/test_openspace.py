@@ -541,8 +541,9 @@ def test_names_and_topics_are_kept_as_text() -> None:
     assert topic.description == "<b>bold</b> second line"  # one line, never parsed
 
 
-def test_a_check_in_touches_only_the_phone_that_moved() -> None:
-    """The Law of Two Feet at scale: a check-in changes the mover's ``me`` and the wall, no one else's ``me``."""
+def test_a_check_in_a_mark_or_a_dot_touches_only_that_phone() -> None:
+    """At scale: a check-in, a mark or a dot changes that phone's ``me`` and the screen and console,
+    never the view every phone shares nor anyone else's ``me``."""
     room = marketplace()
     room.facilitate(oc.MakeSchedule())
     slot = room.os.cells["o1"][0]
@@ -552,7 +553,17 @@ def test_a_check_in_touches_only_the_phone_that_moved() -> None:
     assert views.touched(before, room.state) == {"dee"}
     before = room.state
     room.by("eli", oc.MarkInterest("o2"))
-    assert views.touched(before, room.state) is None  # interest: anyone's "your topics now" may change
+    assert views.touched(before, room.state) == {"eli"}  # a mark: the marker's me, and no phone view
+    assert views.phone_view(before, frozenset()) == views.phone_view(room.state, frozenset())
+    before = room.state
+    room.by("dee", oc.PostTopic("Knives"))
+    assert views.touched(before, room.state) is None  # a new topic: anyone's
+    room.by("ana", oc.WriteHarvest("o1", key_points="Pairs"))
+    room.facilitate(oc.OpenDots())
+    before = room.state
+    room.by("eli", oc.PlaceDots("o1", 2))
+    assert views.touched(before, room.state) == {"eli"}
+    assert views.phone_view(before, frozenset()) == views.phone_view(room.state, frozenset())
 
 
 def test_making_the_schedule_again_never_moves_a_started_slot_or_a_locked_cell() -> None:

@@ -169,15 +169,21 @@ def phone_section(state: m.MeetingState) -> dict[str, Any] | None:
     os = openspace_of(state)
     if os is EMPTY:
         return None
+    # No interest counts and no count of dot-voters here: each mark or dot would change the view every
+    # phone shares, and resend 120 topics to 1,500 phones.  The screen and the console have them; a
+    # phone's own marks and dots are in its ``me``, which a mark or a dot touches alone (``touched``).
+    convergence_ = convergence(state, os)
+    if convergence_ is not None:
+        convergence_.pop("voters")
     return {
         **_base(state, os),
         "topic_limit": os.topic_limit,
-        "topics": [_topic(state, os, t) for t in os.active_topics()],
+        "topics": [{k: v for k, v in _topic(state, os, t).items() if k != "interest"} for t in os.active_topics()],
         "slots": _slots(os),
         "spaces": _spaces(os),
         "running": os.running.id if os.running is not None else None,
         "news": news(state, os),
-        "convergence": convergence(state, os),
+        "convergence": convergence_,
     }
 
 
@@ -284,19 +290,29 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
     }
 
 
-_CIRCLE_ONLY = frozenset({"checkins", "came", "moves"})
+_PER_PERSON = frozenset({"checkins", "came", "moves", "interest", "marks", "dots"})
 
 
 def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -> frozenset[str] | None:
-    """Only check-ins changed (the Law of Two Feet at work): the phones that moved; else None (anyone).
+    """Only check-ins, marks or placed dots changed: the phones that checked in, marked or placed
+    dots; else None (anyone).
 
-    A check-in changes the wall's headcounts (screen, console) and the mover's own ``me``; no other
-    phone's ``me`` reads it, so 3,000 phones moving between circles don't recompute 3,000 ``me``s each.
+    A check-in changes the wall's headcounts (screen, console) and the mover's own ``me``; a mark
+    the topic's interest count (screen, console) and the marker's ``me``; a dot the totals and the
+    voter's ``me``.  No other phone's ``me`` reads them, so 3,000 phones moving between circles, or
+    1,500 marking topics, don't recompute 3,000 ``me``s each time.
     """
     if before is None or after is None:
         return None
     for f in dataclasses.fields(after):
-        if f.name not in _CIRCLE_ONLY and getattr(before, f.name) is not getattr(after, f.name):
+        if f.name not in _PER_PERSON and getattr(before, f.name) is not getattr(after, f.name):
             return None
-    old, new = before.checkins, after.checkins
-    return frozenset(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
+    a, b = before.dots, after.dots
+    if a is not b:
+        if a is None or b is None or (a.budget, a.open, a.ranking) != (b.budget, b.open, b.ranking):
+            return None
+    who = {p for p in before.checkins.keys() | after.checkins.keys() if before.checkins.get(p) != after.checkins.get(p)}
+    who |= {p for p in before.marks.keys() | after.marks.keys() if before.marks.get(p) is not after.marks.get(p)}
+    if a is not None and b is not None and a is not b:
+        who |= {p for p in a.placed.keys() | b.placed.keys() if a.placed.get(p) is not b.placed.get(p)}
+    return frozenset(who)
