@@ -189,6 +189,10 @@ async def test_a_room_comes_to_the_top_while_typing(
     await expect(ana.locator("#attention")).to_be_hidden()
     await expect(box).to_be_focused()
     assert await inside(ana, ["#room-go"]) != []  # nobody scrolled the page: it was the bar that told
+    # A message from the facilitator to every room comes to the top too.
+    await facilitator.request("broadcast", text="Five minutes left.")
+    await assert_attention(ana, "Message: Five minutes left.", "Message from the facilitator: Five minutes left.")
+    await expect(box).to_be_focused()
 
 
 async def test_focus_after_join_raise_and_lower_and_raise_in_view(

@@ -389,7 +389,10 @@ function renderBroadcast() {
   const r = roundNow();
   const text = r && !r.ended ? r.broadcast : null;
   $("#broadcast").hidden = !text;
-  if (!text) return;
+  if (!text) {
+    if (broadcastSeen === undefined) broadcastSeen = null;  // none yet: the first one to come is news
+    return;
+  }
   const at = r.broadcast_at;
   const acked = Number(localStorage.getItem(broadcastKey) || 0);
   const fresh = at > acked;
@@ -398,8 +401,9 @@ function renderBroadcast() {
   $("#broadcast-new").hidden = !fresh;
   $("#broadcast-ok").hidden = !fresh;
   if (broadcastSeen !== undefined && broadcastSeen !== at && fresh) {
-    announce(`Message from the facilitator: ${text}`);
-    vibrate([150, 80, 150]);
+    needYou(`broadcast:${at}`, `Message: ${text}`, "Show", $("#broadcast"),
+      () => !$("#broadcast").hidden && roundNow()?.broadcast_at === at && Number(localStorage.getItem(broadcastKey) || 0) < at,
+      `Message from the facilitator: ${text}`, [150, 80, 150]);
   }
   broadcastSeen = at;
 }
