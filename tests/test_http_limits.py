@@ -93,7 +93,7 @@ async def test_an_8_mb_header_is_refused(server: ServerProcess) -> None:
         pass
     try:
         raw = await asyncio.wait_for(reader.read(-1), 5 * TIMEOUT_FACTOR)
-    except ConnectionResetError:
+    except (ConnectionResetError, BrokenPipeError):  # closed on us mid-header: refused too
         raw = b""
     if raw:
         status = int(raw.split(b" ", 2)[1])
@@ -145,8 +145,8 @@ async def test_memory_stays_bounded_while_large_bodies_are_refused(server: Serve
             pass
         try:
             status, _, _ = await response(reader, 10 * TIMEOUT_FACTOR)
-        except ConnectionResetError:  # it closed while we were still sending: the 413 may be lost to the reset
-            status = 413
+        except (ConnectionResetError, BrokenPipeError):  # it closed while we were still sending: the 413
+            status = 413  # may be lost to the reset (or to the broken pipe our last write hit)
         writer.close()
         return status
 
