@@ -90,9 +90,12 @@ async def open_vote(facilitator: PlazaClient, question: str, ballot: str, rule: 
 
 
 async def scroll_to_bottom(page: Page) -> None:
-    await page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    """Scroll to the very bottom (again on each try, in case the page grew meanwhile)."""
     await page.wait_for_function(
-        "window.scrollY > 0 && window.scrollY + innerHeight >= document.documentElement.scrollHeight - 2"
+        """() => {
+          window.scrollTo(0, document.documentElement.scrollHeight);
+          return scrollY > 0 && scrollY + innerHeight >= document.documentElement.scrollHeight - 2;
+        }"""
     )
 
 
