@@ -593,3 +593,42 @@ async def test_a_silent_stall_refuses_the_next_tap(
     await expect(page.locator("#hand-error")).to_have_text("")
     await page.get_by_role("button", name="Raise hand").click()
     await expect(page.get_by_text("You're next (New point)")).to_be_visible()
+
+
+async def test_a_tap_after_a_quiet_spell_waits_for_proof_of_life(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+    facilitator: PlazaClient,
+) -> None:
+    """The link dies silently during a quiet spell; then "Lower hand": the phone pings first, gets no
+    answer, and never sends it (no "Lower hand" arriving after the floor was given); the hand stays up."""
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    page.set_default_timeout(T)
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
+    sockets: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:
+        state: dict[str, Any] = {"silent": False, "held": []}
+        sockets.append(state)
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: state["held"].append(m) if state["silent"] else server.send(m))
+        server.on_message(lambda m: None if state["silent"] else ws.send(m))
+
+    await page.route_web_socket(re.compile(r"/ws\b"), route)
+    await page.goto(meeting["join_url"])
+    await join(page, "Ana")
+    await page.get_by_role("button", name="Raise hand").click()
+    await expect(page.get_by_text("You're next (New point)")).to_be_visible()
+    await asyncio.sleep(4.5)  # quiet: nothing from the meeting for longer than the phone trusts
+    first = sockets[-1]
+    first["silent"] = True
+    await page.get_by_role("button", name="Lower hand").click()
+    await expect(page.locator("#hand-error")).to_have_text(re.compile("^Not sent: no connection"), timeout=T * 2)
+    assert any('"ping"' in str(m) for m in first["held"]), first["held"]
+    assert not any('"lower_hand"' in str(m) for m in first["held"]), "the tap went into the dead link"
+    await expect(page.locator("#connection")).to_be_hidden(timeout=T * 2)
+    await expect(page.locator("#hand-error")).to_have_text("")
+    await expect(page.get_by_text("You're next (New point)")).to_be_visible()
+    view = await facilitator.wait_view("facilitator", lambda v: bool(v["stack"]["entries"]))
+    assert [e["name"] for e in view["stack"]["entries"]] == ["Ana"]

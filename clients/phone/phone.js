@@ -14,22 +14,33 @@ let missing = false;
 // Scanned from a room's device: /j/CODE?room=b1-2 puts a newcomer straight into that room.
 const scannedRoom = new URLSearchParams(location.search).get("room") || "";
 
+// After 4 s without a word from the meeting, a tap first proves the link with a ping: a tap into
+// a silently dead link is refused instead of arriving when it no longer makes sense.
 const socket = new PlazaSocket(() => {
   const hello = { role: "phone", code };
   const token = localStorage.getItem(tokenKey);
   if (token) hello.token = token;
   return hello;
-});
+}, { proveAfterQuietMs: 4000 });
 showStatus(socket, $("#connection"));
 
-// Back after a drop: what went wrong before it is old news (the state may have moved on since).
-let dropped = false;
+// Back after a drop: what went wrong before it is old news (the state may have moved on since),
+// and goes at once; a refusal from while it was down ("Not sent: …") stays a moment to be read.
+const REFUSAL_SHOWN_MS = 3000;
+let beforeDrop = null;  // the error lines as they were when the connection went (null: it is up)
 socket.addEventListener("status", ({ detail: status }) => {
+  const errors = [...document.querySelectorAll(".error-text")];
   if (status === "open") {
-    if (dropped) for (const error of document.querySelectorAll(".error-text")) error.textContent = "";
-    dropped = false;
-  } else if (status !== "connecting") {
-    dropped = true;
+    if (!beforeDrop) return;
+    for (const error of errors) {
+      const text = error.textContent;
+      if (!text) continue;
+      if (beforeDrop.get(error) === text) error.textContent = "";
+      else setTimeout(() => { if (error.textContent === text) error.textContent = ""; }, REFUSAL_SHOWN_MS);
+    }
+    beforeDrop = null;
+  } else if (status !== "connecting" && !beforeDrop) {
+    beforeDrop = new Map(errors.map((error) => [error, error.textContent]));
   }
 });
 
@@ -557,6 +568,7 @@ async function saveReport() {
       reportStatus("Not saved yet…");
     }
   } catch (err) {
+    if (err.code === "stale") report.timer = setTimeout(saveReport, 500);  // the whole text: never out of date
     reportStatus("Not saved");
     $("#report-error").textContent = err.code === "offline" || err.code === "lost" ? "Not saved: no connection. It saves when the connection is back." : err.message;
   } finally {

@@ -11,7 +11,10 @@
 //
 // Nothing is ever queued for later: request() refuses at once (code "offline") unless
 // the socket is open and answering.  A tap sent into a dead connection could arrive
-// long after it made sense ("Lower hand" after you were given the floor).
+// long after it made sense ("Lower hand" after you were given the floor).  With the
+// ``proveAfterQuietMs`` option (the phone), a command after a quiet spell goes out only
+// once a ping came back; if the answer was slow and the meeting moved on meanwhile, it
+// is refused (code "stale") rather than sent on what the person saw before.
 //
 // Events (EventTarget): "status" {detail: status}, "message" {detail: message}.
 // Status is one of: connecting, open, stalled (open, but a command got no answer in
@@ -22,12 +25,20 @@ const BACKOFF_MAX_MS = 15000;
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 8000;
 const ACK_WITHIN_MS = 5000;  // acks take tens of milliseconds; longer than this and the socket is suspect
+const SLOW_PONG_MS = 1000;  // a pong slower than this: the link was stalling, the page may be out of date
 
 export class PlazaSocket extends EventTarget {
-  /** @param {() => object} hello builds the hello message (called on every connect). */
-  constructor(hello) {
+  /**
+   * @param {() => object} hello builds the hello message (called on every connect).
+   * @param {{proveAfterQuietMs?: number}} options ``proveAfterQuietMs``: after this long without
+   *   a word from the server, a command waits for a ping's answer before it goes (0: never).
+   */
+  constructor(hello, { proveAfterQuietMs = 0 } = {}) {
     super();
     this.hello = hello;
+    this.proveAfterQuietMs = proveAfterQuietMs;
+    this.lastHeard = 0;  // performance.now() of the last message from the server
+    this.alive = [];  // waiting for a sign of life: called with true (a message came) or false (the socket went)
     this.status = "connecting";
     this.lastSeq = 0;
     this.ws = null;
@@ -62,7 +73,13 @@ export class PlazaSocket extends EventTarget {
     this.scheduleRetry();  // the online event reconnects at once; this is in case it never comes
   }
 
+  /** Settle whoever waits for a sign of life. */
+  heard(alive) {
+    for (const done of this.alive.splice(0)) done(alive);
+  }
+
   failPending() {
+    this.heard(false);
     const lost = Object.assign(
       new Error("The connection dropped before the server answered: check whether it went through."),
       { code: "lost" },
@@ -82,6 +99,7 @@ export class PlazaSocket extends EventTarget {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      this.lastHeard = performance.now();
       const hello = { ...this.hello(), type: "hello" };
       if (this.lastSeq) hello.last_seq = this.lastSeq;
       ws.send(JSON.stringify(hello));
@@ -166,31 +184,53 @@ export class PlazaSocket extends EventTarget {
    */
   request(type, fields = {}) {
     return new Promise((resolve, reject) => {
-      if (!this.connected) {
-        const offline = navigator.onLine === false || this.status === "offline";
-        const text = offline
-          ? "Not sent: this device is offline. Try again when the connection is back."
-          : "Not sent: no connection to the meeting right now. Try again when it is back.";
-        reject(Object.assign(new Error(text), { code: "offline" }));
+      const refuse = (code, text) => reject(Object.assign(new Error(text), { code }));
+      const notConnected = () => refuse("offline", navigator.onLine === false || this.status === "offline"
+        ? "Not sent: this device is offline. Try again when the connection is back."
+        : "Not sent: no connection to the meeting right now. Try again when it is back.");
+      if (!this.connected) { notConnected(); return; }
+      const quiet = performance.now() - this.lastHeard;
+      if (!this.proveAfterQuietMs || quiet < this.proveAfterQuietMs) {
+        this.sendCommand(type, fields, resolve, reject);
         return;
       }
-      const id = this.nextId++;
-      const ws = this.ws;
-      // No answer in time: the socket may be dead without knowing it. Stop sending and check.
-      const timer = setTimeout(() => {
-        if (this.ws !== ws || !this.pending.has(id)) return;
-        this.setStatus("stalled");
-        this.ping();
-      }, ACK_WITHIN_MS);
-      this.pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ ...fields, type, id }));
+      // A quiet spell: prove the socket is alive before trusting it with a command.
+      const seq = this.lastSeq;
+      const asked = performance.now();
+      this.alive.push((alive) => {
+        if (!alive || !this.connected) { notConnected(); return; }
+        if (performance.now() - asked > SLOW_PONG_MS && this.lastSeq !== seq) {
+          refuse("stale", "Not sent: the meeting moved on while the connection was slow. Check, and try again.");
+          return;
+        }
+        this.sendCommand(type, fields, resolve, reject);
+      });
+      if (this.alive.length === 1) this.ping();
     });
+  }
+
+  /** Put a command on the open socket; its answer settles ``resolve``/``reject`` (see receive). */
+  sendCommand(type, fields, resolve, reject) {
+    const id = this.nextId++;
+    const ws = this.ws;
+    // No answer in time: the socket may be dead without knowing it. Stop sending and check.
+    const timer = setTimeout(() => {
+      if (this.ws !== ws || !this.pending.has(id)) return;
+      this.setStatus("stalled");
+      this.ping();
+    }, ACK_WITHIN_MS);
+    this.pending.set(id, { resolve, reject, timer });
+    ws.send(JSON.stringify({ ...fields, type, id }));
   }
 
   receive(data) {
     let message;
     try { message = JSON.parse(data); } catch { return; }
-    if (message.type === "pong") clearTimeout(this.pongTimer);
+    this.lastHeard = performance.now();
+    if (message.type === "pong") {
+      clearTimeout(this.pongTimer);
+      this.heard(true);  // everything the server sent before it has arrived too
+    }
     if (this.status === "stalled") this.setStatus("open");  // it answers after all
     if (typeof message.server_time === "number") this.clockOffset = message.server_time * 1000 - Date.now();
     if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
