@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import msgpack
+import pytest
 import redis.asyncio as aioredis
+from playwright.async_api import Browser, expect
 
 from server.client import PlazaClient
 from server.testing import start_redis
 from tests.conftest import TIMEOUT_FACTOR, ServerProcess, free_port, key_of
+from tests.test_browser import browser, join_as  # noqa: F401  (fixture)
+from tests.test_browser_assembly import cast as tap_ballot
 from tests.test_records import plaza
 
 T = 10 * TIMEOUT_FACTOR
@@ -207,3 +212,29 @@ def client_has_no(client: aioredis.Redis, key: str) -> Any:
         return not await client.exists(key)
 
     return check
+
+
+@pytest.mark.browser
+async def test_a_phone_keeps_its_receipt_after_the_close(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    """The server forgets whose ballot was which at the close; the phone still shows its receipt."""
+    seen: list[str] = []
+    phone = await join_as(browser, meeting["join_url"], "Ana", seen)
+    console = await console_on(server, meeting)
+    try:
+        await console.request("open_vote", **VOTE, secret=True)
+        await tap_ballot(phone, "Yes")
+        text = await phone.locator("#my-ballot").text_content() or ""
+        receipt = re.search(r"Receipt ([A-Z0-9]{4}-[A-Z0-9]{4})", text)
+        assert receipt, text
+        vote = (await console.wait_view("facilitator", lambda v: v["vote"]["turnout"] == 1, timeout=T))["vote"]
+        await console.request("close_vote", vote=vote["vote"])
+        await expect(phone.locator("#my-ballot")).to_have_text(
+            f"You voted. Your receipt {receipt.group(1)}: find it in the minutes with its choice."
+        )
+        await expect(phone.locator("#outcome")).to_have_text("Passed")
+    finally:
+        await console.close()

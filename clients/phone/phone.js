@@ -697,6 +697,11 @@ function renderVote() {
     ballotSynced = null;
   }
   const mine = me.ballot && me.ballot.vote === vote.vote ? me.ballot : null;
+  // A secret vote's receipt is kept on this phone: once the vote closes the server no longer knows
+  // whose ballot was which, and the receipt is how you find yours in the minutes.
+  const receiptKey = `plaza.receipt.${code}.${vote.vote}`;
+  if (mine && vote.secret) localStorage.setItem(receiptKey, mine.receipt);
+  const kept = !mine && vote.secret && !vote.open ? localStorage.getItem(receiptKey) : null;
   // The choices follow my ballot when it changes (cast here or on another device), never on a
   // re-render for someone else's ballot: a choice being changed, and its reason, stay.
   const synced = mine ? `${mine.vote}:${mine.choices.join(",")}:${mine.reason || ""}` : "";
@@ -722,7 +727,9 @@ function renderVote() {
     ? `Your ballot: ${mine.choices.map((c) => labels[c]).join(", ")}.` +
       (vote.secret ? ` Receipt ${mine.receipt}: find it in the minutes after the close.` : "") +
       (vote.open ? " You can change it until the vote closes." : "")
-    : (vote.open ? "You haven't voted yet." : "");
+    : vote.open ? "You haven't voted yet."
+    : kept ? `You voted. Your receipt ${kept}: find it in the minutes with its choice.`
+    : me.voted ? "You voted." : "";
   const result = vote.result;
   $("#vote-result").hidden = !result;
   if (result) {
