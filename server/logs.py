@@ -108,6 +108,7 @@ _PER_CONNECTION = {
 _COUNTED = {
     "Invalid UTF-8 sequence received from client.": "invalid_utf8",  # and the socket is closed (1007)
     "Invalid HTTP request received.": "invalid_http",
+    "Unsupported upgrade request.": "bad_upgrade",  # a request asking for h2c or the like, each time
 }
 
 

@@ -157,11 +157,15 @@ async def find_meeting(store: Store, ref: str) -> str:
 
 async def export_meeting(store: Store, ref: str, out: Path | None) -> tuple[str, int]:
     meeting_id = await find_meeting(store, ref)
-    if await store.secret_names(meeting_id):
+    records = await store.read(meeting_id)  # as stored: a closed secret vote's ballots stay sealed
+    shredded = {f"seal:{data['shred']}" for _, data in records if data.get("shred")}
+    for name in await store.secret_names(meeting_id):
+        if name in shredded:  # its vote closed, and a crash came before the key was dropped: drop it now
+            await store.drop_secret(meeting_id, name)
+            continue
         # Its ballots are sealed under a key that must not leave this server, and without the key the
         # imported meeting would lose them: close (or cancel) the vote first.
         raise RecordError(f"meeting {meeting_id} has a secret vote open: close it, then export")
-    records = await store.read(meeting_id)  # as stored: a closed secret vote's ballots stay sealed
     if out is None:
         write_log(sys.stdout.buffer, meeting_id, records, binary=False)
         sys.stdout.flush()

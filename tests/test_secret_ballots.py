@@ -21,8 +21,13 @@ import redis.asyncio as aioredis
 from playwright.async_api import Browser, expect
 
 from server.client import PlazaClient
+from server.core import meeting as m
+from server.decisions import core as dc
+from server.store import open_store
+from server.store.sealed import SealedStore
 from server.testing import start_redis
 from tests.conftest import TIMEOUT_FACTOR, ServerProcess, free_port, key_of
+from tests.test_assembly import Assembly
 from tests.test_browser import browser, join_as  # noqa: F401  (fixture)
 from tests.test_browser_assembly import cast as tap_ballot
 from tests.test_records import plaza
@@ -238,3 +243,52 @@ async def test_a_phone_keeps_its_receipt_after_the_close(
         await expect(phone.locator("#outcome")).to_have_text("Passed")
     finally:
         await console.close()
+
+
+async def test_every_sealed_ballot_of_a_vote_has_one_length(tmp_path: Path) -> None:
+    """AES-GCM keeps the length: unpadded, "abstain" would show beside "yes", a block's reason beside
+    an agree.  Every ballot of a vote is sealed to one size, whatever its choices and reason."""
+    room = Assembly("ana", "ben", "cy", "dee")
+    vote = room.open_vote(subject="question", question="Q?", ballot="consensus", rule="consensus", secret=True)
+    ballots = [
+        ("ana", ("agree",), ""),
+        ("ben", ("stand_aside",), ""),
+        ("cy", ("block",), "𝄞" * dc.REASON_MAX),  # the longest reason, 4 bytes a character
+        ("dee", ("block",), "No."),
+    ]
+    events = []
+    for who, choices, reason in ballots:
+        events += room.do(dc.CastBallot(vote, choices, reason), m.Actor(m.Role.PHONE, participant_id=who), receipt=who)
+    store = SealedStore(open_store(f"sqlite:///{tmp_path / 'plaza.db'}"))
+    await store.open()
+    try:
+        await store.create("m1", "AAAAAA", [{"type": "meeting.created", "at": 0.0}])
+        await store.append("m1", [e.to_dict() for e in events], 1)
+        stored = [data for _, data in await store.inner.read("m1", 1)]
+        assert [d["type"] for d in stored] == ["sealed"] * 4
+        assert len({len(d["box"]) for d in stored}) == 1
+        opened = [data for _, data in await store.read("m1", 1)]
+        assert opened == [msgpack.unpackb(msgpack.packb(e.to_dict())) for e in events]
+    finally:
+        await store.close()
+
+
+async def test_a_dropped_key_leaves_the_write_ahead_log_once_a_reader_lets_go(tmp_path: Path) -> None:
+    """An export or a backup tool reading the file can hold the WAL when a key is dropped: the store
+    keeps trying to truncate it, and the key's bytes leave every file once the reader is done."""
+    store = open_store(f"sqlite:///{tmp_path / 'plaza.db'}")
+    await store.open()
+    try:
+        await store.create("m1", "AAAAAA", [{"type": "meeting.created", "at": 0.0}])
+        key = b"\x01" * 8 + b"a key to forget!" + b"\x02" * 8
+        assert await store.put_secret("m1", "seal:s1", key) == key
+        reader = sqlite3.connect(tmp_path / "plaza.db")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM events").fetchone()
+        await store.drop_secret("m1", "seal:s1")
+        assert await store.secret_names("m1") == []
+        reader.execute("COMMIT")
+        reader.close()
+        await until(lambda: key not in files_under(tmp_path), "the key to leave the write-ahead log")
+    finally:
+        await store.close()

@@ -117,6 +117,7 @@ class BallotCast(Event):
     reason: str
     receipt: str
     sealed_by: str = ""  # a secret vote's seal: the store keeps this event encrypted under its key
+    seal_size: int = 0  # ... padded to this many bytes, the same for every ballot of the vote
 
 
 @event("vote.closed")
@@ -463,6 +464,7 @@ def decide_participant(
                     reason=why,
                     receipt=before.receipt if before else receipt,
                     sealed_by=vote.seal,
+                    seal_size=_seal_size(vote) if vote.seal else 0,
                 )
             ]
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
@@ -617,6 +619,12 @@ def _open_vote(
         item_id=item_id,
         seal=seal if command.secret else "",
     )
+
+
+def _seal_size(vote: Vote) -> int:
+    """Bytes every sealed ballot of ``vote`` is padded to: at least the longest ballot it can get
+    (every option chosen, the longest reason, 4 bytes a character), so all have one length."""
+    return 512 + 4 * (REASON_MAX + sum(len(c) + 2 for c in vote.choices))
 
 
 def _target(command: OpenVote) -> int:

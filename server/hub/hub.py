@@ -32,6 +32,7 @@ from server.core import meeting as m
 from server.hub.collector import Collector
 from server.hub.live import LiveMeeting
 from server.hub.presence import SharedPresence
+from server.logs import noise
 from server.rooms.core import room_key
 from server.store import CodeTaken, Store
 from server.store.sealed import SealedStore
@@ -268,7 +269,9 @@ class Hub:
             for live in list(self._live.values()):
                 for conn in list(live.connections):
                     if conn.blocked_since is not None and now - conn.blocked_since > STUCK_AFTER:
-                        log.warning("abandoning stuck client", extra={"peer": conn.peer, "meeting": live.id})
+                        # A client that stops reading is per-client noise: in the minute's summary, not a line each.
+                        log.debug("abandoning stuck client", extra={"peer": conn.peer, "meeting": live.id})
+                        noise.count("stuck_client", conn.peer)
                         conn.abandon()
                         live.detach(conn)
 
@@ -303,6 +306,7 @@ class Hub:
         if self._by_code.get(live.state.code) is live:
             del self._by_code[live.state.code]
         self._last_used.pop(live.id, None)
+        self.store.forget(live.id)  # keys of its secret votes cached here go too (another process may close them)
         log.debug("meeting unloaded", extra={"meeting": live.id, "seq": live.state.seq})
         return True
 

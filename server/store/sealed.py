@@ -6,8 +6,10 @@ vote is closed nothing on disk may link a participant to a choice.  The log is a
 copied about (exports, backups, a Redis AOF), so the ballots are *sealed* instead of erased:
 
 - An event dict with a non-empty ``sealed_by`` (a seal id the core drew for the vote) is stored as
-  ``{"type": "sealed", "seal": <id>, "box": <base64>}``: the whole event, encrypted with AES-GCM
-  under that seal's key.  The key is a random 256-bit value kept with the store's secrets
+  ``{"type": "sealed", "seal": <id>, "box": <base64>}``: the whole event, padded to the event's
+  ``seal_size`` (the same for every ballot of a vote: AES-GCM keeps the length, and a ballot's
+  length would otherwise tell "abstain" from "yes", or a block with its reason from an agree) and
+  encrypted with AES-GCM under that seal's key.  The key is a random 256-bit value kept with the store's secrets
   (:meth:`Store.put_secret`), never in the log; the first sealed event of a seal creates it.
 - An event dict with a non-empty ``shred`` (the close or cancellation of the vote) destroys that
   key once the event is durable (:meth:`Store.drop_secret`).  Reading the log again does it too,
@@ -35,12 +37,21 @@ import msgpack
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from server.store.base import EventData, Listener, SeqConflict, Store
+from server.store.base import EventData, Listener, SeqConflict, Store, StoreError
 
 log = logging.getLogger("plaza.store")
 
 SEALED = "sealed"  # the stored type of a sealed event (and what it reads as once its key is gone)
 NONCE = 12
+PAD = 64  # sealed plaintexts are padded to a multiple of this, at least the event's ``seal_size``
+
+
+def _padded(data: EventData) -> bytes:
+    """msgpack of the event, then zero bytes up to its ``seal_size`` (unpacking stops at the event's end)."""
+    plain = msgpack.packb(data)
+    size = max(int(data.get("seal_size") or 0), len(plain))
+    size += -size % PAD
+    return plain + bytes(size - len(plain))
 
 
 def _secret_name(seal: str) -> str:
@@ -88,7 +99,7 @@ class SealedStore(Store):
             key = await self._key(meeting_id, seal, create=True)
             assert key is not None
             nonce = os.urandom(NONCE)
-            box = nonce + key.encrypt(nonce, msgpack.packb(data), f"{meeting_id}/{seal}".encode())
+            box = nonce + key.encrypt(nonce, _padded(data), f"{meeting_id}/{seal}".encode())
             out.append({"type": SEALED, "seal": seal, "box": base64.b64encode(box).decode("ascii")})
         return out
 
@@ -114,8 +125,10 @@ class SealedStore(Store):
         try:
             box = base64.b64decode(data["box"])
             plain = key.decrypt(box[:NONCE], box[NONCE:], f"{meeting_id}/{seal}".encode())
-            opened = msgpack.unpackb(plain, raw=False)
-        except (InvalidTag, ValueError, KeyError, TypeError) as exc:
+            unpacker = msgpack.Unpacker(raw=False)
+            unpacker.feed(plain)
+            opened = unpacker.unpack()  # the event; the padding after it is left unread
+        except (InvalidTag, ValueError, KeyError, TypeError, msgpack.OutOfData) as exc:
             log.error("a sealed event could not be opened", extra={"meeting": meeting_id, "error": type(exc).__name__})
             return data
         return opened if isinstance(opened, dict) else data
@@ -133,7 +146,17 @@ class SealedStore(Store):
     async def _after_append(self, meeting_id: str, events: list[EventData]) -> None:
         for data in events:
             if data.get("shred"):
-                await self._shred(meeting_id, data["shred"])
+                try:
+                    await self._shred(meeting_id, data["shred"])
+                except StoreError as exc:  # the append is durable: don't turn it into an error
+                    # The next read of this log (any process, any restart) drops the key.
+                    log.warning("could not drop a sealed key yet", extra={"meeting": meeting_id, "error": str(exc)})
+
+    def forget(self, meeting_id: str) -> None:
+        """Drop this process's cached keys of a meeting (it is unloaded: another process may close its
+        vote meanwhile, and a key cached here must not outlive that)."""
+        for key in [k for k in self._keys if k[0] == meeting_id]:
+            del self._keys[key]
 
     # -- the Store contract, through the seal ------------------------------------
 

@@ -76,6 +76,7 @@ class SqliteStore(Store):
         self._flusher: asyncio.Task[None] | None = None
         self._dead: str | None = None  # why the flush task died (it should never)
         self._failing: str | None = None  # why the last group could commit nothing (cleared by a commit)
+        self._wal_task: asyncio.Task[None] | None = None  # truncating the WAL after a secret was dropped
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -104,6 +105,9 @@ class SqliteStore(Store):
     async def close(self) -> None:
         if self._flusher is not None:
             await self._flusher
+        if self._wal_task is not None:
+            self._wal_task.cancel()
+            await self._truncate_wal()  # one last try: the WAL may hold a dropped secret
         if self._db is not None:
             await self._run(self._db.close)
             self._db = None
@@ -309,17 +313,32 @@ class SqliteStore(Store):
             db.execute("DELETE FROM secrets WHERE meeting_id = ? AND name = ?", (meeting_id, name))
 
         await self._write(op)
-
         # secure_delete zeroed the row in its page; the write-ahead log still holds the page as it
-        # was when the secret was written.  Copy the log into the database and truncate it.
-        def checkpoint() -> None:
+        # was when the secret was written.  Copy the log into the database and truncate it; while
+        # another reader (an export, a backup tool) holds the log, keep trying in the background.
+        if not await self._truncate_wal() and self._wal_task is None:
+            self._wal_task = asyncio.create_task(self._truncate_wal_later())
+
+    async def _truncate_wal(self) -> bool:
+        def checkpoint() -> bool:
             assert self._db is not None
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            row = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return row is not None and row[0] == 0  # (busy, frames in the log, frames copied)
 
         try:
-            await self._run(checkpoint)
-        except sqlite3.Error as exc:  # a reader held the log: the next drop (or the close) truncates it
-            log.warning("could not truncate the write-ahead log", extra={"error": str(exc)})
+            return bool(await self._run(checkpoint))
+        except (sqlite3.Error, AssertionError, RuntimeError):
+            return False
+
+    async def _truncate_wal_later(self) -> None:
+        delay = 0.1
+        try:
+            while not await self._truncate_wal():
+                log.info("the write-ahead log is busy; a dropped secret is truncated from it soon")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        finally:
+            self._wal_task = None
 
     async def secret_names(self, meeting_id: str) -> list[str]:
         def query() -> list[str]:
