@@ -209,6 +209,8 @@ class RedisStore(Store):
         self._end_turn = self.redis.register_script(END_TURN)
         self._put_presence = self.redis.register_script(PUT_PRESENCE)
         self._get_presence = self.redis.register_script(GET_PRESENCE)
+        self._rewrite: asyncio.Task[None] | None = None  # Redis rewriting its files after a dropped secret
+        self._rewrite_again = False
         self.channel = f"{self.prefix}appends"
         self.presence_channel = f"{self.prefix}presence"
 
@@ -241,6 +243,10 @@ class RedisStore(Store):
         return warnings
 
     async def close(self) -> None:
+        if self._rewrite is not None and not self._rewrite.done():
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):  # asked already: Redis goes on alone
+                await asyncio.wait_for(asyncio.shield(self._rewrite), 2)
+            self._rewrite.cancel()
         await self.redis.aclose()
 
     async def create(self, meeting_id: str, code: str, events: list[EventData]) -> int:
@@ -347,15 +353,43 @@ class RedisStore(Store):
         with reachable():
             await self.redis.hdel(self._secrets(meeting_id), name)
         # The key is gone from memory; Redis's files still hold it until they are rewritten: ask for
-        # that now, so a backup taken from here on holds no trace of it.
+        # that now (in the background), so a backup taken from then on holds no trace of it.
+        if self._rewrite is None or self._rewrite.done():
+            self._rewrite = asyncio.create_task(self._rewrite_files())
+        else:
+            self._rewrite_again = True
+
+    async def _rewrite_files(self) -> None:
+        """Rewrite the AOF (and the RDB snapshot, if snapshots are on) once no rewrite that could have
+        started before the drop is still running; again if another key was dropped meanwhile."""
         try:
-            info = await self.redis.info("persistence")
-            if info.get("aof_enabled"):
-                await self.redis.bgrewriteaof()
-            if info.get("rdb_last_save_time"):
-                await self.redis.execute_command("BGSAVE", "SCHEDULE")
+            while True:
+                self._rewrite_again = False
+                await self._rewrite_once()
+                if not self._rewrite_again:
+                    return
         except (rexc.RedisError, OSError) as exc:  # refused on some managed services: documented
             log.info("Redis would not rewrite its files after a secret was dropped", extra={"error": str(exc)})
+
+    async def _rewrite_once(self) -> None:
+        async def idle(*flags: str) -> dict[str, Any]:
+            deadline = time.monotonic() + 300
+            while True:
+                info = await self.redis.info("persistence")
+                if not any(int(info.get(f, 0) or 0) for f in flags) or time.monotonic() > deadline:
+                    return dict(info)
+                await asyncio.sleep(0.2)
+
+        info = await idle("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress")
+        if info.get("aof_enabled"):
+            await self.redis.bgrewriteaof()
+        try:
+            snapshots = bool((await self.redis.config_get("save")).get("save"))
+        except rexc.ResponseError:  # CONFIG refused: assume snapshots may be on
+            snapshots = True
+        if snapshots:
+            await idle("aof_rewrite_in_progress", "rdb_bgsave_in_progress")
+            await self.redis.execute_command("BGSAVE", "SCHEDULE")
 
     async def secret_names(self, meeting_id: str) -> list[str]:
         with reachable():
