@@ -379,6 +379,37 @@ def test_merging_carries_interest_and_conveners_and_withdrawing_takes_a_topic_of
     assert rota not in room.os.cells and not room.os.topics[rota].active
 
 
+def test_a_wall_made_off_the_loop_is_used_only_while_the_marketplace_is_the_same() -> None:
+    """The hub makes the wall in a worker thread from the marketplace as it was and hands it to decide:
+    decide records exactly what it would have made itself, and refuses it (``schedule_stale``,
+    nothing changed) once a mark, a topic, a space or another seed makes it stale."""
+    room = marketplace()
+    room.by("bo", oc.MarkInterest(room.topic("Rota")))
+    room.by("cy", oc.MarkInterest(room.topic("Rota")))
+    problem = oc.precompute_problem(room.os)
+    assert problem is not None
+    pre = oc.precompute(problem, seed=7)
+    in_place = Space("x")  # the same decision made on the loop, for comparison
+    in_place.state = room.state
+    (expected,) = in_place.do(oc.MakeSchedule(), FACILITATOR, seed=7)
+
+    room.by("dee", oc.MarkInterest(room.topic("Compost")))  # the marketplace moves on
+    room.refused("schedule_stale", oc.MakeSchedule(), seed=7, schedule=pre)
+    fresh = oc.precompute(oc.precompute_problem(room.os) or problem, seed=7)
+    room.refused("schedule_stale", oc.MakeSchedule(), seed=8, schedule=fresh)  # another seed
+    room.now = in_place.now - 1
+    room.by("dee", oc.MarkInterest(room.topic("Compost"), interested=False))  # back as it was
+    room.now = in_place.now - 1
+    (ev,) = room.do(oc.MakeSchedule(), FACILITATOR, seed=7, schedule=pre)
+    assert ev == expected  # what decide would have made itself: the event records it
+    assert room.os.cells == in_place.os.cells
+
+    empty = Space("ana")
+    empty.setup()
+    assert oc.precompute_problem(empty.os) is None  # nothing to schedule: decide refuses on its own
+    empty.refused("no_topics", oc.MakeSchedule())
+
+
 def test_slots_start_and_end_by_the_servers_timers() -> None:
     room = marketplace()
     room.facilitate(oc.MakeSchedule())

@@ -306,3 +306,67 @@ async def test_slots_start_and_end_by_the_servers_clock(
         assert view["openspace"]["wall"]["running"] is None and view["openspace"]["checked_in"] == 0
     finally:
         await close_all(console, ana)
+
+
+async def test_making_the_schedule_never_stalls_the_other_connections(
+    server: ServerProcess, meeting: dict[str, Any]
+) -> None:
+    """The scheduler runs in a worker thread, not on the event loop: while it makes the wall for a big
+    marketplace (60 topics, 60 people marking 10 each: about a second of work), a ping on another
+    connection is answered at once. And the wall it recorded is the wall a restarted server replays."""
+    console = await console_for(server, meeting, "json")
+    paced(console)
+    await console.request("set_part", part="openspace")
+    for i in range(15):
+        await console.request("add_space", name=f"Space {i}", capacity=30)
+    start = int(time.time()) + 3600
+    for i in range(4):
+        await console.request("add_slot", start=start + 3600 * i, end=start + 3600 * i + 3000)
+    phones = await asyncio.gather(*(phone_for(server, meeting, "json", f"P{i}") for i in range(60)))
+    await asyncio.gather(*(p.request("post_topic", title=f"Topic {i}") for i, p in enumerate(phones)))
+    topics = [f"o{i}" for i in range(1, 61)]
+
+    async def marks(i: int, phone: PlazaClient) -> None:
+        for k in range(10):
+            await phone.request("mark_interest", topic=topics[(i * 7 + k * 11) % 60])
+
+    await asyncio.gather(*(marks(i, p) for i, p in enumerate(phones)))
+    pinger = PlazaClient(server.ws, "json")
+    await pinger.connect()
+    try:
+        rtts: list[float] = []
+        done = asyncio.Event()
+
+        async def ping() -> None:
+            while not done.is_set():
+                sent = time.monotonic()
+                await pinger.request("ping", timeout=T)
+                rtts.append(time.monotonic() - sent)
+                await asyncio.sleep(0.12)  # under the server's rate limit (10 messages/s)
+
+        pinging = asyncio.create_task(ping())
+        await asyncio.sleep(0.2)
+        began = time.monotonic()
+        await console.request("make_schedule", timeout=T * 3)
+        took = time.monotonic() - began
+        done.set()
+        await pinging
+        assert took > 0.3, f"the schedule took {took:.2f} s: too little to tell a stall"
+        # On the loop, a ping sent as the scheduler starts waits for all of it (about `took`).
+        assert max(rtts) < took / 3, (max(rtts), took)
+        assert len(rtts) >= 4
+        view = await console.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None, timeout=T)
+        live_wall, live_schedule = wall_cells(view), view["openspace"]["schedule"]
+        assert len(live_wall) == 60
+    finally:
+        await close_all(console, pinger, *phones)
+    # Replay equals live: a restarted server folds the log (it never runs the scheduler again).
+    server.stop()
+    server.start()
+    console = await console_for(server, meeting, "json")
+    try:
+        view = await console.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None, timeout=T)
+        assert wall_cells(view) == live_wall
+        assert view["openspace"]["schedule"] == live_schedule
+    finally:
+        await close_all(console)

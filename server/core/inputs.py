@@ -9,6 +9,7 @@ draws again and always gives the same state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,7 @@ class Inputs:
     receipt: str = ""  # a fresh ballot receipt (cast_ballot)
     seal: str = ""  # a fresh seal id (open_vote: a secret vote's ballots are stored sealed under it)
     key: str = ""  # the capability secret the sender said hello with (facilitators): room keys derive from it
+    # Work done off the event loop from the state as it was (make_schedule: a Precomputed wall from
+    # server/openspace/core.py). The core checks it still fits the state at decide time, and the
+    # event records the result, so a replay never needs it.
+    schedule: Any = None

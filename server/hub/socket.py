@@ -8,8 +8,10 @@ gets an ``error`` with a code and changes nothing.  See docs/protocol.md.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import os
 import secrets
 import time
 from typing import Any
@@ -22,6 +24,8 @@ from server.core.inputs import Inputs
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
 from server.logs import noise
+from server.openspace import core as oc
+from server.openspace import views as ov
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
 from server.rooms import views as rv
 from server.store import StoreError
@@ -29,6 +33,9 @@ from server.store import StoreError
 log = logging.getLogger("plaza.socket")
 
 PROTOCOL_VERSION = 1
+# A socket must say hello within this many seconds of opening (a stranger's idle sockets hold
+# memory and file descriptors; a phone says hello at once).
+HELLO_WITHIN = float(os.environ.get("PLAZA_HELLO_WITHIN", "30"))
 
 
 class SocketEndpoint:
@@ -54,9 +61,20 @@ class SocketEndpoint:
         client = self.scope.get("client") or ("?", 0)
         conn = Connection(self.send, codec, f"{client[0]}:{client[1]}")
         conn.start()
+        hello_by = asyncio.get_running_loop().time() + HELLO_WITHIN
         try:
             while True:
-                message = await self.receive()
+                if conn.meeting is None:  # a socket that never says hello is closed, not kept for ever
+                    try:
+                        message = await asyncio.wait_for(
+                            self.receive(), max(0.0, hello_by - asyncio.get_running_loop().time())
+                        )
+                    except TimeoutError:
+                        noise.count("no_hello", conn.peer)
+                        conn.close(1008, f"say hello within {HELLO_WITHIN:g} s")
+                        break
+                else:
+                    message = await self.receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 data = message.get("bytes")
@@ -190,7 +208,29 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         inputs = dataclasses.replace(inputs, present=frozenset(live.connected()))
     if "key" in needs:
         inputs = dataclasses.replace(inputs, key=conn.key)
+    if "schedule" in needs:
+        return {"type": "ack", "seq": await submit_schedule(live, command, actor, inputs)}
     return {"type": "ack", "seq": await live.submit(command, actor, inputs=inputs)}
+
+
+SCHEDULE_TRIES = 3
+
+
+async def submit_schedule(live: Any, command: Any, actor: m.Actor, inputs: Inputs) -> int:
+    """``make_schedule``: the wall is made in a worker thread from the marketplace as it is, so the
+    process keeps serving everyone meanwhile (the scheduler takes about a second), and handed to
+    ``decide`` in ``inputs.schedule``. If the marketplace changed in the meantime, ``decide`` refuses
+    (``schedule_stale``) and the wall is made again from the newer state, up to ``SCHEDULE_TRIES``
+    times; then the refusal goes to the console, which may press again."""
+    for attempt in range(SCHEDULE_TRIES):
+        problem = oc.precompute_problem(ov.openspace_of(live.state))  # a snapshot, built on the loop
+        pre = None if problem is None else await asyncio.to_thread(oc.precompute, problem, inputs.seed)
+        try:  # pre None: nothing to schedule, and decide refuses with no_cells or no_topics
+            return await live.submit(command, actor, inputs=dataclasses.replace(inputs, schedule=pre))
+        except Rejection as r:
+            if r.code != "schedule_stale" or attempt == SCHEDULE_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:

@@ -855,12 +855,53 @@ def problem(os: OpenSpaceState) -> sc.Problem:
     )
 
 
-def make_schedule(os: OpenSpaceState, seed: int, now: float, work: int = sc.WORK) -> list[Event]:
+@dataclass(frozen=True)
+class Precomputed:
+    """A wall made off the event loop (the hub, in a worker thread) for the marketplace ``problem``
+    as it was: ``make_schedule`` uses it only if the marketplace at decide time gives the same
+    problem (and the same seed and budget), else refuses with ``schedule_stale``."""
+
+    problem: sc.Problem
+    seed: int
+    work: int
+    result: sc.Result
+
+
+def schedulable(os: OpenSpaceState) -> None:
     if not os.slots or not os.spaces:
         raise Rejection("no_cells", "Add slots and spaces to the wall first.")
     if not os.active_topics():
         raise Rejection("no_topics", "There are no topics to schedule yet.")
-    result = sc.make(problem(os), seed=seed, work=work)
+
+
+def precompute_problem(os: OpenSpaceState) -> sc.Problem | None:
+    """The problem a schedule would be made from now (cheap: call it on the loop), or None when
+    ``make_schedule`` would refuse anyway (no cells, no topics): nothing to compute."""
+    try:
+        schedulable(os)
+    except Rejection:
+        return None
+    return problem(os)
+
+
+def precompute(problem_: sc.Problem, seed: int, work: int = sc.WORK) -> Precomputed:
+    """The scheduler's run, pure: safe in a worker thread (the problem is a snapshot)."""
+    return Precomputed(problem_, seed, work, sc.make(problem_, seed=seed, work=work))
+
+
+def make_schedule(
+    os: OpenSpaceState, seed: int, now: float, work: int = sc.WORK, precomputed: Precomputed | None = None
+) -> list[Event]:
+    schedulable(os)
+    if precomputed is None:
+        result = sc.make(problem(os), seed=seed, work=work)
+    elif precomputed.seed != seed or precomputed.work != work or precomputed.problem != problem(os):
+        raise Rejection(
+            "schedule_stale",
+            "The marketplace changed while the schedule was being made; make it again.",
+        )
+    else:
+        result = precomputed.result
     return [
         Scheduled(
             at=now,

@@ -83,7 +83,7 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             return oc.merge(os, me.id, command, now)
         case oc.MakeSchedule():
             m.require(actor, F)
-            return oc.make_schedule(os, inputs.seed, now)
+            return oc.make_schedule(os, inputs.seed, now, precomputed=inputs.schedule)
         case oc.MoveTopic():
             m.require(actor, F, P)
             return oc.move_topic(os, _by(state, actor), command, now)
@@ -213,7 +213,9 @@ MESSAGES = {
     "merge_topics": Message(
         {"topic": _TOPIC, "into": Field(str, max_length=8)}, lambda f: oc.MergeTopics(f["topic"], f["into"])
     ),
-    "make_schedule": Message({}, lambda f: oc.MakeSchedule(), roles=("facilitator",)),
+    "make_schedule": Message(
+        {}, lambda f: oc.MakeSchedule(), roles=("facilitator",), needs=frozenset({"schedule"})
+    ),  # the hub makes the wall in a worker thread (server/hub/socket.py) and decide checks it still fits
     "move_topic": Message(
         {"topic": _TOPIC, "slot": Field(str, max_length=8), "space": Field(str, required=False, max_length=8)},
         lambda f: oc.MoveTopic(f["topic"], f["slot"], f.get("space", "")),
