@@ -31,6 +31,7 @@ import uvicorn
 
 from server.app import MAX_HEADERS, create_app
 from server.config import OPTIONS, Settings, load_secret, parse_settings
+from server.http import PlazaH11Protocol
 from server.hub.hub import Hub
 from server.logs import log_config
 from server.store import open_store
@@ -180,8 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     server_options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,
-        # h11, not httptools: h11 bounds the request line and headers (a longer one gets 400).
-        "http": "h11",
+        # h11, not httptools: h11 bounds the request line and headers (a longer one gets 400);
+        # ours also bounds the time they take (server/http.py).
+        "http": PlazaH11Protocol,
         "h11_max_incomplete_event_size": MAX_HEADERS,
         "ws": "websockets-sansio",
         # Compression costs hundreds of KB per connection; views are small.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websockets
 
 from server.app import BODY_TIMEOUT
-from tests.conftest import TIMEOUT_FACTOR, ServerProcess
+from server.client import PlazaClient
+from tests.conftest import TIMEOUT_FACTOR, ServerProcess, free_port
 
 
 def rss_mib(pid: int) -> float:
@@ -155,3 +158,65 @@ async def test_memory_stays_bounded_while_large_bodies_are_refused(server: Serve
     assert statuses == [413] * 4
     assert after - before < 40, (before, after)
     assert server.get("/healthz")[0] == 200
+
+
+@pytest.fixture
+def impatient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:
+    """A server that waits 1 s for a request's head and 1 s for a socket's hello."""
+    monkeypatch.setenv("PLAZA_HEAD_WITHIN", "1")
+    monkeypatch.setenv("PLAZA_HELLO_WITHIN", "1")
+    proc = ServerProcess(data=tmp_path / "data", port=free_port()).start()
+    yield proc
+    proc.stop()
+
+
+async def test_a_head_sent_slowly_is_cut_off(impatient: ServerProcess) -> None:
+    """One header line every 0.3 s would hold a connection for half an hour under the size limit alone."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", impatient.port)
+    started = time.monotonic()
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    closed = False
+    try:
+        for n in range(100):
+            writer.write(f"X-Slow-{n}: a\r\n".encode())
+            await writer.drain()
+            try:
+                if await asyncio.wait_for(reader.read(1), 0.3) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+    except (ConnectionResetError, BrokenPipeError):
+        closed = True
+    writer.close()
+    assert closed and time.monotonic() - started < 1 + 5 * TIMEOUT_FACTOR
+    # A head sent at once is served, on a fresh connection and on a kept-alive one.
+    reader, writer = await asyncio.open_connection("127.0.0.1", impatient.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5 * TIMEOUT_FACTOR)
+    assert head.startswith(b"HTTP/1.1 200")
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
+    await reader.readexactly(length)
+    await asyncio.sleep(0.5)  # kept alive, within the head's time: the next request is served too
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    status, _, _ = await response(reader, 5 * TIMEOUT_FACTOR)
+    assert status == 200
+    writer.close()
+
+
+async def test_a_socket_that_never_says_hello_is_closed(impatient: ServerProcess) -> None:
+    async with websockets.connect(impatient.ws) as ws:
+        started = time.monotonic()
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            await asyncio.wait_for(ws.recv(), 5 * TIMEOUT_FACTOR)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+        assert time.monotonic() - started < 1 + 4 * TIMEOUT_FACTOR
+    meeting = impatient.create_meeting("Patience")
+    client = PlazaClient(impatient.ws, "json")  # one that says hello stays, and is served
+    await client.connect()
+    await client.hello("phone", code=meeting["code"])
+    await asyncio.sleep(1.5)
+    assert (await client.request("ping"))["type"] == "pong"
+    await client.close()
