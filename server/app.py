@@ -34,6 +34,7 @@ from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
 from server.hub.socket import SocketEndpoint
+from server.openspace import proceedings
 from server.rooms import views as rv
 from server.store import Store, StoreError, open_store
 
@@ -140,6 +141,9 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": payload})
 
 
+REFUSALS_PER_WINDOW = 60  # meeting creations refused for a missing or wrong organiser key, per address
+
+
 class CreationLimit:
     """At most ``limit`` meeting creations per client address in any ``window`` seconds."""
 
@@ -205,21 +209,26 @@ def organiser_refusal(request: Request) -> Response | None:
     return None
 
 
+def _too_many(wait: int, what: str) -> Response:
+    response = api_error(429, "rate_limited", f"{what}: try again in {wait} s.")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 async def create_meeting(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     settings: Settings = request.app.state.settings
     address = request.client.host if request.client else ""
-    wait = request.app.state.creation_limit.retry_after(address)
-    if wait:
-        response = api_error(
-            429, "rate_limited", f"Too many meetings created from this address: try again in {wait} s."
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+    # The organiser's key first: requests without it (or with a wrong one) must not use up the
+    # address's creations (behind a proxy every client shares one address).  They are limited apart.
     if not settings.open_creation:
         refusal = organiser_refusal(request)
         if refusal is not None:
-            return refusal
+            wait = request.app.state.refusal_limit.retry_after(address)
+            return refusal if not wait else _too_many(wait, "Too many refused attempts from this address")
+    wait = request.app.state.creation_limit.retry_after(address)
+    if wait:
+        return _too_many(wait, "Too many meetings created from this address")
     body = await request.body()  # BodyLimit bounded it already
     if len(body) > MAX_BODY:
         return api_error(413, "too_large", f"The body is limited to {MAX_BODY} bytes.")
@@ -329,6 +338,21 @@ async def meeting_minutes(request: Request) -> Response:
     return JSONResponse(data)
 
 
+async def meeting_proceedings(request: Request) -> Response:
+    """An Open Space's proceedings (``.json`` or ``.md``), from the log like the minutes, and public like them."""
+    hub: Hub = request.app.state.hub
+    kind = request.path_params["format"]
+    if kind not in ("md", "json"):
+        return api_error(404, "unknown_format", "Proceedings come as proceedings.md or proceedings.json.")
+    live = await hub.get(request.path_params["meeting_id"])
+    if live is None:
+        return api_error(404, "unknown_meeting", "There is no such meeting.")
+    data = proceedings.proceedings(live.state)
+    if kind == "md":
+        return PlainTextResponse(proceedings.markdown(data), media_type="text/markdown; charset=utf-8")
+    return JSONResponse(data)
+
+
 async def meeting_qr(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     live = await hub.get(request.path_params["meeting_id"])
@@ -392,6 +416,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         app.state.hub = hub
         app.state.settings = settings
         app.state.creation_limit = CreationLimit(settings.create_limit)
+        app.state.refusal_limit = CreationLimit(REFUSALS_PER_WINDOW)  # attempts without the organiser's key
         if on_startup is not None:
             await on_startup(hub)
         try:
@@ -416,6 +441,8 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/api/meetings/{meeting_id}/qr.svg", meeting_qr),
         Route("/api/meetings/{meeting_id}/minutes.{format:str}", meeting_minutes),
         Route("/minutes/{meeting_id}", page("minutes")),
+        Route("/api/meetings/{meeting_id}/proceedings.{format:str}", meeting_proceedings),
+        Route("/proceedings/{meeting_id}", page("proceedings")),
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]

@@ -141,6 +141,18 @@ def test_creation_is_rate_limited_per_address(started: ServerProcess) -> None:
     assert len(listing(started)[1]["meetings"]) == 4  # the first-start meeting and three
 
 
+@pytest.mark.parametrize("started", [["--create-limit", "3"]], indirect=True)
+def test_attempts_without_the_organiser_key_do_not_use_up_its_creations(started: ServerProcess) -> None:
+    """Behind a proxy everyone shares one address: a stranger's keyless posts must not lock the organiser out."""
+    for _ in range(10):
+        assert started.post("/api/meetings", {"title": "Spam"}, key="")[0] == 401
+        assert started.post("/api/meetings", {"title": "Spam"}, key="wrong")[0] == 403
+    for i in range(3):
+        assert started.post("/api/meetings", {"title": f"Real {i}"})[0] == 201
+    status, body = started.post("/api/meetings", {"title": "one too many"})
+    assert status == 429 and body["error"]["code"] == "rate_limited"
+
+
 @pytest.mark.parametrize("started", [["--max-meetings", "2"]], indirect=True)
 def test_a_cap_on_meetings_gives_409(started: ServerProcess) -> None:
     assert started.post("/api/meetings", {"title": "Second"})[0] == 201
