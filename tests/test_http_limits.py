@@ -211,7 +211,7 @@ async def test_a_socket_that_never_says_hello_is_closed(impatient: ServerProcess
         started = time.monotonic()
         with pytest.raises(websockets.ConnectionClosed) as info:
             await asyncio.wait_for(ws.recv(), 5 * TIMEOUT_FACTOR)
-        assert info.value.rcvd is not None and info.value.rcvd.code == 1008
+        assert info.value.rcvd is not None and info.value.rcvd.code == 4008
         assert time.monotonic() - started < 1 + 4 * TIMEOUT_FACTOR
     meeting = impatient.create_meeting("Patience")
     client = PlazaClient(impatient.ws, "json")  # one that says hello stays, and is served

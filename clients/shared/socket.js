@@ -103,7 +103,8 @@ export class PlazaSocket extends EventTarget {
       const hello = { ...this.hello(), type: "hello" };
       if (this.lastSeq) hello.last_seq = this.lastSeq;
       ws.send(JSON.stringify(hello));
-      this.setStatus("open");
+      // Not "open" yet: until the welcome (and the fresh views right behind it) the page still
+      // shows what it had before the drop, and a tap on that must not go out.
       this.schedulePing();
     };
     ws.onmessage = (event) => this.receive(event.data);
@@ -231,7 +232,7 @@ export class PlazaSocket extends EventTarget {
       clearTimeout(this.pongTimer);
       this.heard(true);  // everything the server sent before it has arrived too
     }
-    if (this.status === "stalled") this.setStatus("open");  // it answers after all
+    if (message.type === "welcome" || this.status === "stalled") this.setStatus("open");  // (stalled: it answers after all)
     if (typeof message.server_time === "number") this.clockOffset = message.server_time * 1000 - Date.now();
     if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
     const waiting = message.id !== undefined && this.pending.get(message.id);

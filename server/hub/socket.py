@@ -71,7 +71,8 @@ class SocketEndpoint:
                         )
                     except TimeoutError:
                         noise.count("no_hello", conn.peer)
-                        conn.close(1008, f"say hello within {HELLO_WITHIN:g} s")
+                        # 4008, not 1008: a client may try again (pages stop for good on 1008)
+                        conn.close(4008, f"say hello within {HELLO_WITHIN:g} s")
                         break
                 else:
                     message = await self.receive()
