@@ -8,7 +8,7 @@ its messages, commands, events, views and minutes section from the registry.
 from __future__ import annotations
 
 from server.agenda import feature as agenda
-from server.core.registry import register, set_scopes
+from server.core.registry import add_scopes, register, set_scopes
 from server.decisions import feature as decisions
 from server.openspace import feature as openspace
 from server.rooms import feature as rooms
@@ -22,3 +22,4 @@ register(signals.FEATURE)
 register(rooms.FEATURE)
 register(openspace.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people
+add_scopes(openspace.SCOPES)  # and Open Space's topic circles, while their slot runs (ids o<n>)

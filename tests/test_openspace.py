@@ -20,6 +20,7 @@ from server.openspace import core as oc
 from server.openspace import feature as of
 from server.openspace import schedule as sc
 from server.openspace import views as ov
+from server.stack import core as sk
 from tests.test_stack import Room
 
 FACILITATOR = m.Actor(m.Role.FACILITATOR)
@@ -408,6 +409,65 @@ def test_a_wall_made_off_the_loop_is_used_only_while_the_marketplace_is_the_same
     empty.setup()
     assert oc.precompute_problem(empty.os) is None  # nothing to schedule: decide refuses on its own
     empty.refused("no_topics", oc.MakeSchedule())
+
+
+def test_a_topic_circle_is_a_room_with_its_own_stack() -> None:
+    """Checked in to a circle, a phone is in that room: its hand goes up on the circle's stack (not the
+    plenary's), the circle's ``room:`` view shows it, moving to another circle takes it down (as leaving
+    a room does), and once the slot ends the circle is closed. The log folds back to the same state."""
+    room = marketplace()
+    log: list[Any] = []
+    do = room.do
+
+    def recording(command: Any, actor: m.Actor, **inputs: Any) -> list[Any]:
+        evs = do(command, actor, **inputs)
+        log.extend(evs)
+        return evs
+
+    room.do = recording  # type: ignore[method-assign]
+    start = room.state
+    rota, compost = room.topic("Rota"), room.topic("Compost")
+    for t in (rota, compost, room.topic("Budget"), room.topic("Fridge")):
+        room.facilitate(oc.MoveTopic(t, ""))
+    room.facilitate(oc.MoveTopic(rota, "t1", "s1"))
+    room.facilitate(oc.MoveTopic(compost, "t1", "s2"))
+    room.facilitate(oc.StartSlot("t1"))
+    room.by("bo", oc.CheckIn(rota))
+    room.by("cy", oc.CheckIn(rota))
+    assert m.room_of(room.state, "bo") == rota and m.room_of(room.state, "eli") == ""
+    (ev,) = room.by("bo", sk.RaiseHand(kind="new"))
+    assert ev.room == rota
+    room.by("eli", sk.RaiseHand(kind="new"))  # not checked in: the plenary's stack
+    assert [e.participant_id for e in room.os.circles[rota].stack.entries] == ["bo"]
+    assert [e.participant_id for e in room.state.stack.entries] == ["eli"]
+    ctx = views.Context(connected=lambda: frozenset({"bo", "cy"}))
+    view = views.feature_view(room.state, f"room:{rota}", ctx)
+    assert view is not None and view["name"] == "Rota" and view["space"] == "Big tree"
+    assert view["stack"]["waiting"] == 1 and view["stack"]["next"][0]["name"] == "bo"
+    assert [p["name"] for p in view["people"]] == ["bo", "cy"]
+    assert views.feature_view(room.state, "room:o99", ctx) is None
+    assert views.me_view(room.state, "bo")["hand"]["position"] == 1
+    assert ov.touched(ov.openspace_of(start), room.os) is None  # (a slot started: anyone)
+    before = room.os
+    room.by("cy", sk.RaiseHand(kind="new"))
+    assert ov.touched(before, room.os) == {"bo", "cy"}  # a hand in a circle: its phones only
+    # The Law of Two Feet: bo moves on, and his hand in Rota comes down.
+    room.by("bo", oc.CheckIn(compost))
+    assert [e.participant_id for e in room.os.circles[rota].stack.entries] == ["cy"]
+    assert m.room_of(room.state, "bo") == compost
+    (ev,) = room.facilitate(sk.NextSpeaker(room=rota))  # the facilitator runs a circle's stack by its id
+    assert ev.room == rota and room.os.circles[rota].stack.speaker.participant_id == "cy"
+    assert room.state.stack.speaker is None
+    room.facilitate(oc.EndSlot("t1"))
+    assert not room.os.circles[rota].open and m.room_of(room.state, "cy") == ""
+    assert views.feature_view(room.state, f"room:{rota}", ctx)["closed"] is True
+    (ev,) = room.by("cy", sk.RaiseHand(kind="new"))
+    assert ev.room == ""  # back in the plenary
+    # Replay equals live.
+    replayed = start
+    for e in log:
+        replayed = m.apply(replayed, e)
+    assert replayed == room.state
 
 
 def test_slots_start_and_end_by_the_servers_timers() -> None:

@@ -370,3 +370,43 @@ async def test_making_the_schedule_never_stalls_the_other_connections(
         assert view["openspace"]["schedule"] == live_schedule
     finally:
         await close_all(console)
+
+
+async def test_a_phone_checked_in_to_a_circle_raises_its_hand_there(
+    server: ServerProcess, meeting: dict[str, Any], fmt: str
+) -> None:
+    """A topic circle is a room: the phones checked in to it get its ``room`` view, a hand raised there
+    goes on the circle's stack (the plenary's stays empty), and a phone in another circle hears nothing."""
+    console = await console_for(server, meeting, fmt)
+    ana, bo, cy = [await phone_for(server, meeting, fmt, n) for n in ("Ana", "Bo", "Cy")]
+    paced(console)
+    start = int(time.time()) + 3600
+    try:
+        await console.request("set_part", part="openspace")
+        await console.request("add_space", name="Big tree", capacity=30)
+        await console.request("add_space", name="Kitchen", capacity=8)
+        await console.request("add_slot", start=start, end=start + 3000)
+        await ana.request("post_topic", title="Rota")
+        await bo.request("post_topic", title="Compost")
+        await console.request("make_schedule")
+        await console.request("start_slot", slot="t1")
+        await ana.request("check_in", topic="o1")
+        await bo.request("check_in", topic="o1")
+        await cy.request("check_in", topic="o2")
+        view = await bo.wait_view("room", lambda v: v["room"] == "o1" and len(v["people"]) == 2, timeout=T)
+        assert view["name"] == "Rota" and view["stack"]["waiting"] == 0
+        await cy.wait_view("room", lambda v: v["room"] == "o2", timeout=T)
+        heard = sum(1 for msg in cy.received if msg.get("view") == "room")
+        await ana.request("raise_hand", kind="new")
+        view = await bo.wait_view("room", lambda v: v["stack"]["waiting"] == 1, timeout=T)
+        assert view["stack"]["next"][0]["name"] == "Ana"
+        me = await ana.wait_view("me", lambda v: v["hand"] is not None, timeout=T)
+        assert me["hand"]["position"] == 1
+        facilitator = await console.wait_view("facilitator", lambda v: True, timeout=T)
+        assert facilitator["stack"]["waiting"] == 0  # the plenary's stack: nobody
+        await console.request("next_speaker", room="o1")
+        await bo.wait_view("room", lambda v: (v["stack"]["speaker"] or {}).get("name") == "Ana", timeout=T)
+        await asyncio.sleep(0.5)
+        assert sum(1 for msg in cy.received if msg.get("view") == "room") == heard  # the other circle: nothing
+    finally:
+        await close_all(console, ana, bo, cy)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.core.errors import Rejection
 from server.core.event import Event
 
 
@@ -85,6 +86,9 @@ class Feature:
     touched: Callable[[Any, Any], frozenset[str] | None] | None = None
     minutes: Callable[..., Any] | None = None
     markdown: Callable[[Any], list[str]] | None = None
+    # (key) -> whether a key of ``audience`` is this feature's, when several features share the
+    # audience ("room": b1-2 is a breakout room, o7 an Open Space circle). None: any the others don't own.
+    owns: Callable[[str], bool] | None = None
 
 
 FEATURES: dict[str, Feature] = {}
@@ -120,11 +124,18 @@ def features() -> tuple[Feature, ...]:
     return tuple(FEATURES.values())
 
 
-def for_audience(prefix: str) -> Feature | None:
+def for_audience(prefix: str, key: str = "") -> Feature | None:
+    """The feature whose audience ``prefix`` holds ``key``: one that ``owns`` it, else one that owns no
+    particular keys."""
+    fallback = None
     for feature in FEATURES.values():
-        if feature.audience == prefix:
+        if feature.audience != prefix:
+            continue
+        if feature.owns is None:
+            fallback = fallback or feature
+        elif feature.owns(key):
             return feature
-    return None
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -140,10 +151,50 @@ class Scopes:
     room_of: Callable[..., str]
     stack_of: Callable[..., Any]
     with_stack: Callable[..., Any]
+    knows: Callable[[str], bool] | None = None  # the room ids it holds (None: any the others don't claim)
 
 
-SCOPES: list[Scopes] = []
+SCOPES: list[Scopes] = []  # one entry: the provider, or a dispatcher over several (add_scopes)
+PROVIDERS: list[Scopes] = []  # in registration order: a participant's room is the first one's that has one
 
 
 def set_scopes(scopes: Scopes) -> None:
+    """The meeting's scope provider (the rooms), as the only one; ``add_scopes`` adds more."""
+    PROVIDERS[:] = [scopes]
     SCOPES[:] = [scopes]
+
+
+def add_scopes(scopes: Scopes) -> None:
+    """Another scope provider (Open Space's circles): ``SCOPES[0]`` then dispatches by room id, so
+    ``meeting.room_of``, ``meeting.stack_in`` and the stack's ``apply`` need not know there are several."""
+    if scopes not in PROVIDERS:
+        PROVIDERS.append(scopes)
+    SCOPES[:] = [PROVIDERS[0] if len(PROVIDERS) == 1 else _DISPATCH]
+
+
+def scopes_for(room: str) -> Scopes:
+    """The provider that holds room ``room``: the one whose ``knows`` claims it, else one claiming none."""
+    fallback = None
+    for scopes in PROVIDERS:
+        if scopes.knows is None:
+            fallback = fallback or scopes
+        elif scopes.knows(room):
+            return scopes
+    if fallback is None:
+        raise Rejection("unknown_room", "There is no such room.", "room")
+    return fallback
+
+
+def _room_of(state: Any, participant_id: str) -> str:
+    for scopes in PROVIDERS:
+        room = scopes.room_of(state, participant_id)
+        if room:
+            return room  # type: ignore[no-any-return]
+    return ""
+
+
+_DISPATCH = Scopes(
+    room_of=_room_of,
+    stack_of=lambda state, room, closed=False: scopes_for(room).stack_of(state, room, closed=closed),
+    with_stack=lambda state, room, stack: scopes_for(room).with_stack(state, room, stack),
+)

@@ -57,7 +57,7 @@ def with_sections(view: dict[str, Any], name: str, state: MeetingState, ctx: Con
 def feature_view(state: MeetingState, key: str, ctx: Context) -> dict[str, Any] | None:
     """The view of a feature's own audience, ``room:b1-2`` say (None: no such audience)."""
     prefix, _, sub = key.partition(":")
-    feature = registry.for_audience(prefix)
+    feature = registry.for_audience(prefix, sub)
     if feature is None or feature.views is None:
         return None
     return feature.views(state, sub, ctx)
@@ -66,7 +66,7 @@ def feature_view(state: MeetingState, key: str, ctx: Context) -> dict[str, Any] 
 def feature_view_deps(state: MeetingState, key: str) -> tuple[Any, ...] | None:
     """What a feature audience's view depends on (None: unknown, project it every time)."""
     prefix, _, sub = key.partition(":")
-    feature = registry.for_audience(prefix)
+    feature = registry.for_audience(prefix, sub)
     if feature is None or feature.view_deps is None:
         return None
     return feature.view_deps(state, sub)

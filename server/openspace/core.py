@@ -26,6 +26,7 @@ from server.core.event import Event, event
 from server.core.text import clean_text, optional_text
 from server.openspace import schedule as sc
 from server.rooms.core import optional_text_keep_lines
+from server.stack import core as sk
 
 THEME_MAX = 160
 SPACE_NAME_MAX = 40
@@ -369,6 +370,14 @@ class LastMove:
 
 
 @dataclass(frozen=True)
+class Circle:
+    """A topic circle as a room: its own speaking stack, from its slot's start (closed at its end)."""
+
+    stack: sk.StackState = field(default_factory=sk.StackState)
+    open: bool = True
+
+
+@dataclass(frozen=True)
 class OpenSpaceState:
     part: str = "assembly"
     theme: str = ""
@@ -392,6 +401,7 @@ class OpenSpaceState:
     reports: Mapping[str, Report] = field(default_factory=dict)  # topic -> harvest, in the order written
     dots: Dots | None = None
     adopted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # topic -> who adopted it
+    circles: Mapping[str, Circle] = field(default_factory=dict)  # topic -> its circle, once its slot started
 
     @property
     def running(self) -> Slot | None:
@@ -1196,6 +1206,16 @@ def _set_interest(os: OpenSpaceState, topic: str, pid: str, on: bool) -> OpenSpa
     return dataclasses.replace(os, interest={**os.interest, topic: people}, marks={**os.marks, pid: mine})
 
 
+def _leave_circle(os: OpenSpaceState, pid: str, new: str) -> OpenSpaceState:
+    """Someone left their circle (for another, or none): their hand there comes down, as in a room."""
+    old = os.checkins.get(pid)
+    circle = os.circles.get(old) if old and old != new else None
+    if circle is None:
+        return os
+    circle = dataclasses.replace(circle, stack=sk.without_participant(circle.stack, pid))
+    return dataclasses.replace(os, circles={**os.circles, old: circle})  # type: ignore[dict-item]
+
+
 def _checkout(os: OpenSpaceState) -> OpenSpaceState:
     return dataclasses.replace(os, checkins={})
 
@@ -1273,11 +1293,17 @@ def apply(os: OpenSpaceState, ev: Event) -> OpenSpaceState:
             cell = (ev.slot, ev.space)
             return dataclasses.replace(os, locked=os.locked | {cell} if ev.locked else os.locked - {cell})
         case SlotStarted():
-            return _slot(_checkout(os), ev.slot, started_at=ev.at)
+            os = _slot(_checkout(os), ev.slot, started_at=ev.at)
+            new = {t: Circle() for t in os.in_slot(ev.slot) if t not in os.circles}
+            return dataclasses.replace(os, circles={**os.circles, **new}) if new else os
         case SlotEnded():
-            return _slot(_checkout(os), ev.slot, ended_at=ev.at)
+            os = _slot(_checkout(os), ev.slot, ended_at=ev.at)
+            circles = [(t, c) for t in os.in_slot(ev.slot) if (c := os.circles.get(t)) is not None and c.open]
+            shut = {t: dataclasses.replace(c, open=False) for t, c in circles}
+            return dataclasses.replace(os, circles={**os.circles, **shut}) if shut else os
         case CheckedIn():
             pid = ev.participant_id
+            os = _leave_circle(os, pid, ev.topic)
             if not ev.topic:
                 return dataclasses.replace(os, checkins={p: t for p, t in os.checkins.items() if p != pid})
             came = os.came.get(ev.topic, ())
@@ -1345,9 +1371,10 @@ def _slot(os: OpenSpaceState, slot_id: str, **changes: object) -> OpenSpaceState
 
 
 def forget(os: OpenSpaceState, pid: str) -> OpenSpaceState:
-    """A removed participant: out of their circle, their marks and dots withdrawn."""
+    """A removed participant: out of their circle (their hand there down), their marks and dots withdrawn."""
     for topic in sorted(os.marks.get(pid, ())):
         os = _set_interest(os, topic, pid, False)
+    os = _leave_circle(os, pid, "")
     os = dataclasses.replace(os, checkins={p: t for p, t in os.checkins.items() if p != pid})
     if os.dots is not None and os.dots.open and pid in os.dots.placed:
         totals = dict(os.dots.totals)

@@ -5,6 +5,7 @@ Registered by one line in ``server/features.py``.  State lives in ``state.parts[
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from server.core import meeting as m
@@ -265,6 +266,36 @@ MESSAGES = {
 }
 
 
+# --- scopes: a topic circle is a room while its slot runs (docs/architecture.md, "Open Space") ---
+
+
+def room_of(state: m.MeetingState, pid: str) -> str:
+    """The circle a phone checked in to (its room), or "" (rooms are asked first: registry.add_scopes)."""
+    return of(state).checkins.get(pid, "")
+
+
+def stack_of(state: m.MeetingState, room_id: str, closed: bool = False) -> Any:
+    circle = of(state).circles.get(room_id)
+    if circle is None:
+        raise Rejection("unknown_room", "There is no such room.", "room")
+    if not closed and not circle.open:
+        raise Rejection("room_closed", "That topic circle has ended.", "room")
+    return circle.stack
+
+
+def with_stack(state: m.MeetingState, room_id: str, stack: Any) -> m.MeetingState:
+    os = of(state)
+    circle = dataclasses.replace(os.circles[room_id], stack=stack)
+    return m.with_part(state, NAME, dataclasses.replace(os, circles={**os.circles, room_id: circle}))
+
+
+def is_circle(room_id: str) -> bool:
+    return room_id.startswith("o")
+
+
+SCOPES = registry.Scopes(room_of=room_of, stack_of=stack_of, with_stack=with_stack, knows=is_circle)
+
+
 FEATURE = registry.Feature(
     name=NAME,
     messages=MESSAGES,
@@ -281,6 +312,16 @@ FEATURE = registry.Feature(
         "me": lambda state, pid: ov.me_section(state, pid),
     },
     touched=ov.touched,
+    audience="room",  # a circle's view is room:o7, as a breakout room's is room:b1-2
+    owns=is_circle,
+    views=lambda state, key, ctx: ov.circle_view(state, key, ctx.connected()),
+    view_deps=lambda state, key: (
+        of(state).circles.get(key),
+        of(state).checkins,
+        of(state).topics.get(key),
+        of(state).cells,
+        state.participants,
+    ),
     minutes=minutes,
     markdown=markdown,
 )

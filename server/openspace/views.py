@@ -21,6 +21,7 @@ from typing import Any
 from server.core import meeting as m
 from server.core.memo import Memos
 from server.openspace import core as oc
+from server.rooms import views as rv
 
 EMPTY = oc.OpenSpaceState()
 NEWEST = 12  # topics on the screen's marketplace
@@ -290,7 +291,51 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
     }
 
 
-_PER_PERSON = frozenset({"checkins", "came", "moves", "interest", "marks", "dots"})
+def circle_view(state: m.MeetingState, topic_id: str, connected: Any) -> dict[str, Any] | None:
+    """A topic circle as a room (``room:o7``), for the phones checked in to it: the same fields as a
+    breakout room's view (``rooms.views.room_view``), with the round's as the slot's, and its stack."""
+    os = openspace_of(state)
+    circle = os.circles.get(topic_id)
+    topic = os.topics.get(topic_id)
+    if circle is None or topic is None:
+        return None
+    cell = os.cells.get(topic_id)
+    slot = os.slots.get(cell[0]) if cell else None
+    space = os.spaces.get(cell[1]) if cell else None
+    reporter = os.reporter(topic_id)
+    report = os.reports.get(topic_id)
+    people = [pid for pid, t in os.checkins.items() if t == topic_id]
+    return {
+        "room": topic_id,
+        "circle": True,
+        "name": topic.title,
+        "space": space.name if space else None,
+        "number": None,
+        "round": None,
+        "question": os.theme,
+        "mode": "open_space",
+        "mode_words": "Open Space: go where you learn or contribute",
+        "started_at": slot.started_at if slot else None,
+        "ends_at": slot.end if slot else None,
+        "return_at": None,
+        "broadcast": None,
+        "broadcast_at": None,
+        "ended": not circle.open,
+        "closed": not circle.open,
+        "join_url": None,
+        "people": [
+            {"id": pid, "name": _name(state, pid), "present": pid in connected, "rapporteur": pid == reporter}
+            for pid in people
+        ],
+        "rapporteur": {"id": reporter, "name": _name(state, reporter)} if reporter else None,
+        "report": report.key_points if report else "",
+        "report_at": report.at if report else None,
+        "notes": [],
+        "stack": rv.stack_view(state, circle.stack, rv.ROOM_NEXT),
+    }
+
+
+_PER_PERSON = frozenset({"checkins", "came", "moves", "interest", "marks", "dots", "circles"})
 
 
 def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -> frozenset[str] | None:
@@ -312,6 +357,12 @@ def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -
         if a is None or b is None or (a.budget, a.open, a.ranking) != (b.budget, b.open, b.ranking):
             return None
     who = {p for p in before.checkins.keys() | after.checkins.keys() if before.checkins.get(p) != after.checkins.get(p)}
+    if before.circles is not after.circles:  # a hand in a circle: the phones checked in to it (their room view, me)
+        if before.circles.keys() != after.circles.keys():
+            return None
+        changed = {t for t, c in after.circles.items() if before.circles[t] is not c}
+        who |= {p for p, t in after.checkins.items() if t in changed}
+        who |= {p for p, t in before.checkins.items() if t in changed}
     who |= {p for p in before.marks.keys() | after.marks.keys() if before.marks.get(p) is not after.marks.get(p)}
     if a is not None and b is not None and a is not b:
         who |= {p for p in a.placed.keys() | b.placed.keys() if a.placed.get(p) is not b.placed.get(p)}
