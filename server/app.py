@@ -35,6 +35,7 @@ from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
 from server.hub.socket import SocketEndpoint
 from server.openspace import proceedings
+from server.protocol import encodable
 from server.rooms import views as rv
 from server.store import Store, StoreError, open_store
 
@@ -54,6 +55,12 @@ def api_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+def _head_size(scope: Scope) -> int:
+    """About the bytes of the request line and headers as they came."""
+    target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return 16 + target + sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ()))
+
+
 class BodyLimit:
     """Every HTTP request's body is bounded before a route reads it.
 
@@ -70,6 +77,13 @@ class BodyLimit:
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and _head_size(scope) > MAX_HEADERS:
+            # h11 bounds a head that arrives in pieces; one that arrives whole in a read is checked here.
+            if scope["type"] == "http":
+                await self.refuse(send, 431, "headers_too_large", f"Request headers are limited to {MAX_HEADERS} B.")
+            else:
+                await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -226,9 +240,6 @@ async def create_meeting(request: Request) -> Response:
         if refusal is not None:
             wait = request.app.state.refusal_limit.retry_after(address)
             return refusal if not wait else _too_many(wait, "Too many refused attempts from this address")
-    wait = request.app.state.creation_limit.retry_after(address)
-    if wait:
-        return _too_many(wait, "Too many meetings created from this address")
     body = await request.body()  # BodyLimit bounded it already
     if len(body) > MAX_BODY:
         return api_error(413, "too_large", f"The body is limited to {MAX_BODY} bytes.")
@@ -238,6 +249,13 @@ async def create_meeting(request: Request) -> Response:
         return api_error(400, "bad_json", "The body must be JSON.")
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
         return api_error(400, "bad_field", 'Send {"title": "..."}.')
+    if set(data) != {"title"}:  # as on the websocket: an unexpected field is refused, not ignored
+        return api_error(400, "bad_field", 'Only "title" is expected.')
+    if not encodable(data["title"]):
+        return api_error(400, "bad_field", "The title is not valid text (it has a lone surrogate).")
+    wait = request.app.state.creation_limit.retry_after(address)  # a valid request counts
+    if wait:
+        return _too_many(wait, "Too many meetings created from this address")
     try:
         if len(await hub.store.meeting_ids()) >= settings.max_meetings:
             return api_error(

@@ -103,6 +103,8 @@ _PER_CONNECTION = {
     '%s - "WebSocket %s" %d',
     "connection open",
     "connection closed",
+    "connection rejected (%d %s)",  # websockets' handshake refusals (a bad or oversized upgrade request)
+    "HTTP response sent (%d %s)",
 }
 # ... and those that are a client's fault: counted in the summary instead.
 _COUNTED = {

@@ -158,6 +158,9 @@ async def find_meeting(store: Store, ref: str) -> str:
 async def export_meeting(store: Store, ref: str, out: Path | None) -> tuple[str, int]:
     meeting_id = await find_meeting(store, ref)
     records = await store.read(meeting_id)  # as stored: a closed secret vote's ballots stay sealed
+    open_vote = m.fold((seq, events.from_dict(data)) for seq, data in records).decisions.current_vote
+    if open_vote is not None and open_vote.seal:  # before its first ballot too (its key comes with that)
+        raise RecordError(f"meeting {meeting_id} has a secret vote open: close it, then export")
     shredded = {f"seal:{data['shred']}" for _, data in records if data.get("shred")}
     for name in await store.secret_names(meeting_id):
         if name in shredded:  # its vote closed, and a crash came before the key was dropped: drop it now

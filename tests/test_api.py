@@ -31,6 +31,8 @@ def test_create_meeting_returns_absolute_capability_links(server: ServerProcess)
         (b"[]", 400, "bad_field"),
         (b'{"title": 5}', 400, "bad_field"),
         (b'{"title": "   "}', 400, "bad_field"),
+        (b'{"title": "ok", "admin": true}', 400, "bad_field"),  # unexpected fields are refused, not ignored
+        (b'{"title": "g\\ud800"}', 400, "bad_field"),  # a lone surrogate: not valid text
         (b'{"title": "' + b"x" * 5000 + b'"}', 413, "too_large"),
     ],
 )

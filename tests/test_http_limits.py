@@ -103,6 +103,29 @@ async def test_an_8_mb_header_is_refused(server: ServerProcess) -> None:
     assert status in (None, 400, 431), raw[:200]
 
 
+@pytest.mark.parametrize("size", [17_000, 100_000])
+async def test_a_head_over_16_kib_sent_in_one_piece_is_refused(server: ServerProcess, size: int) -> None:
+    """h11 only bounds a head that arrives in pieces: 17 KB or 100 KB in one write got 200 before."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+    await writer.drain()
+    try:
+        raw = await asyncio.wait_for(reader.read(-1), 5 * TIMEOUT_FACTOR)
+    except (ConnectionResetError, BrokenPipeError):
+        raw = b""
+    writer.close()
+    status = int(raw.split(b" ", 2)[1]) if raw else None
+    assert status in (None, 400, 431), raw[:200]
+    if status == 431:
+        assert json.loads(raw.partition(b"\r\n\r\n")[2])["error"]["code"] == "headers_too_large"
+    # A websocket's upgrade request too, in many headers or one long one: it never opens.
+    for big in ({f"X-H{i}": "a" * 500 for i in range(40)}, {"X-Big": "a" * 17_000}):
+        with pytest.raises((websockets.InvalidStatus, TimeoutError)):
+            async with websockets.connect(server.ws, additional_headers=big, open_timeout=3 * TIMEOUT_FACTOR):
+                pass
+    assert server.get("/healthz")[0] == 200
+
+
 def test_a_nesting_bomb_is_a_bad_json_400_not_a_500(server: ServerProcess) -> None:
     """4,000 '[' fit in 4 KiB and used to raise RecursionError (a 500)."""
     status, body = server.post("/api/meetings", None, raw=b"[" * 4000)

@@ -292,3 +292,20 @@ async def test_a_dropped_key_leaves_the_write_ahead_log_once_a_reader_lets_go(tm
         await until(lambda: key not in files_under(tmp_path), "the key to leave the write-ahead log")
     finally:
         await store.close()
+
+
+async def test_an_export_is_refused_while_a_secret_vote_is_open_even_before_its_first_ballot(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    server = ServerProcess(data=data, port=free_port()).start()
+    try:
+        meeting = server.create_meeting("Early")
+        console = await console_on(server, meeting)
+        await console.request("open_vote", **VOTE, secret=True)
+        await console.close()
+    finally:
+        server.stop()
+    refused = plaza("export", meeting["id"], "--out", tmp_path / "early.jsonl", "--data", data)
+    assert refused.returncode != 0 and "secret vote open" in refused.stderr
+    assert not (tmp_path / "early.jsonl").exists()
