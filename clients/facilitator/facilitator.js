@@ -353,7 +353,7 @@ function voteSubjects(view) {
   if (view.agenda.ready) subjects.push(["agenda", "Approving the agenda"]);
   for (const p of view.proposals) {
     if (!["open", "failed", "no_quorum"].includes(p.status)) continue;
-    subjects.push([`proposal:${p.proposal}`, `Proposal ${p.proposal}: ${p.text.slice(0, 60)}`]);
+    subjects.push([`proposal:${p.proposal}`, `Proposal ${p.number ?? p.proposal}: ${p.text.slice(0, 60)}`]);
     for (const a of p.amendments) subjects.push([`amendment:${a.amendment}`, `Amendment ${a.amendment} to proposal ${p.proposal}`]);
   }
   const select = $("#vote-subject");
@@ -411,7 +411,7 @@ function proposalRow() {
 function updateProposal(li, p) {
   li._proposal = p;
   setText(li.querySelector(".proposal-text"), p.text);
-  setText(li.querySelector(".meta"), `Proposal ${p.proposal} by ${p.proposer} · ${p.status.replace("_", " ")}`);
+  setText(li.querySelector(".meta"), `Proposal ${p.number ?? p.proposal} by ${p.proposer} · ${p.status.replace("_", " ")}`);
   const withdraw = li.querySelector(".withdraw");
   withdraw.hidden = p.status !== "open";
   withdraw.setAttribute("aria-label", `Withdraw proposal ${p.proposal}`);
