@@ -99,7 +99,7 @@ async def test_a_general_assembly(browser: Browser, server: ServerProcess, meeti
     await expect(ana.locator("#proposals .question")).to_have_text("A weekly cleaning rota on the fridge door.")
     await open_vote(
         console,
-        "Proposal 2: A weekly cleaning rota on the fridge door.",
+        "Proposal 1: A weekly cleaning rota on the fridge door.",  # the first proposal (ids are shared with votes)
         "Yes / No / Abstain",
         "Supermajority (2/3, 3/4…)",
         fraction="2/3",
