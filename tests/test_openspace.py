@@ -20,6 +20,7 @@ from server.openspace import core as oc
 from server.openspace import feature as of
 from server.openspace import schedule as sc
 from server.openspace import views as ov
+from server.rooms import core as rc
 from server.stack import core as sk
 from tests.test_stack import Room
 
@@ -468,6 +469,22 @@ def test_a_topic_circle_is_a_room_with_its_own_stack() -> None:
     for e in log:
         replayed = m.apply(replayed, e)
     assert replayed == room.state
+
+
+def test_a_phone_in_a_breakout_room_cannot_check_in_to_a_circle() -> None:
+    """A phone is in one room at a time: while the breakout rooms place it, a check-in is refused."""
+    room = marketplace()
+    rota = room.topic("Rota")
+    for t in (rota, room.topic("Compost"), room.topic("Budget"), room.topic("Fridge")):
+        room.facilitate(oc.MoveTopic(t, ""))
+    room.facilitate(oc.MoveTopic(rota, "t1", "s1"))
+    room.facilitate(oc.StartSlot("t1"))
+    here = frozenset(room.state.participants)
+    room.do(rc.StartBreakouts(rooms=2), FACILITATOR, present=here, seed=1, key="k")
+    placed = m.room_of(room.state, "bo")
+    assert placed and not placed.startswith("o")
+    room.refused_by("in_a_room", "bo", oc.CheckIn(rota))
+    room.by("bo", oc.CheckIn(""))  # checking out is always allowed
 
 
 def test_slots_start_and_end_by_the_servers_timers() -> None:

@@ -99,6 +99,9 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             return oc.end_slot(os, slot, actor.role is SYSTEM, now)
         case oc.CheckIn(topic=topic):
             me = m.joined(state, actor)
+            room = m.room_of(state, me.id)
+            if topic and room and not is_circle(room):  # a breakout room is the phone's room first
+                raise Rejection("in_a_room", "You are in a breakout room; come back to the plenary first.")
             return oc.check_in(os, me.id, topic, now)
         case oc.SetReporter(topic=topic, participant_id=pid):
             m.require(actor, F, P)
