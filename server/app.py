@@ -341,34 +341,27 @@ async def get_meeting(request: Request) -> Response:
     )
 
 
-async def meeting_minutes(request: Request) -> Response:
-    """The minutes so far (or final, once ended): ``.json`` or ``.md``.  Public, like the room's record."""
-    hub: Hub = request.app.state.hub
-    kind = request.path_params["format"]
-    if kind not in ("md", "json"):
-        return api_error(404, "unknown_format", "Minutes come as minutes.md or minutes.json.")
-    live = await hub.get(request.path_params["meeting_id"])
-    if live is None:
-        return api_error(404, "unknown_meeting", "There is no such meeting.")
-    data = minutes.minutes(live.state)
-    if kind == "md":
-        return PlainTextResponse(minutes.markdown(data), media_type="text/markdown; charset=utf-8")
-    return JSONResponse(data)
+def _record(name: str, build: Callable[[Any], Any], markdown: Callable[[Any], str]) -> Callable[..., Any]:
+    """A record built from the log (``.json`` or ``.md``), public like the room's record: minutes, proceedings."""
+
+    async def endpoint(request: Request) -> Response:
+        hub: Hub = request.app.state.hub
+        kind = request.path_params["format"]
+        if kind not in ("md", "json"):
+            return api_error(404, "unknown_format", f"{name.capitalize()} come as {name}.md or {name}.json.")
+        live = await hub.get(request.path_params["meeting_id"])
+        if live is None:
+            return api_error(404, "unknown_meeting", "There is no such meeting.")
+        data = build(live.state)
+        if kind == "md":
+            return PlainTextResponse(markdown(data), media_type="text/markdown; charset=utf-8")
+        return JSONResponse(data)
+
+    return endpoint
 
 
-async def meeting_proceedings(request: Request) -> Response:
-    """An Open Space's proceedings (``.json`` or ``.md``), from the log like the minutes, and public like them."""
-    hub: Hub = request.app.state.hub
-    kind = request.path_params["format"]
-    if kind not in ("md", "json"):
-        return api_error(404, "unknown_format", "Proceedings come as proceedings.md or proceedings.json.")
-    live = await hub.get(request.path_params["meeting_id"])
-    if live is None:
-        return api_error(404, "unknown_meeting", "There is no such meeting.")
-    data = proceedings.proceedings(live.state)
-    if kind == "md":
-        return PlainTextResponse(proceedings.markdown(data), media_type="text/markdown; charset=utf-8")
-    return JSONResponse(data)
+meeting_minutes = _record("minutes", minutes.minutes, minutes.markdown)  # so far, or final once ended
+meeting_proceedings = _record("proceedings", proceedings.proceedings, proceedings.markdown)  # an Open Space's
 
 
 async def meeting_qr(request: Request) -> Response:
