@@ -261,6 +261,123 @@ async def test_raise_hand_in_view_in_a_meeting_under_way(
             await client.close()
 
 
+UNDER_BAR = """() => {
+  // The controls (not in the hand bar) that the fixed hand bar covers, wholly or in part, as the page is scrolled now.
+  const bar = [...document.querySelectorAll('.hand-bar')]
+    .find((b) => b.getClientRects().length && !b.closest('[hidden]'));
+  if (!bar) return ['no hand bar on screen'];
+  const top = bar.getBoundingClientRect().top;
+  const bad = [];
+  for (const e of document.querySelectorAll('button, a[href], input, select, textarea, summary, [tabindex="0"]')) {
+    if (bar.contains(e) || e.closest('[hidden]') || !e.checkVisibility()) continue;
+    const r = e.getBoundingClientRect();
+    const what = `${e.tagName}#${e.id} "${e.textContent.trim().slice(0, 30)}"`;
+    if (r.bottom > top + 0.5 && r.top < innerHeight) bad.push(what);
+  }
+  return bad;
+}"""
+
+
+async def assert_raise_on_first_screen(page: Page, state: str) -> None:
+    """Right after joining (or coming back), "Raise hand" is on screen without scrolling, and at the end of
+    the page nothing is left under the hand bar (nor is a control reached by Tab)."""
+    await expect(page.locator("#raise")).to_be_visible()
+    assert await page.evaluate("window.scrollY") == 0, state
+    assert await inside(page, ["#raise", "#raise-kind"]) == [], state
+    await scroll_to_bottom(page)
+    assert await page.evaluate(UNDER_BAR) == [], state
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.locator("#point-text").focus()  # as by Tab: scrolled into view, clear of the bar
+    clear = (
+        "document.querySelector('#point-text').getBoundingClientRect().bottom"
+        " <= document.querySelector('#raise-bar').getBoundingClientRect().top"
+    )
+    assert await page.evaluate(clear), state
+    await page.locator("#point-text").blur()
+    await page.evaluate("window.scrollTo(0, 0)")
+
+
+async def long_queue(server: ServerProcess, meeting: dict[str, Any], count: int) -> list[PlazaClient]:
+    people = []
+    for i in range(count):
+        phone = PlazaClient(server.ws, fmt="json")
+        await phone.connect()
+        await phone.hello("phone", code=meeting["code"])
+        await phone.request("join", name=f"Maximiliana Oyelaran-Kowalczyk {i + 1}")
+        await phone.request("raise_hand")
+        people.append(phone)
+    return people
+
+
+async def test_raise_hand_on_the_first_screen_after_an_outcome(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+    facilitator: PlazaClient,
+) -> None:
+    """The last vote's outcome is still shown (not dismissed): "Raise hand" is still on the first screen."""
+    vote = await open_vote(facilitator, "Do we paint the whole kitchen red before the summer?", "yes_no", "majority")
+    await facilitator.request("close_vote", vote=vote)
+    ana = await phone_as(browser, meeting, "Ana")
+    await expect(ana.locator("#outcome")).to_be_visible()
+    await assert_raise_on_first_screen(ana, "an outcome shown")
+    await ana.get_by_role("button", name="Raise hand").click()
+    await expect(ana.locator("#lower")).to_be_focused()
+    assert await inside(ana, ["#lower", "#my-place"]) == []
+
+
+async def test_raise_hand_on_the_first_screen_while_a_vote_is_open(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+    facilitator: PlazaClient,
+) -> None:
+    await open_vote(facilitator, "Colour?", "choice", "plurality", options=["Red", "Blue", "Green", "Yellow"])
+    ana = await phone_as(browser, meeting, "Ana")
+    await expect(ana.locator("#vote").get_by_label("Yellow", exact=True)).to_be_visible()
+    await assert_raise_on_first_screen(ana, "a vote open")
+    await ana.get_by_label("Clarifying question").check()
+    await expect(ana.locator("#raise-kind")).to_have_text("Clarifying question")
+    await ana.get_by_role("button", name="Raise hand").click()
+    await expect(ana.locator("#my-place")).to_have_text("You're next (Clarifying question)")
+    assert await inside(ana, ["#lower", "#my-place"]) == []
+    await ana.keyboard.press("Enter")
+    await expect(ana.locator("#raise")).to_be_focused()
+
+
+async def test_raise_hand_on_the_first_screen_with_a_long_queue(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    people = await long_queue(server, meeting, 11)
+    try:
+        ana = await phone_as(browser, meeting, "Ana")
+        await expect(ana.locator("#floor-next")).to_contain_text("Maximiliana")
+        await assert_raise_on_first_screen(ana, "11 people waiting")
+        await ana.get_by_role("button", name="Raise hand").click()
+        await expect(ana.locator("#my-place")).to_contain_text("number 12")
+        assert await inside(ana, ["#lower", "#my-place"]) == []
+        await scroll_to_bottom(ana)
+        assert await ana.evaluate(UNDER_BAR) == []
+    finally:
+        for phone in people:
+            await phone.close()
+
+
+async def test_raise_hand_on_the_first_screen_back_from_a_breakout_round(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+    facilitator: PlazaClient,
+) -> None:
+    ana = await phone_as(browser, meeting, "Ana")
+    await facilitator.request("start_breakouts", rooms=1, names=["Garden"], mode="random", question="What now?")
+    await expect(ana.locator("#room-name")).to_have_text("Garden")
+    await facilitator.request("end_breakouts")
+    await expect(ana.locator("#back-notice")).to_be_visible()
+    await ana.evaluate("window.scrollTo(0, 0)")
+    await assert_raise_on_first_screen(ana, "back in the plenary")
+    await assert_accessible(ana, "the phone back in the plenary, with the hand bar")
+
+
 async def test_direct_response_says_why_it_is_greyed_out(
     browser: Browser,  # noqa: F811
     meeting: dict[str, Any],

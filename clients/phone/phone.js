@@ -112,6 +112,7 @@ function kindHelp() {
   const checked = document.querySelector('input[name="kind"]:checked');
   setText($("#kind-help"), `${checked.parentElement.textContent.trim()}: ${KIND_HELP[checked.value]}`);
   $("#kind-help").hidden = checked.value === "new";  // plain enough: the line is for the other kinds
+  setText($("#raise-kind"), checked.parentElement.textContent.trim());  // the hand bar says which kind
   for (const input of document.querySelectorAll('input[name="kind"]')) {
     const why = $(`#${input.value}-why`);
     const ids = [input === checked && !$("#kind-help").hidden ? "kind-help" : "", why && !why.hidden ? why.id : ""].filter(Boolean).join(" ");
@@ -120,6 +121,15 @@ function kindHelp() {
   }
 }
 for (const input of document.querySelectorAll('input[name="kind"]')) input.addEventListener("change", kindHelp);
+
+// The hand bar is fixed at the bottom of the screen: the page keeps that much room at its end (and
+// Tab scrolls a control clear of it), whatever the bar holds (a long place wraps to two lines).
+const handBars = [$("#raise-bar"), $("#lower-bar")];
+const handBarRoom = new ResizeObserver(() => {
+  const height = Math.max(0, ...handBars.map((bar) => (shown(bar) ? bar.getBoundingClientRect().height : 0)));
+  document.documentElement.style.setProperty("--hand-bar", `${Math.ceil(height)}px`);
+});
+for (const bar of handBars) handBarRoom.observe(bar);
 
 const ORDINAL = (n) => (n === 1 ? "You're next" : `You're number ${n} on the stack`);
 
