@@ -69,6 +69,7 @@ MUST_SHOW = [
     "#tally .choice-n",
     "#tally .choice-names",
     "#reasons li",
+    "#reasons-more",
     "#turnout",
     "#stack-panel .now .label",
     "#point-text",
@@ -104,6 +105,27 @@ if (navigator.wakeLock) {
 WHOLE_NAMES = """() => [...document.querySelectorAll('#tally .choice-names')]
   .filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
   .map((e) => e.textContent)"""
+
+
+# Every visible element with text of its own whose box the operator's full-screen button's box
+# intersects (not the button itself, what it holds or what holds it): none, idle or not.
+COVERED_BY_BUTTON = """() => {
+  const button = document.querySelector('#fullscreen');
+  if (!button || button.hidden || !button.getClientRects().length) return [];
+  const b = button.getBoundingClientRect();
+  const bad = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e === button || e.contains(button) || button.contains(e) || e.closest('[hidden]')) continue;
+    const own = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!own || !e.getClientRects().length || getComputedStyle(e).visibility === 'hidden') continue;
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) continue;
+    if (r.left < b.right - 0.5 && b.left < r.right - 0.5 && r.top < b.bottom - 0.5 && b.top < r.bottom - 0.5) {
+      bad.push(`${e.tagName.toLowerCase()}#${e.id}.${e.className} "${e.textContent.trim().slice(0, 40)}"`);
+    }
+  }
+  return bad;
+}"""
 
 
 class Hall:
@@ -170,6 +192,8 @@ async def check(pages: list[Page], state: str, *, axe: bool = False, shots: str 
         assert await inside(page, MUST_SHOW) == [], where
         # A roll-call line holds whole names only: nothing in it is hidden, the rest are "and N more".
         assert await page.evaluate(WHOLE_NAMES) == [], where
+        # The full-screen button covers no text, whether the mouse has rested or not.
+        assert await page.evaluate(COVERED_BY_BUTTON) == [], where
         if axe:
             await assert_accessible(page, f"the screen, {where}")
 
@@ -422,3 +446,95 @@ async def run_states(
 
 async def test_the_screen_never_clips(browser: Browser, server: ServerProcess, meeting: dict[str, Any]) -> None:  # noqa: F811
     await run_states(browser, server, meeting)
+
+
+REASONS_SHOWN = """() => [...document.querySelectorAll('#reasons li')]
+  .filter((e) => !e.closest('[hidden]') && e.getClientRects().length).length"""
+
+
+async def reasons_accounted(page: Page, given: int) -> tuple[int, str]:
+    """Every reason given is shown or counted in "+N more reasons (in the minutes)"; (shown, the note)."""
+    shown = await page.evaluate(REASONS_SHOWN)
+    note = page.locator("#reasons-more")
+    more = (await note.text_content() or "") if await note.count() and await note.is_visible() else ""
+    extra = int(m.group(1)) if (m := re.search(r"\+(\d+) more reasons? \(in the minutes\)", more)) else 0
+    assert shown + extra == given, (shown, more)
+    assert shown >= min(given, 3), shown
+    return shown, more
+
+
+async def test_every_reason_shown_or_counted_and_the_button_covers_nothing(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    """A consensus vote with eight reasons: as many shown as fit, the rest counted, never dropped.
+
+    And the full-screen button, there until the mouse rests, covers no text: not the "+N more
+    waiting" under a blocked outcome with 13 waiting at 1280×720 (it sat on it, unclipped).
+    """
+    pages = []
+    for width, height in SIZES:
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await page.goto(meeting["screen_url"])
+        pages.append(page)
+    hall = Hall(server, meeting)
+    try:
+        await hall.start(PEOPLE[:16])
+        for page in pages:
+            await expect(page.locator("#present")).to_have_text("16")
+        await hall.hands(PEOPLE[:14])
+        await hall.fac("next_speaker")
+        for page in pages:
+            await expect(page.locator("#waiting")).to_contain_text("13 on the stack")
+            # Whoever sets the screen up has just moved the mouse: the button is showing.
+            await page.mouse.move(10, 10)
+            await page.mouse.move(20, 20)
+
+        consensus = {"subject": "question", "ballot": "consensus", "rule": "consensus"}
+        safety = (
+            "It breaks our safety policy: nobody may be left alone with the boiler, and this plan does exactly that."
+        )
+        blocked = await hall.vote(
+            {PEOPLE[0]: "agree", PEOPLE[1]: "block", PEOPLE[2]: "agree", PEOPLE[3]: "stand_aside"},
+            {PEOPLE[1]: safety, PEOPLE[3]: safety},
+            # As long as this, the "+10 more waiting" ends the stack's line at the screen's foot, on the right.
+            question="The caretaker alone keeps the boiler room key and the rota, and nobody else may hold a copy"
+            " of either, not even the committee or the landlord's agent.",
+            **consensus,
+        )
+        await hall.close_vote(blocked)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Blocked")
+            await expect(page.locator("#reasons li")).to_have_count(2)
+            await expect(page.locator("#next-more")).to_have_text(re.compile(r"^\+\d+ more waiting$"))
+        await check(pages, "blocked with 13 waiting", axe=True)
+        for page in pages:
+            await assert_all_accounted(page, 13)
+            await expect(page.locator("#fullscreen")).to_be_visible()
+            assert await page.evaluate(COVERED_BY_BUTTON) == [], page.viewport_size
+            await reasons_accounted(page, 2)
+        await hall.fac("dismiss_vote", vote=blocked)
+
+        # Eight phones block and stand aside in turn, each with a reason of its own.
+        voters = PEOPLE[4:12]
+        eight = await hall.vote(
+            {n: "block" if i % 2 == 0 else "stand_aside" for i, n in enumerate(voters)},
+            {
+                n: f"Reason {i + 1}: the rota leaves floor {i + 1} without anyone on Sundays, and we said it must not."
+                for i, n in enumerate(voters)
+            },
+            question="The rota is decided by the whole assembly from now on.",
+            **consensus,
+        )
+        await hall.close_vote(eight)
+        for page in pages:
+            await expect(page.locator("#outcome")).to_have_text("Blocked")
+            await expect(page.locator("#turnout")).to_have_text(re.compile("^8 ballots"))
+        await check(pages, "blocked with eight reasons", axe=True)
+        for page in pages:
+            await reasons_accounted(page, 8)
+            assert await inside(page, ["#reasons li", "#reasons-more"]) == [], page.viewport_size
+            assert await page.evaluate(COVERED_BY_BUTTON) == [], page.viewport_size
+    finally:
+        await hall.close()

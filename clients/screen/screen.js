@@ -61,6 +61,7 @@ function renderVote(vote) {
   $("#vote-panel").hidden = !vote;
   document.body.classList.toggle("voting", Boolean(vote));
   voteNames = [];
+  reasonItems = [];
   if (!vote) return;
   const kind = vote.secret ? "Secret ballot" : "Vote";
   $("#vote-label").textContent = `${kind} — ${vote.open ? "open" : "closed"}`;
@@ -92,11 +93,24 @@ function renderVote(vote) {
   }) : []));
   for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
   const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, c.label]));
-  $("#reasons").replaceChildren(...(vote.reasons || []).slice(0, 3).map((r) => el("li", {},
-    el("span", { class: "why" }, `${labels[r.choice]}${r.name && !vote.secret ? ` (${r.name})` : ""}: `), `“${r.reason}”`)));
+  reasonItems = (vote.reasons || []).map((r) => el("li", {},
+    el("span", { class: "why" }, `${labels[r.choice]}${r.name && !vote.secret ? ` (${r.name})` : ""}: `), `“${r.reason}”`));
+  showReasons(reasonItems.length);  // fit() shows fewer if they don't all fit, and counts the rest
   const turnout = vote.turnout ?? 0;
   $("#turnout").textContent = `${turnout} ballot${turnout === 1 ? "" : "s"}` +
     (result ? ` of ${result.present} present` : "") + (counts ? "" : " — results shown when the vote closes");
+}
+
+let reasonItems = [];  // every reason given, as list items: fit() shows as many as fit
+
+/** Show the first ``k`` reasons, and the rest as "+N more reasons (in the minutes)": never dropped silently. */
+function showReasons(k) {
+  const list = $("#reasons");
+  const shown = reasonItems.slice(0, k);
+  if (list.children.length !== shown.length || shown.some((li, i) => list.children[i] !== li)) list.replaceChildren(...shown);
+  const rest = reasonItems.length - shown.length;
+  $("#reasons-more").hidden = rest <= 0;
+  $("#reasons-more").textContent = rest > 0 ? `+${rest} more reason${rest === 1 ? "" : "s"} (in the minutes)` : "";
 }
 
 const namesText = (names, k, more) => {
@@ -224,6 +238,7 @@ setInterval(tick, 500);
 
 const S = [1, 0.9, 0.8, 0.7, 0.62, 0.55, 0.48];
 const TINY = [0.42, 0.36];  // last resorts: small, but nothing is cut
+const REASONS_S = 0.8;  // all the reasons at this type size or larger, before any is left to "+N more"
 let fitFailed = false;  // even the last layout overflowed (fit() tries again on the next view)
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
@@ -297,13 +312,34 @@ function fit() {
       if (lines(name) <= 2 || (p <= 0.6 && lines(name) <= 3)) break;
     }
   }
-  for (const [rows, n, s, squeeze] of layouts(all, folded)) {
+  // The reasons for blocks and stand-asides: every one, in the first layout that holds them all with
+  // type no smaller than REASONS_S; else the first layout that holds three, with as many more as
+  // it holds, and "+N more reasons (in the minutes)" for the rest.
+  const given = reasonItems.length;
+  const least = Math.min(given, 3);
+  const apply = ([rows, n, s, squeeze], k) => {
     room.style.setProperty("--n", n);
     room.style.setProperty("--s", s);
     room.dataset.squeeze = squeeze;
     showNext(rows);
-    fitFailed = overflows(room);
-    if (!fitFailed) break;
+    showReasons(k);
+    return !overflows(room);
+  };
+  const tries = layouts(all, folded);
+  let chosen = null;
+  if (given > least) chosen = tries.find((layout) => layout[2] >= REASONS_S && apply(layout, given));
+  if (chosen) fitFailed = false;
+  else {
+    chosen = tries.find((layout) => apply(layout, least)) || tries.at(-1);
+    fitFailed = !apply(chosen, least);
+    if (!fitFailed && given > least) {
+      let lo = least, hi = given;  // lo reasons fit, hi don't
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (apply(chosen, mid)) lo = mid; else hi = mid;
+      }
+      apply(chosen, lo);
+    }
   }
   fitNames();  // the roll-call lines are two lines high whatever they hold: fill them with whole names
   fitReport();
