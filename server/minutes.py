@@ -167,9 +167,7 @@ def _vote(state: MeetingState, v: dc.Vote) -> dict[str, Any]:
         "turnout": v.turnout,
         "counts": public.get("counts") if v.result else None,
         "result": v.result.to_dict() if v.result else None,
-        "reasons": [{k: r[k] for k in ("choice", "reason", "name")} for r in public.get("reasons", [])]
-        if v.result
-        else [],
+        "reasons": views.vote_reasons(state, v) if v.result else [],  # all of them (views send 20)
     }
     if v.result is None:
         return data

@@ -515,3 +515,16 @@ def test_proposals_are_numbered_one_two_three_whatever_votes_came_between() -> N
     assert numbers == [1, 2, 3]
     text = minutes.markdown(minutes.minutes(room.state))
     assert "### Proposal 3 by ben" in text and "Proposal 4" not in text
+
+
+def test_views_send_twenty_reasons_and_their_total_the_minutes_all() -> None:
+    names = [f"p{i}" for i in range(25)]
+    room = Assembly(*names)
+    vote = room.open_vote(subject="question", question="Q?", ballot="consensus", rule="consensus")
+    for i, name in enumerate(names):
+        room.vote(name, vote, "block", reason=f"Reason {i}")
+    room.close(vote, present=25)
+    view = views.vote_view(room.state, room.state.decisions.latest_vote, 60)
+    assert len(view["reasons"]) == 20 and view["reasons_total"] == 25
+    record = minutes.minutes(room.state)["items"][0]["votes"][0]
+    assert len(record["reasons"]) == 25

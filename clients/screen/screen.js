@@ -93,6 +93,7 @@ function renderVote(vote) {
   }) : []));
   for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
   const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, c.label]));
+  reasonsTotal = vote.reasons_total ?? (vote.reasons || []).length;  // the view sends 20 at most
   reasonItems = (vote.reasons || []).map((r) => el("li", {},
     el("span", { class: "why" }, `${labels[r.choice]}${r.name && !vote.secret ? ` (${r.name})` : ""}: `), `“${r.reason}”`));
   showReasons(reasonItems.length);  // fit() shows fewer if they don't all fit, and counts the rest
@@ -101,14 +102,15 @@ function renderVote(vote) {
     (result ? ` of ${result.present} present` : "") + (counts ? "" : " — results shown when the vote closes");
 }
 
-let reasonItems = [];  // every reason given, as list items: fit() shows as many as fit
+let reasonItems = [];  // the reasons sent (up to 20), as list items: fit() shows as many as fit
+let reasonsTotal = 0;  // how many were given in all
 
 /** Show the first ``k`` reasons, and the rest as "+N more reasons (in the minutes)": never dropped silently. */
 function showReasons(k) {
   const list = $("#reasons");
   const shown = reasonItems.slice(0, k);
   if (list.children.length !== shown.length || shown.some((li, i) => list.children[i] !== li)) list.replaceChildren(...shown);
-  const rest = reasonItems.length - shown.length;
+  const rest = Math.max(reasonsTotal, reasonItems.length) - shown.length;
   $("#reasons-more").hidden = rest <= 0;
   $("#reasons-more").textContent = rest > 0 ? `+${rest} more reason${rest === 1 ? "" : "s"} (in the minutes)` : "";
 }

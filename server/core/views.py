@@ -296,6 +296,7 @@ def vote_view(
         "result": vote.result.to_dict() if vote.result else None,
         "names": None,
         "reasons": [] if moving else None,
+        "reasons_total": 0 if moving else None,
     }
     if show and not vote.secret:
         names: dict[str, list[str]] = {c: [] for c in choices}
@@ -306,15 +307,22 @@ def vote_view(
             c: {"names": sorted(n, key=str.casefold)[:names_limit], "more": max(0, len(n) - (names_limit or len(n)))}
             for c, n in names.items()
         }
-    if show and vote.shredded:
-        view["reasons"] = [{"choice": c, "reason": why, "name": None} for c, why in vote.reasons][:20]
-    elif show:  # reasons given for blocks and stand-asides: by name in an open vote, anonymous in a secret one
-        view["reasons"] = [
-            {"choice": b.choices[0], "reason": b.reason, "name": None if vote.secret else name_of(state, pid)}
-            for pid, b in vote.ballots.items()
-            if b.reason
-        ][:20]
+    if show:
+        reasons = vote_reasons(state, vote)
+        view["reasons"] = reasons[:20]  # the minutes have them all
+        view["reasons_total"] = len(reasons)
     return view
+
+
+def vote_reasons(state: MeetingState, vote: dc.Vote) -> list[dict[str, Any]]:
+    """Every reason given with a block or stand-aside: by name in an open vote, anonymous in a secret one."""
+    if vote.shredded:
+        return [{"choice": c, "reason": why, "name": None} for c, why in vote.reasons]
+    return [
+        {"choice": b.choices[0], "reason": b.reason, "name": None if vote.secret else name_of(state, pid)}
+        for pid, b in vote.ballots.items()
+        if b.reason
+    ]
 
 
 def phone_live(state: MeetingState) -> dict[str, Any]:
