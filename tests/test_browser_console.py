@@ -163,6 +163,56 @@ async def test_a_laptop_uses_its_width(
         assert await inside(page, ["#live", "#next-speaker", last]) == []
 
 
+async def test_a_laptop_page_never_scrolls_into_a_blank_screen(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    """At 1366×768 with a long stack and a vote open, the document itself never scrolls (only each
+    column does): the wheel over the header and PageDown leave the live controls where they were."""
+    names = NAMES + [f"Person {i}" for i in range(20)]
+    async with room(server, meeting, names) as r:
+        page = await console(browser, meeting, LAPTOP)
+        for name in names:
+            await r.phones[name].request("raise_hand")
+        await r.con.request("next_speaker")
+        for i in range(4):  # decisions far down the agenda column, each with its action-point form
+            question = f"Earlier question {i}?"
+            await r.con.request("open_vote", subject="question", question=question, ballot="yes_no", rule="majority")
+            view = await r.con.wait_view(
+                "facilitator", lambda v, q=question: bool(v["vote"]) and v["vote"]["question"] == q
+            )
+            done = view["vote"]["vote"]
+            await r.con.request("close_vote", vote=done)
+            await r.con.request("dismiss_vote", vote=done)
+        await open_vote(r, "Do we paint the hall green?")
+        await expect(page.locator("#entries .name")).to_have_count(len(names) - 1)
+        await expect(page.locator("#close-vote")).to_be_visible()
+        sizes = "[document.scrollingElement.scrollHeight, innerHeight, document.scrollingElement.scrollWidth]"
+        height, inner, width = await page.evaluate(sizes)
+        assert height <= inner and width <= 1366, (height, inner, width)
+        header = await page.locator("header.top").bounding_box()
+        assert header
+        await page.mouse.move(header["x"] + header["width"] / 2, header["y"] + header["height"] / 2)
+        await page.mouse.wheel(0, 400)
+        await page.wait_for_timeout(300)
+        assert await page.evaluate("document.scrollingElement.scrollTop") == 0
+        assert await inside(page, LIVE) == []
+        await page.mouse.click(header["x"] + 5, header["y"] + header["height"] / 2)
+        for _ in range(3):
+            await page.keyboard.press("PageDown")
+        await page.wait_for_timeout(300)
+        assert await page.evaluate("document.scrollingElement.scrollTop") == 0
+        assert await inside(page, LIVE) == []
+        # Each column still scrolls, by keyboard too: Tab into the stack column, and PageDown moves it.
+        col = page.locator(".col-live")
+        assert await col.evaluate("c => c.scrollHeight > c.clientHeight")
+        await col.focus()
+        await page.keyboard.press("End")
+        await page.wait_for_function("document.querySelector('.col-live').scrollTop > 0")
+        assert await page.evaluate("document.scrollingElement.scrollTop") == 0
+
+
 async def test_keyboard_shortcuts(
     browser: Browser,  # noqa: F811
     server: ServerProcess,
@@ -211,9 +261,28 @@ async def test_keyboard_shortcuts(
         await r.con.wait_view("facilitator", lambda v: v["stack"]["speaker"]["deadline"] >= deadline + 119)
         await page.keyboard.press("E")
         await expect(page.locator("#speaker")).to_have_text("Nobody")
+        # C asks first: a stray key records no outcome. Escape (or Cancel) leaves the vote open.
         await page.keyboard.press("c")
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_be_visible()
+        await expect(dialog).to_contain_text("Close “Do we paint the hall green?” now?")
+        await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+        await page.keyboard.press("c")  # a second stray C while asked does nothing either
+        await page.keyboard.press("Escape")
+        await expect(dialog).to_be_hidden()
+        await page.wait_for_timeout(1000)  # a close sent would be acknowledged by now
+        now = r.con.view("facilitator")
+        assert now is not None and now["vote"]["vote"] == vote and now["vote"]["open"]
+        await expect(page.locator("#close-vote")).to_be_visible()
+        await page.evaluate("document.activeElement.blur()")
+        await page.keyboard.press("c")
+        await expect(dialog).to_be_visible()
+        await page.keyboard.press("Tab")
+        await expect(dialog.get_by_role("button", name="Close vote")).to_be_focused()
+        await page.keyboard.press("Enter")
         await r.con.wait_view("facilitator", lambda v: v["vote"]["vote"] == vote and not v["vote"]["open"])
         await expect(page.locator("#vote-outcome")).to_be_visible()
+        await expect(dialog).to_be_hidden()
         # A keyboard user taking someone off the stack stays on the stack, on the row that took its place.
         await page.get_by_role("button", name="Take off stack: Cleo").focus()
         await page.keyboard.press("Enter")

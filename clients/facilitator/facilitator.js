@@ -596,7 +596,25 @@ function openVoteForm() {
   $("#vote-subject").focus();
 }
 
-const SHORTCUTS = { n: "#next-speaker", "+": "#extend", "=": "#extend", e: "#end-turn", c: "#close-vote", v: openVoteForm };
+/** Whether a shortcut's button can be used now; if not, the console says so. */
+function usable(target) {
+  if (!target.disabled && !target.closest("[hidden]")) return true;
+  $("#console-error").textContent = `“${target.textContent}” can't be used right now.`;
+  return false;
+}
+
+/** C asks first (a stray key must not record an outcome that can't be undone); the button itself doesn't. */
+async function closeVoteAsked() {
+  const target = $("#close-vote");
+  if (!usable(target)) return;
+  const vote = latest.vote.vote;
+  const question = latest.vote.question ? `“${latest.vote.question}”` : "the open vote";
+  const sure = await confirmDialog(`Close ${question} now? Its outcome is recorded and can't be undone.`, "Close vote");
+  if (!sure || !latest.vote || latest.vote.vote !== vote || !latest.vote.open) return;  // closed meanwhile: nothing to do
+  if (usable(target)) target.click();
+}
+
+const SHORTCUTS = { n: "#next-speaker", "+": "#extend", "=": "#extend", e: "#end-turn", c: closeVoteAsked, v: openVoteForm };
 const TEXT_INPUTS = /^(text|search|email|url|tel|password|number|date|time|datetime-local|month|week)$/;
 
 /** Whether a key pressed here is typing (never a shortcut). */
@@ -615,11 +633,7 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   if (typeof action === "function") { action(); return; }
   const target = $(action);
-  if (target.disabled || target.closest("[hidden]")) {
-    $("#console-error").textContent = `“${target.textContent}” can't be used right now.`;
-    return;
-  }
-  target.click();
+  if (usable(target)) target.click();
 });
 
 socket.connect();
