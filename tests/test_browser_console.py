@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from server.client import PlazaClient
-from tests.conftest import ServerProcess, key_of
+from tests.conftest import TIMEOUT_FACTOR, ServerProcess, key_of
 from tests.pages import assert_accessible, inside
 from tests.test_browser import TIMEOUT_MS, browser, watch_requests  # noqa: F401  (fixture)
 
@@ -353,6 +354,14 @@ async def busy(r: Room, vote: int) -> AsyncIterator[list[int]]:
             await task
 
 
+async def more_churn(done: list[int], more: int = 12) -> None:
+    """Wait (by time, with a deadline) until the busy room has done ``more`` hands and ballots."""
+    mark, deadline = done[0], time.monotonic() + 60 * TIMEOUT_FACTOR
+    while done[0] < mark + more:
+        assert time.monotonic() < deadline, f"the busy room stopped: {done[0] - mark} of {more} in 60 s"
+        await asyncio.sleep(0.05)
+
+
 async def type_into(page: Page, label: str, text: str) -> None:
     field = page.get_by_label(label, exact=True)
     await field.fill("")
@@ -411,10 +420,8 @@ async def test_typing_survives_a_busy_room(
             await put("Duration (minutes)", "15")
             await page.get_by_label("People choose their room").check()
             await put("Places per room (0 = no limit)", "5")
-            mark = done[0]
             await page.wait_for_function("true")  # let the page breathe
-            while done[0] < mark + 12:  # a dozen more hands and ballots after the last keystroke
-                await asyncio.sleep(0.05)
+            await more_churn(done)  # a dozen more hands and ballots after the last keystroke
         assert done[0] > 20, done  # the room was busy while the facilitator typed
         await r.phones["Ana"].request("raise_hand")
         await expect(page.locator("#entries .name").last).to_have_text("Ana")
@@ -428,9 +435,7 @@ async def test_typing_survives_a_busy_room(
         async with busy(r, vote) as done:
             await put("Message to every room", "Five minutes left")
             await put("Return countdown (seconds)", "90")
-            mark = done[0]
-            while done[0] < mark + 12:
-                await asyncio.sleep(0.05)
+            await more_churn(done)
         await r.con.request("add_item", title="Last one")  # the console has seen every view before it
         await expect(page.locator("#agenda-items")).to_contain_text("Last one")
         for label, text in typed.items():
