@@ -166,12 +166,11 @@ def bad_id(binary: bool) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def refused_frame(draw: st.DrawFn) -> tuple[str, str, dict[str, Any], bool]:
-    """(role, format, message, id valid) for a message with at least one poisoned part."""
+def refused_frame(draw: st.DrawFn, kind: str) -> tuple[str, str, dict[str, Any], bool]:
+    """(role, format, message, id valid) for a ``kind`` message with at least one poisoned part."""
     fmt = draw(st.sampled_from(["json", "msgpack"]))
     binary = fmt == "msgpack"
     role = draw(st.sampled_from(ROLES))
-    kind = draw(st.sampled_from(sorted(MESSAGES)))
     spec = MESSAGES[kind]
     message: dict[str, Any] = {"type": kind}
     for name, rule in spec.items():
@@ -233,10 +232,11 @@ _frames: dict[str, list[Any]] = {}
 
 def frames(which: str) -> list[Any]:
     if which not in _frames:
-        refused = which == "refused"
-        _frames[which] = draw_frames(
-            refused_frame() if refused else shaped_frame(), REFUSED_FRAMES if refused else SHAPED_FRAMES
-        )
+        if which == "refused":  # every message type gets its share (drawing the type left some out)
+            each = -(-REFUSED_FRAMES // len(MESSAGES))
+            _frames[which] = [f for kind in sorted(MESSAGES) for f in draw_frames(refused_frame(kind), each)]
+        else:
+            _frames[which] = draw_frames(shaped_frame(), SHAPED_FRAMES)
     return _frames[which]
 
 
