@@ -33,36 +33,48 @@ def _by(state: m.MeetingState, actor: m.Actor) -> str | None:
     return m.joined(state, actor).id
 
 
+# Commands only the facilitator may send (checked once, before the match below).
+_FACILITATOR_ONLY = (
+    oc.SetPart,
+    oc.SetTheme,
+    oc.SetTopicLimit,
+    oc.AddSpace,
+    oc.EditSpace,
+    oc.RemoveSpace,
+    oc.AddSlot,
+    oc.EditSlot,
+    oc.RemoveSlot,
+    oc.MakeSchedule,
+    oc.LockCell,
+    oc.OpenDots,
+    oc.CloseDots,
+    oc.PlanActions,
+)
+
+
 def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) -> list[Event]:
     os = of(state)
     now = inputs.now
+    if isinstance(command, _FACILITATOR_ONLY):
+        m.require(actor, F)
     match command:
         case oc.SetPart(part=part):
-            m.require(actor, F)
             return oc.set_part(os, part, now)
         case oc.SetTheme(theme=theme):
-            m.require(actor, F)
             return oc.set_theme(os, theme, now)
         case oc.SetTopicLimit(limit=limit):
-            m.require(actor, F)
             return oc.set_topic_limit(os, limit, now)
         case oc.AddSpace(name=name, capacity=capacity):
-            m.require(actor, F)
             return oc.add_space(os, name, capacity, now)
         case oc.EditSpace():
-            m.require(actor, F)
             return oc.edit_space(os, command, now)
         case oc.RemoveSpace(space=space):
-            m.require(actor, F)
             return oc.remove_space(os, space, now)
         case oc.AddSlot(start=start, end=end):
-            m.require(actor, F)
             return oc.add_slot(os, start, end, now)
         case oc.EditSlot():
-            m.require(actor, F)
             return oc.edit_slot(os, command, now)
         case oc.RemoveSlot(slot=slot):
-            m.require(actor, F)
             return oc.remove_slot(os, slot, now)
         case oc.PostTopic():
             me = m.joined(state, actor)
@@ -83,13 +95,11 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             me = m.joined(state, actor)
             return oc.merge(os, me.id, command, now)
         case oc.MakeSchedule():
-            m.require(actor, F)
             return oc.make_schedule(os, inputs.seed, now, precomputed=inputs.schedule)
         case oc.MoveTopic():
             m.require(actor, F, P)
             return oc.move_topic(os, _by(state, actor), command, now)
         case oc.LockCell():
-            m.require(actor, F)
             return oc.lock_cell(os, command, now)
         case oc.StartSlot(slot=slot):
             m.require(actor, F, SYSTEM)
@@ -113,10 +123,8 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             names = {p.id: p.name for p in state.participants.values() if not p.removed}
             return oc.write_harvest(os, me.id, command, names, now)
         case oc.OpenDots(dots=dots):
-            m.require(actor, F)
             return oc.open_dots(os, dots, now)
         case oc.CloseDots():
-            m.require(actor, F)
             return oc.close_dots(os, now)
         case oc.PlaceDots():
             me = m.joined(state, actor)
@@ -125,7 +133,6 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             me = m.joined(state, actor)
             return oc.adopt(os, me.id, command, now)
         case oc.PlanActions(slot=slot):
-            m.require(actor, F)
             return oc.plan_actions(os, slot, now)
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
