@@ -508,7 +508,7 @@ def refusals() -> list[tuple[str, str, Any, Any]]:
     """(what, code, how to get there, the refused command and who sends it)."""
     return [
         ("a phone sets the theme", "not_allowed", None, ("ana", oc.SetTheme("x"))),
-        ("a part that doesn't exist", "bad_field", None, ("fac", oc.SetPart("cafe"))),
+        ("a part that doesn't exist", "bad_field", None, ("fac", oc.SetPart("circus"))),
         ("a fourth topic", "topic_limit", lambda r: r.by("ana", oc.PostTopic("Third")), ("ana", oc.PostTopic("4th"))),
         ("an 81-character title", "bad_field", None, ("bo", oc.PostTopic("x" * 81))),
         ("a blank title", "bad_field", None, ("bo", oc.PostTopic("   "))),

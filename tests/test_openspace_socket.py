@@ -71,7 +71,7 @@ async def test_an_open_space_over_the_wire(server: ServerProcess, meeting: dict[
     try:
         # Opening: the part, the theme, spaces and slots (with their refusals).
         await refused(ana, "not_allowed", "set_part", part="openspace")
-        await refused(console, "bad_field", "set_part", part="cafe")
+        await refused(console, "bad_field", "set_part", part="circus")
         await refused(console, "no_cells", "make_schedule")
         await console.request("set_part", part="openspace")
         await console.request("set_theme", theme="How do we run the kitchen?")

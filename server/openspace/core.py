@@ -43,7 +43,7 @@ TOPIC_LIMIT_DEFAULT = 3
 TOPIC_LIMIT_RANGE = (1, 20)
 DOTS_DEFAULT = 5
 DOTS_RANGE = (1, 20)
-PARTS = ("assembly", "openspace")
+PARTS = ("assembly", "openspace", "cafe")  # the parts a meeting runs: World Café too (server/cafe/)
 
 
 # --- events ----------------------------------------------------------------------------
@@ -667,7 +667,7 @@ def conflict_count(os: OpenSpaceState, cells: Mapping[str, tuple[str, str]] | No
 
 def set_part(os: OpenSpaceState, part: str, now: float) -> list[Event]:
     if part not in PARTS:
-        raise Rejection("bad_field", "'part' must be assembly or openspace.", "part")
+        raise Rejection("bad_field", "'part' must be assembly, openspace or cafe.", "part")
     return [] if part == os.part else [PartSet(at=now, part=part)]
 
 
