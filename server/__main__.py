@@ -31,7 +31,7 @@ import uvicorn
 
 from server.app import MAX_HEADERS, create_app
 from server.config import OPTIONS, Settings, load_secret, parse_settings
-from server.http import PlazaH11Protocol
+from server.http import PlazaH11Protocol, PlazaWebSocketProtocol
 from server.hub.hub import Hub
 from server.logs import log_config
 from server.store import open_store
@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
         # ours also bounds the time they take (server/http.py).
         "http": PlazaH11Protocol,
         "h11_max_incomplete_event_size": MAX_HEADERS,
-        "ws": "websockets-sansio",
+        # uvicorn's websockets-sansio, taking frames framed once for many (server/http.py).
+        "ws": PlazaWebSocketProtocol,
         # Compression costs hundreds of KB per connection; views are small.
         "ws_per_message_deflate": False,
         "ws_max_size": 64 * 1024,

@@ -1,4 +1,7 @@
-"""uvicorn's h11 protocol with a time limit on a request's head.
+"""uvicorn's protocols as Plaza runs them: h11 with a time limit on a request's head, and
+websockets that take a frame framed once for many clients (``PlazaWebSocketProtocol``).
+
+The h11 protocol: a time limit on a request's head.
 
 h11 bounds the size of a request line and headers (``h11_max_incomplete_event_size``) but not the
 time they take: a stranger sending one header line a second holds a connection for half an hour,
@@ -15,6 +18,9 @@ import os
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from server.logs import noise
 
@@ -57,3 +63,53 @@ class PlazaH11Protocol(H11Protocol):
         if waiting and not self.transport.is_closing():
             noise.count("slow_head", f"{self.client[0]}" if self.client else "")
             self.transport.close()
+
+
+# -- websockets: one frame, framed once, written to many ----------------------------------------
+
+PREPARED = "plaza.prepared_frames"  # the ASGI scope extension PlazaWebSocketProtocol adds
+
+
+def prepare(message: dict[str, Any]) -> bytes:
+    """An ASGI ``websocket.send`` message as the bytes of a server's websocket frame.
+
+    A server's frames are not masked, so with no extension negotiated a message's frame is
+    the same bytes for every client: a view sent to 10,000 phones is framed once, not 10,000
+    times (python-websockets' ``broadcast()`` frames it once per connection).
+    """
+    data = message.get("bytes")
+    if data is not None:
+        return Frame(Opcode.BINARY, data).serialize(mask=False)
+    return Frame(Opcode.TEXT, message["text"].encode()).serialize(mask=False)
+
+
+class PlazaWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets (sans-I/O) protocol that also takes ready-made frames.
+
+    The ASGI scope gets an extension, ``plaza.prepared_frames``, with ``write(frame) -> bool``:
+    the frame (from :func:`prepare`) goes straight to the transport, as
+    ``websockets.broadcast()`` writes, if the connection is open, its close not sent, no
+    extension (compression) negotiated and the transport not paused (the client reads). Else
+    it returns False and nothing is written: the caller sends through ASGI's ``send``, which
+    waits for a paused transport or raises for a closed one. Frames written either way go to
+    the transport in the order they are written: uvicorn's ``send`` writes at once, as this does.
+    """
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # absent when the upgrade was refused
+        if scope is not None and not self.conn.extensions:
+            scope["extensions"][PREPARED] = {"write": self.write_prepared}
+
+    def write_prepared(self, frame: bytes) -> bool:
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.writable.is_set()
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True

@@ -10,10 +10,14 @@ The outboxes filled during one event-loop turn are written in the next, by one
 callback for all of them (:class:`_Flusher`), not by a task per connection: a
 screen-wide update to 10,000 phones is then 10,000 writes in a row, as
 ``websockets.broadcast()`` does, instead of 10,000 task wake-ups.  Each write is
-the connection's ASGI ``send``, stepped in place: uvicorn's ``send`` writes to the
-transport without waiting unless the transport is paused (the client reads slowly).
-Only then does the connection get a task of its own, which finishes that send and
-then its outbox; fan-out to everyone else goes on.
+the frame's bytes, framed once for everyone who gets it (``prepare``) and written straight
+to the transport through the server's ``plaza.prepared_frames`` extension
+(``server/http.py``), as ``websockets.broadcast()`` writes.  Where that is refused (the
+transport is paused because the client reads slowly, the connection is closing, or the
+server lacks the extension) the write is the connection's ASGI ``send``, stepped in place:
+uvicorn's ``send`` writes to the transport without waiting unless the transport is paused.
+Only then does the connection get a task of its own, which finishes that send and then its
+outbox; fan-out to everyone else goes on.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from server.core.meeting import Role
+from server.http import prepare
 from server.logs import noise
 from server.protocol import Codec
 
@@ -35,6 +40,8 @@ log = logging.getLogger("plaza.connection")
 
 ASGISend = Callable[[dict[str, Any]], Awaitable[None]]
 Frame = dict[str, Any]  # an ASGI "websocket.send" message, shared by every receiver
+FrameWriter = Callable[[bytes], bool]  # the server's "plaza.prepared_frames" write (server/http.py)
+PREPARED_KEY = "plaza.frame"  # a Frame's websocket frame, made by the first connection that writes it
 
 MAX_REPLIES = 64
 RATE_PER_SECOND = 10.0  # sustained messages a client may send
@@ -121,6 +128,7 @@ class Connection:
         "_replies",
         "_send",
         "_tokens",
+        "_write_frame",
         "_writer",
         "blocked_since",
         "closed",
@@ -136,8 +144,9 @@ class Connection:
         "warned",
     )
 
-    def __init__(self, send: ASGISend, codec: Codec, peer: str) -> None:
+    def __init__(self, send: ASGISend, codec: Codec, peer: str, write: FrameWriter | None = None) -> None:
         self._send = send
+        self._write_frame = write
         self.codec = codec
         self.peer = peer
         self.role: Role | None = None
@@ -220,6 +229,16 @@ class Connection:
             key, message = outbox.popitem(last=False)
             if key.__class__ is int:
                 self._replies -= 1
+            write = self._write_frame
+            if write is not None and message["type"] == "websocket.send":
+                wire = message.get(PREPARED_KEY)
+                if wire is None:
+                    try:
+                        wire = message[PREPARED_KEY] = prepare(message)
+                    except (ValueError, TypeError):  # can't be framed (a lone surrogate): ASGI's send says so
+                        wire = b""
+                if wire and write(wire):
+                    continue
             send = self._send(message)
             try:
                 waiting_for = send.send(None)  # type: ignore[attr-defined]

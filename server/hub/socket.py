@@ -21,6 +21,7 @@ from server.core import meeting as m
 from server.core import registry
 from server.core.errors import Rejection
 from server.core.inputs import Inputs
+from server.http import PREPARED
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
 from server.logs import noise
@@ -59,7 +60,8 @@ class SocketEndpoint:
             return
         await self.send({"type": "websocket.accept"})
         client = self.scope.get("client") or ("?", 0)
-        conn = Connection(self.send, codec, f"{client[0]}:{client[1]}")
+        prepared = self.scope.get("extensions", {}).get(PREPARED) or {}
+        conn = Connection(self.send, codec, f"{client[0]}:{client[1]}", prepared.get("write"))
         conn.start()
         hello_by = asyncio.get_running_loop().time() + HELLO_WITHIN
         try:
