@@ -5,8 +5,9 @@ queued, decides each command on a working copy of the state, appends all the
 resulting events in one store call, and only then acknowledges them: a command
 is acknowledged after its events are durable.  If another process appended
 first (:class:`SeqConflict`), the loop reads what it missed and decides the
-batch again.  After a commit the views are marked dirty and published in three
-lanes (see :class:`Lane`): big screens at most every ``publish_interval`` seconds;
+batch again.  After a commit the views are marked dirty and published in four
+lanes (see :class:`Lane`): room devices at most every fifth of ``publish_interval``, big
+screens at most every ``publish_interval`` seconds;
 consoles and phones, and phones' live view (the queue, a vote's tally), at most every
 ``publish_interval`` plus a spacing that grows with the number of connections (leading
 edge: an idle meeting publishes at once).  A publish writes to its connections in
@@ -61,13 +62,19 @@ SLICE = 200  # connections written to per event-loop turn in a publish
 REENCODED = frozenset({"facilitator", "screen"})
 
 FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM)  # not phones: consoles go first in the room's lane
-DEVICES = (m.Role.SCREEN, m.Role.ROOM)  # the big screens and room devices: the screens lane
+# Room devices (a tablet on a breakout room's table, in a topic circle's space) have a lane of
+# their own, five times quicker than the big screens': a device's view is one room's, reused
+# while the room is unchanged, so a hand raised in a room shows on its table within ~10 ms
+# instead of waiting up to 50 ms behind the big screen's grid.
+DEVICE_LANE_SPEEDUP = 5
 
 
 @dataclasses.dataclass(eq=False)
 class Lane:
     """One publishing lane of a meeting: who it writes to, and how often at most.
 
+    - ``devices``: room devices (a breakout room's or a topic circle's table), every fifth of
+      ``publish_interval``: each shows one room's view, reused while that room is unchanged.
     - ``screens``: the big screens (the room reads them), every ``publish_interval``.
     - ``room``: consoles first, then phones (their ``phone`` and ``me`` views), spaced by
       ``publish_interval`` plus 50 µs per connection: an idle meeting publishes at once, a
@@ -170,6 +177,7 @@ class LiveMeeting:
         self.connections: set[Connection] = set()
         self.front: set[Connection] = set()  # screens and consoles: published to first
         self.screens: set[Connection] = set()  # the big screens: their own publishing lane
+        self.devices: set[Connection] = set()  # room devices: theirs
         self.presence: Counter[str] = Counter()  # participant id -> open phone connections here
         self.remote: frozenset[str] = frozenset()  # participants connected to other processes
         self.on_presence_change: Callable[[], None] | None = None  # who is connected here changed
@@ -184,6 +192,7 @@ class LiveMeeting:
         self._hello_views: dict[Connection, dict[str, Any]] = {}  # a room view a connection got at hello
         # Publishing lanes (see Lane): screens first, then the room, then the phones' running tally.
         self.lanes = (
+            Lane("devices", publish_interval / DEVICE_LANE_SPEEDUP, 0.0),
             Lane("screens", publish_interval, 0.0),
             Lane("room", publish_interval, FANOUT_SPACING_PER_CONNECTION),
             Lane("live", publish_interval, LIVE_SPACING_PER_CONNECTION),
@@ -430,8 +439,10 @@ class LiveMeeting:
         self.connections.add(conn)
         if conn.role in FRONT:
             self.front.add(conn)
-        if conn.role in DEVICES:
+        if conn.role is m.Role.SCREEN:
             self.screens.add(conn)
+        elif conn.role is m.Role.ROOM:
+            self.devices.add(conn)
         if conn.participant_id is not None:
             self.presence[conn.participant_id] += 1
             if self.presence[conn.participant_id] == 1:
@@ -446,6 +457,7 @@ class LiveMeeting:
         self._hello_views.pop(conn, None)
         self.front.discard(conn)
         self.screens.discard(conn)
+        self.devices.discard(conn)
         self._leave(conn)
 
     def set_participant(self, conn: Connection, participant_id: str) -> None:
@@ -582,7 +594,9 @@ class LiveMeeting:
 
     def _viewers(self, lane: Lane, pub: Publish) -> list[Connection]:
         if lane.name == "screens":
-            return list(self.screens)  # big screens and room devices
+            return list(self.screens)
+        if lane.name == "devices":
+            return list(self.devices)
         phones = [c for c in self.connections if c not in self.front]
         if lane.name == "live":
             return phones
@@ -591,7 +605,7 @@ class LiveMeeting:
             # Only some participants' own views can differ (a hand in one breakout room): the other
             # phones have everything already, so 5,000 phones are not visited for 20 people's room.
             phones = [c for c in phones if c.participant_id in touched]
-        return [*(self.front - self.screens), *phones]  # consoles first
+        return [*(self.front - self.screens - self.devices), *phones]  # consoles first
 
     def _touched(self, lane: Lane) -> frozenset[str] | None:
         """Participants whose ``me`` or room view may differ from the lane's last publish (None: anyone)."""
