@@ -30,13 +30,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import minutes
 from server.config import Settings, load_secret
+from server.core import registry
 from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
 from server.hub.socket import SocketEndpoint
 from server.openspace import proceedings
 from server.protocol import encodable
-from server.rooms import views as rv
 from server.store import Store, StoreError, open_store
 
 log = logging.getLogger("plaza.app")
@@ -372,7 +372,9 @@ async def meeting_qr(request: Request) -> Response:
     url = hub.join_url(live.state.code)
     room = request.query_params.get("room", "")
     if room:  # a room device's QR: joining from it puts a late arrival straight into that room
-        if room not in rv.rooms_of(live.state).rooms:
+        try:  # any room: a breakout room, or an Open Space circle (a space's device shows the circle's QR)
+            registry.SCOPES[0].stack_of(live.state, room, closed=True)
+        except Rejection:
             return api_error(404, "unknown_room", "There is no such room in this meeting.")
         url = f"{url}?room={room}"
     return Response(

@@ -445,7 +445,10 @@ def test_a_topic_circle_is_a_room_with_its_own_stack() -> None:
     view = views.feature_view(room.state, f"room:{rota}", ctx)
     assert view is not None and view["name"] == "Rota" and view["space"] == "Big tree"
     assert view["stack"]["waiting"] == 1 and view["stack"]["next"][0]["name"] == "bo"
-    assert [p["name"] for p in view["people"]] == ["bo", "cy"]
+    assert view["people"] == []  # who is in it changes with every move: on its device, not its phones
+    device = views.feature_view(room.state, "room:s1", ctx)  # the device in Rota's space shows Rota
+    assert device is not None and (device["room"], device["device"], device["space"]) == (rota, "s1", "Big tree")
+    assert [p["name"] for p in device["people"]] == ["cy", "bo"] and device["headcount"] == 2  # newest first
     assert views.feature_view(room.state, "room:o99", ctx) is None
     assert views.me_view(room.state, "bo")["hand"]["position"] == 1
     assert ov.touched(ov.openspace_of(start), room.os) is None  # (a slot started: anyone)

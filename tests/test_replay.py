@@ -192,6 +192,28 @@ def _os_id(s: Script, kind: str, i: int) -> str:
     return nth(ids, i, {"topic": "o99", "slot": "t99", "space": "s99"}[kind])
 
 
+def _note(s: Script, i: int) -> tuple[str, int]:
+    """The ``i``-th note of any room (a breakout room's or a topic circle's; -1: the newest) with its room,
+    or one that doesn't exist."""
+    rooms = [(r.id, r.notes) for r in rv.rooms_of(s.state).rooms.values()]
+    rooms += [(t, c.notes) for t, c in osv.openspace_of(s.state).circles.items()]
+    notes = sorted((n.id, room) for room, notes in rooms for n in notes)
+    if not notes:
+        return "", 999
+    note_id, room = notes[i % len(notes)]
+    return room, note_id
+
+
+def _edit_note(s: Script, who: str, i: int, text: str) -> None:
+    _, note_id = _note(s, i)
+    s.by(who, rc.EditNote(note_id, text))
+
+
+def _remove_note(s: Script, who: str, i: int) -> None:
+    room, note_id = _note(s, i)
+    s.by(who, rc.RemoveNote(note_id, room if who == "fac" else ""))
+
+
 def _os_harvest(s: Script, who: str, i: int, text: str, names: bool) -> None:
     command = oc.WriteHarvest(_os_id(s, "topic", i), key_points=text, participants=("Ana", "Bo") if names else None)
     s.by(who, command)
@@ -261,6 +283,8 @@ OPS: dict[str, Callable[..., None]] = {
     "move": lambda s, who, i: s.by("fac", rc.MoveToRoom(who, s.room(i))),
     "take": lambda s, who, i: s.by(who, rc.TakeRoom(s.room(i) if i >= 0 else "")),
     "note": lambda s, who, text: s.by(who, rc.AddNote(text)),
+    "edit_note": _edit_note,
+    "remove_note": _remove_note,
     "volunteer": lambda s, who: s.by(who, rc.VolunteerRapporteur()),
     "set_rapporteur": lambda s, i, who: s.by("fac", rc.SetRapporteur(s.room(i), who)),
     "report": lambda s, who, text: s.by(who, rc.WriteReport(text)),
@@ -300,6 +324,8 @@ OPS: dict[str, Callable[..., None]] = {
     "os_start": lambda s, i: s.by("fac", oc.StartSlot(_os_id(s, "slot", i))),
     "os_end": lambda s, i: s.by("fac", oc.EndSlot(_os_id(s, "slot", i))),
     "os_check_in": lambda s, who, i: s.by(who, oc.CheckIn(_os_id(s, "topic", i))),
+    "os_note": lambda s, who, i, text: s.by(who, rc.AddNote(text, room=_os_id(s, "topic", i))),
+    "os_links": lambda s: s.by("fac", oc.CircleLinks(), key=KEY),
     "os_reporter": lambda s, who, i, pid: s.by(who, oc.SetReporter(_os_id(s, "topic", i), pid)),
     "os_harvest": _os_harvest,
     "os_open_dots": lambda s, n: s.by("fac", oc.OpenDots(n)),
@@ -413,6 +439,8 @@ ROOM_STEPS = [
     step("move", phone, room_index),
     step("take", phone, room_index),
     step("note", phone, text),
+    step("edit_note", phone, st.integers(-1, 5), text),
+    step("remove_note", anyone, st.integers(-1, 5)),
     step("volunteer", phone),
     step("set_rapporteur", room_index, st.sampled_from(["", *PHONES])),
     step("report", phone, text),
@@ -446,6 +474,8 @@ OPENSPACE_STEPS = [
     step("os_start", index),
     step("os_end", index),
     step("os_check_in", phone, st.integers(-1, 5)),
+    step("os_note", phone, st.integers(-1, 5), text),
+    step("os_links"),
     step("os_reporter", anyone, index, phone),
     step("os_harvest", phone, index, text, st.booleans()),
     step("os_open_dots", st.sampled_from([0, 2, 5])),
@@ -580,7 +610,13 @@ TOUR: list[tuple[Any, ...]] = [
     ("os_move", "p0", 0, 1, 0),
     ("os_lock", 0, 1, True),
     ("os_start", 0),
+    ("os_links",),
     ("os_check_in", "p2", 1),
+    ("note", "p2", "Bring cups"),  # in the circle p2 checked in to: the rooms' notes, through the scopes
+    ("edit_note", "p2", -1, "Bring mugs"),
+    ("os_note", "p2", 1, "And a kettle"),
+    ("remove_note", "p2", -1),
+    ("remove_note", "fac", -1),
     ("os_reporter", "fac", 1, "p2"),
     ("os_harvest", "p2", 1, "Compost it", False),
     ("os_end", 0),
@@ -629,6 +665,7 @@ OPENINGS: dict[str, list[tuple[Any, ...]]] = {
         ("os_start", 0),
         ("os_check_in", "p0", 0),
         ("os_check_in", "p1", 1),
+        ("note", "p0", "Bring cups"),
     ],
     "breakout rooms running": [
         ("start", 2, False, "random", False, 0, 7),

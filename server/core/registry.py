@@ -145,13 +145,20 @@ class Scopes:
     - ``room_of(state, participant_id) -> room``: the room a participant is in now (``""``: the plenary);
     - ``stack_of(state, room, closed=False) -> StackState``: a room's speaking stack (refused with
       ``unknown_room`` or, unless ``closed``, ``room_closed``);
-    - ``with_stack(state, room, stack) -> state``.
+    - ``with_stack(state, room, stack) -> state``;
+    - ``notes_of(state, room, closed=False) -> tuple[Note, ...]`` and ``with_notes(state, room, notes) -> state``:
+      a room's notes (refused as ``stack_of`` refuses), which the rooms' note commands decide on for any room;
+    - ``key_digest(state, device) -> str | None``: the digest of a room device's key (``""``: no link made
+      yet), or None when there is no such device to open (``socket.hello`` for role ``room``, the QR).
     """
 
     room_of: Callable[..., str]
     stack_of: Callable[..., Any]
     with_stack: Callable[..., Any]
     knows: Callable[[str], bool] | None = None  # the room ids it holds (None: any the others don't claim)
+    notes_of: Callable[..., Any] | None = None
+    with_notes: Callable[..., Any] | None = None
+    key_digest: Callable[..., str | None] | None = None
 
 
 SCOPES: list[Scopes] = []  # one entry: the provider, or a dispatcher over several (add_scopes)
@@ -193,8 +200,34 @@ def _room_of(state: Any, participant_id: str) -> str:
     return ""
 
 
+def notes_of(state: Any, room: str, closed: bool = False) -> Any:
+    """Room ``room``'s notes, from whichever provider holds it (refused like ``stack_of``)."""
+    scopes = scopes_for(room)
+    if scopes.notes_of is None:
+        raise Rejection("unknown_room", "There is no such room.", "room")
+    return scopes.notes_of(state, room, closed=closed)
+
+
+def with_notes(state: Any, room: str, notes: Any) -> Any:
+    scopes = scopes_for(room)
+    assert scopes.with_notes is not None, room
+    return scopes.with_notes(state, room, notes)
+
+
+def key_digest(state: Any, device: str) -> str | None:
+    """The digest of room device ``device``'s key (``""``: none yet), or None: no such device."""
+    try:
+        scopes = scopes_for(device)
+    except Rejection:
+        return None
+    return None if scopes.key_digest is None else scopes.key_digest(state, device)
+
+
 _DISPATCH = Scopes(
     room_of=_room_of,
     stack_of=lambda state, room, closed=False: scopes_for(room).stack_of(state, room, closed=closed),
     with_stack=lambda state, room, stack: scopes_for(room).with_stack(state, room, stack),
+    notes_of=notes_of,
+    with_notes=with_notes,
+    key_digest=key_digest,
 )

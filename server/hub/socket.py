@@ -189,6 +189,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
     if msg.type == "room_links":
         return room_links(hub, conn, msg)
+    if msg.type == "circle_links":
+        return await circle_links(hub, conn, msg, actor)
     # The core is deterministic: what it may not draw itself is drawn here, in one envelope, and
     # recorded in the events it decides.
     inputs = Inputs(now=0.0, seed=secrets.randbits(63))
@@ -247,6 +249,16 @@ def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:
     return {"type": "room_links", "round": rnd.id if rnd else None, "links": hub.room_links(live.id, conn.key, ids)}
 
 
+async def circle_links(hub: Hub, conn: Connection, msg: Message, actor: m.Actor) -> dict[str, Any]:
+    """Each Open Space space's device link (it shows the circle meeting there), for a facilitator: the core
+    records the digests of keys not yet recorded (and refuses anyone else); the links are never stored."""
+    live = conn.meeting
+    seq = await live.submit(to_command(msg), actor, inputs=Inputs(now=0.0, key=conn.key))
+    os_ = ov.openspace_of(live.state)
+    spaces = [sp for sp in os_.spaces if os_.device_keys.get(sp)]  # in the wall's order
+    return {"type": "circle_links", "seq": seq, "links": hub.room_links(live.id, conn.key, spaces)}
+
+
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -283,13 +295,14 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
     elif role is m.Role.SCREEN:
         if not (m.secret_matches(key, state.screen_digest) or m.secret_matches(key, state.facilitator_digest)):
             raise Rejection("bad_key", "That screen link is not valid for this meeting.", "key")
-    elif role is m.Role.ROOM:
-        room = rv.rooms_of(state).rooms.get(fields.get("room", ""))
-        if room is None:
+    elif role is m.Role.ROOM:  # a breakout room's device, or an Open Space space's (it shows the circle there)
+        room = fields.get("room", "")
+        key_digest = registry.key_digest(state, room) if room else None
+        if key_digest is None:
             raise Rejection("unknown_room", "There is no such room in this meeting.", "room")
-        if not room.key_digest or not m.secret_matches(key, room.key_digest):
+        if not key_digest or not m.secret_matches(key, key_digest):
             raise Rejection("bad_key", "That room link is not valid for this room.", "key")
-        conn.room = room.id
+        conn.room = room
     elif "token" in fields:
         participant = state.participant_for_token(fields["token"])
         # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.

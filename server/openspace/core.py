@@ -25,7 +25,7 @@ from server.core.errors import Rejection
 from server.core.event import Event, event
 from server.core.text import clean_text, optional_text
 from server.openspace import schedule as sc
-from server.rooms.core import optional_text_keep_lines
+from server.rooms.core import Note, optional_text_keep_lines
 from server.stack import core as sk
 
 THEME_MAX = 160
@@ -198,6 +198,15 @@ class CheckedIn(Event):
     topic: str  # "": checked out (a butterfly)
 
 
+@event("openspace.device_keys_set")
+@dataclass(frozen=True)
+class DeviceKeysSet(Event):
+    """The digests of spaces' device keys (``HMAC(facilitator secret, "plaza room key s2")``), recorded the
+    first time the console asks for the links (``circle_links``): the log never holds a key."""
+
+    keys: dict[str, str]  # space -> digest
+
+
 @event("openspace.reporter_set")
 @dataclass(frozen=True)
 class ReporterSet(Event):
@@ -273,6 +282,7 @@ EVENTS = (
     SlotStarted,
     SlotEnded,
     CheckedIn,
+    DeviceKeysSet,
     ReporterSet,
     HarvestWritten,
     DotsOpened,
@@ -371,10 +381,11 @@ class LastMove:
 
 @dataclass(frozen=True)
 class Circle:
-    """A topic circle as a room: its own speaking stack, from its slot's start (closed at its end)."""
+    """A topic circle as a room: its own speaking stack and notes, from its slot's start (closed at its end)."""
 
     stack: sk.StackState = field(default_factory=sk.StackState)
     open: bool = True
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -402,6 +413,10 @@ class OpenSpaceState:
     dots: Dots | None = None
     adopted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # topic -> who adopted it
     circles: Mapping[str, Circle] = field(default_factory=dict)  # topic -> its circle, once its slot started
+    # topic -> who is checked in now, in the order they came (``checkins`` turned round, kept as it folds:
+    # a circle's device and the wall's headcounts read one circle, not 3,000 check-ins)
+    rosters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    device_keys: Mapping[str, str] = field(default_factory=dict)  # space -> the digest of its device's key
 
     @property
     def running(self) -> Slot | None:
@@ -418,10 +433,7 @@ class OpenSpaceState:
         return self.reporters.get(topic) or self.topics[topic].convener
 
     def headcounts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for t in self.checkins.values():
-            counts[t] = counts.get(t, 0) + 1
-        return counts
+        return {t: len(people) for t, people in self.rosters.items()}
 
     def active_topics(self) -> list[Topic]:
         return [t for t in self.topics.values() if t.active]
@@ -595,6 +607,11 @@ class PlanActions:
     slot: str
 
 
+@dataclass(frozen=True)
+class CircleLinks:
+    """The console asks for the spaces' device links: the digests of keys not yet recorded are recorded."""
+
+
 COMMANDS = (
     SetPart,
     SetTheme,
@@ -624,6 +641,7 @@ COMMANDS = (
     PlaceDots,
     AdoptPriority,
     PlanActions,
+    CircleLinks,
 )
 
 
@@ -1053,6 +1071,21 @@ def check_in(os: OpenSpaceState, pid: str, topic_id: str, now: float) -> list[Ev
     return [] if here == topic.id else [CheckedIn(at=now, participant_id=pid, topic=topic.id)]
 
 
+def device_keys(os: OpenSpaceState, digests: Mapping[str, str], now: float) -> list[Event]:
+    """Record the digests (space -> digest of its device key) of the spaces that have none yet."""
+    new = {sp: d for sp, d in digests.items() if sp in os.spaces and sp not in os.device_keys}
+    return [DeviceKeysSet(at=now, keys=new)] if new else []
+
+
+def space_device(os: OpenSpaceState, space_id: str) -> tuple[str | None, str | None]:
+    """What a space's device shows: the circle meeting there now (the running slot's topic in that space)
+    and the next one there (a later slot's), as topic ids or None."""
+    running = os.running
+    now = os.at(running.id, space_id) if running is not None else None
+    later = (os.at(s.id, space_id) for s in os.slots.values() if not s.started)  # slots are in time order
+    return now, next((t for t in later if t is not None), None)
+
+
 def set_reporter(os: OpenSpaceState, by: str | None, topic_id: str, pid: str, now: float) -> list[Event]:
     topic = topic_of(os, topic_id)
     if by is not None:
@@ -1207,17 +1240,30 @@ def _set_interest(os: OpenSpaceState, topic: str, pid: str, on: bool) -> OpenSpa
 
 
 def _leave_circle(os: OpenSpaceState, pid: str, new: str) -> OpenSpaceState:
-    """Someone left their circle (for another, or none): their hand there comes down, as in a room."""
+    """Someone left their circle (for another, or none): out of its roster, and their hand there comes
+    down, as in a room.  A circle whose stack had no hand of theirs stays the same object (what its view
+    and ``touched`` go by: a move is not a change to everyone in the circle)."""
     old = os.checkins.get(pid)
-    circle = os.circles.get(old) if old and old != new else None
+    if not old or old == new:
+        return os
+    rosters = dict(os.rosters)
+    left = tuple(p for p in rosters.get(old, ()) if p != pid)
+    if left:
+        rosters[old] = left
+    else:
+        rosters.pop(old, None)
+    os = dataclasses.replace(os, rosters=rosters)
+    circle = os.circles.get(old)
     if circle is None:
         return os
-    circle = dataclasses.replace(circle, stack=sk.without_participant(circle.stack, pid))
-    return dataclasses.replace(os, circles={**os.circles, old: circle})  # type: ignore[dict-item]
+    stack = sk.without_participant(circle.stack, pid)
+    if stack is circle.stack:
+        return os
+    return dataclasses.replace(os, circles={**os.circles, old: dataclasses.replace(circle, stack=stack)})
 
 
 def _checkout(os: OpenSpaceState) -> OpenSpaceState:
-    return dataclasses.replace(os, checkins={})
+    return dataclasses.replace(os, checkins={}, rosters={})
 
 
 def apply(os: OpenSpaceState, ev: Event) -> OpenSpaceState:
@@ -1303,16 +1349,21 @@ def apply(os: OpenSpaceState, ev: Event) -> OpenSpaceState:
             return dataclasses.replace(os, circles={**os.circles, **shut}) if shut else os
         case CheckedIn():
             pid = ev.participant_id
+            here = os.checkins.get(pid)
             os = _leave_circle(os, pid, ev.topic)
             if not ev.topic:
                 return dataclasses.replace(os, checkins={p: t for p, t in os.checkins.items() if p != pid})
             came = os.came.get(ev.topic, ())
+            roster = os.rosters.get(ev.topic, ())
             return dataclasses.replace(
                 os,
                 checkins={**os.checkins, pid: ev.topic},
+                rosters=os.rosters if here == ev.topic else {**os.rosters, ev.topic: (*roster, pid)},
                 came={**os.came, ev.topic: came if pid in came else (*came, pid)},
                 moves={**os.moves, pid: os.moves.get(pid, 0) + 1},
             )
+        case DeviceKeysSet():
+            return dataclasses.replace(os, device_keys={**os.device_keys, **ev.keys})
         case ReporterSet():
             return dataclasses.replace(os, reporters={**os.reporters, ev.topic: ev.participant_id})
         case HarvestWritten():

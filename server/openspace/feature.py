@@ -17,6 +17,7 @@ from server.core.registry import Field, Message
 from server.openspace import core as oc
 from server.openspace import views as ov
 from server.openspace.minutes import markdown, minutes
+from server.rooms.core import room_key
 
 NAME = "openspace"
 F, P, SYSTEM = m.Role.FACILITATOR, m.Role.PHONE, m.Role.SYSTEM
@@ -49,6 +50,7 @@ _FACILITATOR_ONLY = (
     oc.OpenDots,
     oc.CloseDots,
     oc.PlanActions,
+    oc.CircleLinks,
 )
 
 
@@ -134,11 +136,28 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             return oc.adopt(os, me.id, command, now)
         case oc.PlanActions(slot=slot):
             return oc.plan_actions(os, slot, now)
+        case oc.CircleLinks():
+            if not inputs.key:
+                raise Rejection("bad_key", "The spaces' device links derive from the facilitator's key.", "key")
+            digests = {sp: m.digest(room_key(inputs.key, sp)) for sp in os.spaces if sp not in os.device_keys}
+            return oc.device_keys(os, digests, now)
     raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
 
 
 def apply(state: m.MeetingState, ev: Event) -> m.MeetingState:
     return m.with_part(state, NAME, oc.apply(of(state), ev))
+
+
+def joined(state: m.MeetingState, pid: str, command: m.Join, inputs: Inputs) -> list[Event]:
+    """A phone that joined from a circle's QR (``/j/CODE?room=o7``, on the device in its space) is checked in
+    to that circle, if it meets now and the breakout rooms don't place the phone elsewhere."""
+    topic = command.room
+    if not is_circle(topic) or m.room_of(state, pid):
+        return []
+    try:
+        return oc.check_in(of(state), pid, topic, inputs.now)
+    except Rejection:
+        return []  # a circle that ended meanwhile: the phone just joins
 
 
 def forget(state: m.MeetingState, pid: str) -> m.MeetingState:
@@ -273,6 +292,8 @@ MESSAGES = {
         lambda f: oc.AdoptPriority(f["topic"], f.get("adopt", True)),
     ),
     "plan_actions": Message({"slot": _SLOT}, lambda f: oc.PlanActions(f["slot"]), roles=("facilitator",)),
+    # answered with the links by the socket (server/hub/socket.py), once the digests are recorded
+    "circle_links": Message({}, lambda f: oc.CircleLinks(), roles=("facilitator",), needs=frozenset({"key"})),
 }
 
 
@@ -299,11 +320,42 @@ def with_stack(state: m.MeetingState, room_id: str, stack: Any) -> m.MeetingStat
     return m.with_part(state, NAME, dataclasses.replace(os, circles={**os.circles, room_id: circle}))
 
 
+def notes_of(state: m.MeetingState, room_id: str, closed: bool = False) -> Any:
+    stack_of(state, room_id, closed)  # the same refusals: unknown_room, room_closed
+    return of(state).circles[room_id].notes
+
+
+def with_notes(state: m.MeetingState, room_id: str, notes: Any) -> m.MeetingState:
+    os = of(state)
+    circle = dataclasses.replace(os.circles[room_id], notes=notes)
+    return m.with_part(state, NAME, dataclasses.replace(os, circles={**os.circles, room_id: circle}))
+
+
+def key_digest(state: m.MeetingState, device: str) -> str | None:
+    """A space's device (``s2``: it shows the circle meeting there): the digest of its key, "" before the
+    console first asked for the links; None for anything else (circles have no device of their own)."""
+    os = of(state)
+    return os.device_keys.get(device, "") if device in os.spaces else None
+
+
 def is_circle(room_id: str) -> bool:
     return room_id.startswith("o")
 
 
-SCOPES = registry.Scopes(room_of=room_of, stack_of=stack_of, with_stack=with_stack, knows=is_circle)
+def _ours(room_id: str) -> bool:
+    """Circles (``o7``) and the spaces' devices (``s2``)."""
+    return room_id.startswith(("o", "s"))
+
+
+SCOPES = registry.Scopes(
+    room_of=room_of,
+    stack_of=stack_of,
+    with_stack=with_stack,
+    knows=_ours,
+    notes_of=notes_of,
+    with_notes=with_notes,
+    key_digest=key_digest,
+)
 
 
 FEATURE = registry.Feature(
@@ -313,6 +365,7 @@ FEATURE = registry.Feature(
     decide=decide,
     events=oc.EVENTS,
     apply=apply,
+    joined=joined,
     forget=forget,
     timers=timers,
     sections={
@@ -322,16 +375,16 @@ FEATURE = registry.Feature(
         "me": lambda state, pid: ov.me_section(state, pid),
     },
     touched=ov.touched,
-    audience="room",  # a circle's view is room:o7, as a breakout room's is room:b1-2
-    owns=is_circle,
-    views=lambda state, key, ctx: ov.circle_view(state, key, ctx.connected()),
-    view_deps=lambda state, key: (
-        of(state).circles.get(key),
-        of(state).checkins,
-        of(state).topics.get(key),
-        of(state).cells,
-        state.participants,
+    # A circle's view is room:o7 (its phones), as a breakout room's is room:b1-2; a space's device shows
+    # the circle meeting there now, room:s2, with who is in it.
+    audience="room",
+    owns=_ours,
+    views=lambda state, key, ctx: (
+        ov.circle_view(state, key, ctx.join_url)
+        if is_circle(key)
+        else ov.space_view(state, key, ctx.connected(), ctx.join_url)
     ),
+    view_deps=lambda state, key: ov.circle_deps(state, key) if is_circle(key) else ov.space_deps(state, key),
     minutes=minutes,
     markdown=markdown,
 )

@@ -285,16 +285,28 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
         ],
         "checked_in": os.checkins.get(pid),
         "reports_for": index.reports_for.get(pid, []),
+        # the notes of the circles you report for (the circle's phones see them in its room view)
+        "report_notes": {
+            t: _notes(state, c)
+            for t in index.reports_for.get(pid, ())
+            if (c := os.circles.get(t)) is not None and c.notes
+        },
         "dots": dict(dots),
         "dots_left": (os.dots.budget - sum(dots.values())) if os.dots is not None and os.dots.open else None,
         "adopted": index.adopted.get(pid, []),
     }
 
 
-def circle_view(state: m.MeetingState, topic_id: str, connected: Any) -> dict[str, Any] | None:
-    """A topic circle as a room (``room:o7``), for the phones checked in to it: the same fields as a
-    breakout room's view (``rooms.views.room_view``), with the round's as the slot's, and its stack."""
-    os = openspace_of(state)
+DEVICE_PEOPLE = 100  # names on a circle's device (it shows what fits, then "+N more"; the headcount is whole)
+
+
+def _notes(state: m.MeetingState, circle: oc.Circle) -> list[dict[str, Any]]:
+    return [{"note": n.id, "text": n.text, "by": _name(state, n.participant_id)} for n in circle.notes]
+
+
+def _circle(state: m.MeetingState, os: oc.OpenSpaceState, topic_id: str, join_url: str) -> dict[str, Any] | None:
+    """A circle's fields as a breakout room's view has them (``rooms.views.room_view``), with the round's
+    as the slot's; ``people`` is filled in for its device only (see :func:`space_view`)."""
     circle = os.circles.get(topic_id)
     topic = os.topics.get(topic_id)
     if circle is None or topic is None:
@@ -304,7 +316,6 @@ def circle_view(state: m.MeetingState, topic_id: str, connected: Any) -> dict[st
     space = os.spaces.get(cell[1]) if cell else None
     reporter = os.reporter(topic_id)
     report = os.reports.get(topic_id)
-    people = [pid for pid, t in os.checkins.items() if t == topic_id]
     return {
         "room": topic_id,
         "circle": True,
@@ -322,20 +333,107 @@ def circle_view(state: m.MeetingState, topic_id: str, connected: Any) -> dict[st
         "broadcast_at": None,
         "ended": not circle.open,
         "closed": not circle.open,
-        "join_url": None,
-        "people": [
-            {"id": pid, "name": _name(state, pid), "present": pid in connected, "rapporteur": pid == reporter}
-            for pid in people
-        ],
+        "join_url": f"{join_url}?room={topic_id}" if join_url else None,
+        "people": [],
         "rapporteur": {"id": reporter, "name": _name(state, reporter)} if reporter else None,
         "report": report.key_points if report else "",
         "report_at": report.at if report else None,
-        "notes": [],
+        "notes": _notes(state, circle),
         "stack": rv.stack_view(state, circle.stack, rv.ROOM_NEXT),
     }
 
 
-_PER_PERSON = frozenset({"checkins", "came", "moves", "interest", "marks", "dots", "circles"})
+def circle_view(state: m.MeetingState, topic_id: str, join_url: str = "") -> dict[str, Any] | None:
+    """A topic circle as a room (``room:o7``), for the phones checked in to it: its name, space, the theme,
+    the slot's times, its stack, notes and reporter.  Not who is in it: that changes with every move, and
+    150 phones would each get a new view for it; the circle's device and the wall's headcount show it."""
+    return _circle(state, openspace_of(state), topic_id, join_url)
+
+
+def circle_deps(state: m.MeetingState, topic_id: str) -> tuple[Any, ...]:
+    os = openspace_of(state)
+    return (
+        os.circles.get(topic_id),
+        os.topics.get(topic_id),
+        os.cells,
+        os.slots,
+        os.spaces,
+        os.theme,
+        os.reporters,
+        os.reports,
+        state.participants,
+    )
+
+
+_DEVICES = Memos()  # meeting id -> space -> (the circle meeting there now, the next one there)
+
+
+def _devices(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, tuple[str | None, str | None]]:
+    return _DEVICES[state.id](  # type: ignore[no-any-return]
+        (os.cells, os.slots, os.spaces), lambda: {sp: oc.space_device(os, sp) for sp in os.spaces}
+    )
+
+
+def space_view(state: m.MeetingState, space_id: str, connected: Any, join_url: str) -> dict[str, Any] | None:
+    """What a space's device shows (``room:s2``, its link from ``circle_links``): the circle meeting there
+    now, as a checked-in phone sees it, with who is checked in (``people``: the last 100 to come, newest
+    first) and its
+    ``headcount``; between circles, ``room`` is null and ``next`` says what meets there next."""
+    os = openspace_of(state)
+    space = os.spaces.get(space_id)
+    if space is None:
+        return None
+    now, upcoming = _devices(state, os).get(space_id, (None, None))
+    data = _circle(state, os, now, join_url) if now else None
+    if data is None:
+        data = {"room": None, "circle": True, "name": "", "question": os.theme, "closed": False, "ended": False}
+        data.update(people=[], notes=[], stack=None, rapporteur=None, join_url=None)
+    roster = os.rosters.get(now or "", ())
+    reporter = os.reporter(now) if now else None
+    data["people"] = [  # newest first: who just came looks for their name (and every arrival shows)
+        {"id": pid, "name": _name(state, pid), "present": pid in connected, "rapporteur": pid == reporter}
+        for pid in reversed(roster[-DEVICE_PEOPLE:])
+    ]
+    data["headcount"] = len(roster)
+    data["device"] = space_id
+    data["space"] = space.name
+    nxt = os.topics.get(upcoming) if upcoming else None
+    slot = os.slots.get(os.cells[nxt.id][0]) if nxt is not None else None
+    data["next"] = (
+        None
+        if nxt is None or slot is None
+        else {
+            "topic": nxt.id,
+            "title": nxt.title,
+            "convener": _name(state, nxt.convener),
+            "start": slot.start,
+            "end": slot.end,
+        }
+    )
+    return data
+
+
+def space_deps(state: m.MeetingState, space_id: str) -> tuple[Any, ...]:
+    """What a space's device view is projected from: the circle there now (its roster: a move elsewhere
+    changes nothing here) and the next one; the wall, the theme and the names."""
+    os = openspace_of(state)
+    now, upcoming = _devices(state, os).get(space_id, (None, None))
+    return (
+        os.cells,
+        os.slots,
+        os.spaces,
+        os.theme,
+        os.topics.get(now or ""),
+        os.circles.get(now or ""),
+        os.rosters.get(now or ""),
+        os.topics.get(upcoming or ""),
+        os.reporters,
+        os.reports,
+        state.participants,
+    )
+
+
+_PER_PERSON = frozenset({"checkins", "came", "moves", "interest", "marks", "dots", "circles", "rosters"})
 
 
 def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -> frozenset[str] | None:
@@ -357,12 +455,14 @@ def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -
         if a is None or b is None or (a.budget, a.open, a.ranking) != (b.budget, b.open, b.ranking):
             return None
     who = {p for p in before.checkins.keys() | after.checkins.keys() if before.checkins.get(p) != after.checkins.get(p)}
-    if before.circles is not after.circles:  # a hand in a circle: the phones checked in to it (their room view, me)
+    if before.circles is not after.circles:  # a hand or a note in a circle: its phones (their room view, me)
         if before.circles.keys() != after.circles.keys():
             return None
         changed = {t for t, c in after.circles.items() if before.circles[t] is not c}
-        who |= {p for p, t in after.checkins.items() if t in changed}
-        who |= {p for p, t in before.checkins.items() if t in changed}
+        for t in changed:
+            who |= {*before.rosters.get(t, ()), *after.rosters.get(t, ())}
+            if t in after.topics and (t not in before.circles or before.circles[t].notes is not after.circles[t].notes):
+                who.add(after.reporter(t))  # its notes are in the reporter's me
     who |= {p for p in before.marks.keys() | after.marks.keys() if before.marks.get(p) is not after.marks.get(p)}
     if a is not None and b is not None and a is not b:
         who |= {p for p in a.placed.keys() | b.placed.keys() if a.placed.get(p) is not b.placed.get(p)}

@@ -147,6 +147,22 @@ class NoteAdded(Event):
     text: str
 
 
+@event("rooms.note_edited")
+@dataclass(frozen=True)
+class NoteEdited(Event):
+    room: str
+    note_id: int
+    text: str
+
+
+@event("rooms.note_removed")
+@dataclass(frozen=True)
+class NoteRemoved(Event):
+    room: str
+    note_id: int
+    by: str  # "author" or "facilitator"
+
+
 @event("rooms.report_shown")
 @dataclass(frozen=True)
 class ReportShown(Event):
@@ -164,8 +180,11 @@ EVENTS = (
     RapporteurSet,
     ReportWritten,
     NoteAdded,
+    NoteEdited,
+    NoteRemoved,
     ReportShown,
 )
+NOTE_EVENTS = (NoteAdded, NoteEdited, NoteRemoved)  # folded into whichever room holds them (registry.with_notes)
 
 
 # --- state -----------------------------------------------------------------------------
@@ -326,7 +345,26 @@ class WriteReport:
 
 @dataclass(frozen=True)
 class AddNote:
+    """A short note in the room the phone is in (a breakout room or a topic circle); ``room``, if given,
+    must be that room (a phone that moved on while typing is told, not misfiled)."""
+
     text: str
+    room: str = ""
+
+
+@dataclass(frozen=True)
+class EditNote:
+    note: int
+    text: str
+    room: str = ""
+
+
+@dataclass(frozen=True)
+class RemoveNote:
+    """Its author takes a note back (in the room), or the facilitator removes any (naming the room)."""
+
+    note: int
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -354,6 +392,8 @@ COMMANDS = (
     SetRapporteur,
     WriteReport,
     AddNote,
+    EditNote,
+    RemoveNote,
     ShowReport,
     CallRapporteur,
 )
@@ -557,12 +597,49 @@ def write_report(rooms: RoomsState, pid: str, text: str, now: float) -> list[Eve
     return [ReportWritten(at=now, room=room.id, text=report)]
 
 
-def add_note(rooms: RoomsState, pid: str, text: str, now: float) -> list[Event]:
-    room = my_room(rooms, pid)
-    if len(room.notes) >= NOTES_MAX:
+# Notes: decided on a room's notes whichever feature holds the room (a breakout room, a topic circle);
+# the caller finds the room and its notes through the registry's scopes (``registry.notes_of``).
+
+
+def add_note(notes: tuple[Note, ...], room: str, pid: str, text: str, note_id: int, now: float) -> list[Event]:
+    if len(notes) >= NOTES_MAX:
         raise Rejection("too_many", f"A room keeps at most {NOTES_MAX} notes.")
     note = clean_text(text, NOTE_MAX, "note", "text")
-    return [NoteAdded(at=now, room=room.id, note_id=rooms.next_note, participant_id=pid, text=note)]
+    return [NoteAdded(at=now, room=room, note_id=note_id, participant_id=pid, text=note)]
+
+
+def note_in(notes: tuple[Note, ...], note_id: int) -> Note:
+    for note in notes:
+        if note.id == note_id:
+            return note
+    raise Rejection("unknown_note", "There is no such note in that room.", "note")
+
+
+def edit_note(notes: tuple[Note, ...], room: str, pid: str, note_id: int, text: str, now: float) -> list[Event]:
+    note = note_in(notes, note_id)
+    if note.participant_id != pid:
+        raise Rejection("not_author", "Only the note's author can change it.", "note")
+    new = clean_text(text, NOTE_MAX, "note", "text")
+    return [] if new == note.text else [NoteEdited(at=now, room=room, note_id=note.id, text=new)]
+
+
+def remove_note(notes: tuple[Note, ...], room: str, pid: str | None, note_id: int, now: float) -> list[Event]:
+    """``pid`` None: the facilitator (any note)."""
+    note = note_in(notes, note_id)
+    if pid is not None and note.participant_id != pid:
+        raise Rejection("not_author", "Only the note's author can take it back.", "note")
+    return [NoteRemoved(at=now, room=room, note_id=note.id, by="author" if pid is not None else "facilitator")]
+
+
+def apply_note(notes: tuple[Note, ...], ev: Event) -> tuple[Note, ...]:
+    match ev:
+        case NoteAdded():
+            return (*notes, Note(ev.note_id, ev.participant_id, ev.text, ev.at))
+        case NoteEdited():
+            return tuple(dataclasses.replace(n, text=ev.text) if n.id == ev.note_id else n for n in notes)
+        case NoteRemoved():
+            return tuple(n for n in notes if n.id != ev.note_id)
+    raise ValueError(f"no apply for {ev.type}")
 
 
 def optional_text_keep_lines(value: str, limit: int, what: str, field_name: str) -> str:
@@ -580,6 +657,8 @@ def optional_text_keep_lines(value: str, limit: int, what: str, field_name: str)
 
 
 def apply(rooms: RoomsState, ev: Event) -> RoomsState:
+    """Folds the rooms' events but the notes' (``NOTE_EVENTS``: ``feature.apply`` folds those into whichever
+    room holds them, a breakout room or a topic circle, with :func:`apply_note`)."""
     match ev:
         case BreakoutsStarted():
             new = {
@@ -635,11 +714,6 @@ def apply(rooms: RoomsState, ev: Event) -> RoomsState:
             return _room(rooms, ev.room, rapporteur=ev.participant_id)
         case ReportWritten():
             return _room(rooms, ev.room, report=ev.text, report_at=ev.at)
-        case NoteAdded():
-            room = rooms.rooms[ev.room]
-            note = Note(ev.note_id, ev.participant_id, ev.text, ev.at)
-            rooms = _room(rooms, ev.room, notes=(*room.notes, note))
-            return dataclasses.replace(rooms, next_note=ev.note_id + 1)
         case ReportShown():
             return dataclasses.replace(rooms, shown=ev.room)
     raise ValueError(f"no apply for {ev.type}")

@@ -90,9 +90,22 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
         case rc.WriteReport(text=text):
             me = m.joined(state, actor)
             return rc.write_report(rooms, me.id, text, now)
-        case rc.AddNote(text=text):
+        case rc.AddNote(text=text, room=room_id):
             me = m.joined(state, actor)
-            return rc.add_note(rooms, me.id, text, now)
+            room_id, notes = _notes_here(state, me.id, room_id)
+            return rc.add_note(notes, room_id, me.id, text, rooms.next_note, now)
+        case rc.EditNote(note=note, text=text, room=room_id):
+            me = m.joined(state, actor)
+            room_id, notes = _notes_here(state, me.id, room_id)
+            return rc.edit_note(notes, room_id, me.id, note, text, now)
+        case rc.RemoveNote(note=note, room=room_id):
+            if actor.role is F:
+                if not room_id:
+                    raise Rejection("bad_field", "Say which room the note is in.", "room")
+                return rc.remove_note(registry.notes_of(state, room_id), room_id, None, note, now)
+            me = m.joined(state, actor)
+            room_id, notes = _notes_here(state, me.id, room_id)
+            return rc.remove_note(notes, room_id, me.id, note, now)
         case rc.ShowReport(room=room_id):
             m.require(actor, F)
             if room_id and room_id not in rooms.rooms:
@@ -123,7 +136,28 @@ def _member(state: m.MeetingState, pid: str) -> bool:
     return p is not None and not p.removed
 
 
+def _notes_here(state: m.MeetingState, pid: str, named: str) -> tuple[str, tuple[rc.Note, ...]]:
+    """The room whose notes a phone's note command is for (the room it is in: a breakout room or a topic
+    circle; ``named``, if given, must be that one) and its notes.  The room's provider refuses a room that
+    doesn't exist (``unknown_room``) or is closed (``room_closed``); then someone not in it gets ``not_in_room``."""
+    here = m.room_of(state, pid)
+    if named:
+        notes = registry.notes_of(state, named)
+        if here != named:
+            raise Rejection("not_in_room", "You are not in that room.", "room")
+        return named, notes
+    if not here:
+        raise Rejection("not_in_room", "You are not in a breakout room or a topic circle.")
+    return here, registry.notes_of(state, here)
+
+
 def apply(state: m.MeetingState, ev: Event) -> m.MeetingState:
+    if isinstance(ev, rc.NOTE_EVENTS):  # any room's notes: a breakout room's or a topic circle's
+        notes = registry.notes_of(state, ev.room, closed=True)
+        state = registry.with_notes(state, ev.room, rc.apply_note(notes, ev))
+        if isinstance(ev, rc.NoteAdded):  # note ids are the meeting's: one counter for every room
+            state = _put(state, dataclasses.replace(of(state), next_note=ev.note_id + 1))
+        return state
     return _put(state, rc.apply(of(state), ev))
 
 
@@ -176,6 +210,22 @@ def with_stack(state: m.MeetingState, room_id: str, stack: sk.StackState) -> m.M
     rooms = of(state)
     room = dataclasses.replace(rooms.rooms[room_id], stack=stack)
     return _put(state, dataclasses.replace(rooms, rooms={**rooms.rooms, room_id: room}))
+
+
+def notes_of(state: m.MeetingState, room_id: str, closed: bool = False) -> tuple[rc.Note, ...]:
+    stack_of(state, room_id, closed)  # the same refusals: unknown_room, room_closed
+    return of(state).rooms[room_id].notes
+
+
+def with_notes(state: m.MeetingState, room_id: str, notes: tuple[rc.Note, ...]) -> m.MeetingState:
+    rooms = of(state)
+    room = dataclasses.replace(rooms.rooms[room_id], notes=notes)
+    return _put(state, dataclasses.replace(rooms, rooms={**rooms.rooms, room_id: room}))
+
+
+def key_digest(state: m.MeetingState, room_id: str) -> str | None:
+    room = of(state).rooms.get(room_id)
+    return None if room is None else room.key_digest
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -243,7 +293,23 @@ MESSAGES = {
         roles=("facilitator",),
     ),
     "write_report": Message({"text": Field(str, max_length=rc.REPORT_MAX + 200)}, lambda f: rc.WriteReport(f["text"])),
-    "add_note": Message({"text": Field(str, max_length=rc.NOTE_MAX * 2)}, lambda f: rc.AddNote(f["text"])),
+    "add_note": Message(
+        {"text": Field(str, max_length=rc.NOTE_MAX * 2), "room": Field(str, required=False, max_length=16)},
+        lambda f: rc.AddNote(f["text"], f.get("room", "")),
+    ),
+    "edit_note": Message(
+        {
+            "note": Field(int),
+            "text": Field(str, max_length=rc.NOTE_MAX * 2),
+            "room": Field(str, required=False, max_length=16),
+        },
+        lambda f: rc.EditNote(f["note"], f["text"], f.get("room", "")),
+    ),
+    "remove_note": Message(
+        {"note": Field(int), "room": Field(str, required=False, max_length=16)},
+        lambda f: rc.RemoveNote(f["note"], f.get("room", "")),
+        roles=("phone", "facilitator"),
+    ),
     "show_report": Message(
         {"room": Field(str, required=False, max_length=16)},
         lambda f: rc.ShowReport(room=f.get("room", "")),
@@ -276,4 +342,11 @@ FEATURE = registry.Feature(
     minutes=minutes,
     markdown=markdown,
 )
-SCOPES = registry.Scopes(room_of=room_of, stack_of=stack_of, with_stack=with_stack)
+SCOPES = registry.Scopes(
+    room_of=room_of,
+    stack_of=stack_of,
+    with_stack=with_stack,
+    notes_of=notes_of,
+    with_notes=with_notes,
+    key_digest=key_digest,
+)

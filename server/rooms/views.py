@@ -88,9 +88,9 @@ def room_view(state: m.MeetingState, room_id: str, connected: Set[str], join_url
 
 def touched(before: rc.RoomsState | None, after: rc.RoomsState | None) -> frozenset[str] | None:
     """Only some rooms changed (a hand, a note, a report): their members; else None (anyone)."""
+    before = EMPTY if before is None else before  # (a topic circle's first note makes the part: no room changed)
     if (
-        before is None
-        or after is None
+        after is None
         or before.rounds is not after.rounds
         or before.placed is not after.placed
         or before.shown != after.shown
