@@ -1,6 +1,9 @@
 // A breakout room's device (a laptop or tablet on the table): view-only, read from a few metres.
 // It shows the room's question, its countdowns, who speaks and who is next, the facilitator's
 // broadcast, who is here, and a QR code that joins a phone straight into this room.
+// In an Open Space the same page is a space's device (its link names the space, s2): it shows the
+// topic circle meeting there now, whose QR joins and checks a phone in to it, and between circles
+// what meets there next.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keyed, keepAwake, fullscreenButton } from "/static/shared/socket.js";
 
 const [meetingId, roomId] = location.pathname.split("/").slice(-2).map(decodeURIComponent);
@@ -9,7 +12,13 @@ const socket = new PlazaSocket(() => ({ role: "room", meeting: meetingId, room: 
 showStatus(socket, $("#connection"));
 fullscreenButton($("#fullscreen"));
 keepAwake();
-$("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg?room=${encodeURIComponent(roomId)}`;
+let qrOf = "";
+
+function setQr(room) {  // the QR joins the room (or the circle) shown now: it changes with the slot
+  if (!room || room === qrOf) return;
+  qrOf = room;
+  $("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg?room=${encodeURIComponent(room)}`;
+}
 
 const FRESH_SECONDS = 120;  // a broadcast this recent is shown loud
 const NOTES_SHOWN = 8;
@@ -45,24 +54,61 @@ function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+function hhmm(epochSeconds) {
+  return TIME.format(new Date(epochSeconds * 1000));
+}
+
+/** A space's device between circles: what meets here next, and the theme. */
+function renderBetween() {
+  document.title = `${view.space} — Plaza Open Space`;
+  $("#room").hidden = true;
+  $("#closed").hidden = true;
+  $("#between").hidden = false;
+  $("#between-space").textContent = `Open Space · ${view.space}`;
+  const next = view.next;
+  $("#between-heading").textContent = "No topic circle here now";
+  $("#between-next").textContent = next
+    ? `Next here, ${hhmm(next.start)}–${hhmm(next.end)}: ${next.title}` + (next.convener ? ` (convened by ${next.convener})` : "")
+    : "Nothing else is on the wall for this space.";
+  $("#between-theme").textContent = view.question || "";
+  $("#between-theme").hidden = !view.question;
+}
+
 function render() {
-  if (!view || !view.room) return;
+  if (!view) return;
+  const circle = Boolean(view.circle);
+  if (circle && !view.room) { renderBetween(); return; }
+  if (!view.room) return;
+  $("#between").hidden = true;
   const closed = view.closed || view.ended;
-  document.title = `${view.name} — Plaza room`;
+  document.title = circle ? `${view.name} — Plaza topic circle` : `${view.name} — Plaza room`;
   $("#problem").hidden = true;
   $("#room").hidden = closed;
   $("#closed").hidden = !closed;
   if (closed) {
     $("#closed-name").textContent = view.name;
+    $("#closed-heading").textContent = circle
+      ? "This topic circle has ended" : "This room is closed — everyone is back in the plenary";
     $("#closed-report").textContent = view.rapporteur
       ? `${view.rapporteur.name} reports back for ${view.name}.` : "";
     return;
   }
-  $("#kicker").textContent = `Breakout room ${view.number} · round ${view.round}`;
+  setQr(view.room);
+  const where = circle ? "circle" : "room";
+  $("#kicker").textContent = circle
+    ? ["Topic circle", view.space, view.next ? `then ${view.next.title} at ${hhmm(view.next.start)}` : ""].filter(Boolean).join(" · ")
+    : `Breakout room ${view.number} · round ${view.round}`;
   $("#name").textContent = view.name;
-  const here = view.people.filter((p) => p.present).length;
+  $("#scan").textContent = circle ? "Scan to join and check in here" : "Scan to join this room";
+  $("#qr").alt = `QR code to join this ${where}`;
+  $("#people-label").textContent = `In this ${where}`;
+  $("#floor-hint").textContent = `Raise your hand on your phone; anyone in the ${where} can call the next speaker.`;
+  const here = circle ? view.headcount : view.people.filter((p) => p.present).length;
   $("#count").textContent = here;
-  $("#count-label").textContent = (here === 1 ? "person here" : "people here") +
+  $("#count-label").textContent = circle ? (here === 1 ? "person checked in" : "people checked in")
+    : (here === 1 ? "person here" : "people here") +
     (view.people.length > here ? ` · ${view.people.length - here} away` : "");
   $("#question").textContent = view.question || "";
   $("#question").hidden = !view.question;
@@ -130,7 +176,7 @@ function renderNotes() {
 }
 
 function tick() {
-  if (!view || view.closed || view.ended) return;
+  if (!view || !view.room || view.closed || view.ended) return;
   const returning = Boolean(view.return_at);
   $("#return").hidden = !returning;
   $("#clock").hidden = returning;
@@ -140,7 +186,9 @@ function tick() {
   } else {
     const left = secondsLeft(socket, view.ends_at);
     $("#countdown").textContent = left > 0 ? clock(left) : "Time's up";
-    $("#clock-words").textContent = left > 0 ? "left in this round" : "the facilitator will call everyone back";
+    $("#clock-words").textContent = view.circle
+      ? (left > 0 ? "left in this slot" : "the slot is over")
+      : (left > 0 ? "left in this round" : "the facilitator will call everyone back");
     $("#clock").classList.toggle("warn", left <= 60);
   }
   const fresh = Boolean(view.broadcast_at && secondsLeft(socket, view.broadcast_at + FRESH_SECONDS) > 0);
@@ -179,11 +227,16 @@ function fit() {
   for (const li of who) li.hidden = false;
   $("#people-more").hidden = true;
   let hidden = 0;
+  const unlisted = view.circle ? Math.max(0, view.headcount - view.people.length) : 0;  // beyond the 100 sent
+  const more = (n) => {
+    $("#people-more").hidden = !n;
+    $("#people-more").textContent = `+${n} more in this ${view.circle ? "circle" : "room"}`;
+  };
+  more(unlisted);
   for (let i = who.length - 1; i >= 0 && people.scrollHeight > people.clientHeight + 1; i--) {
     who[i].hidden = true;
     hidden += 1;
-    $("#people-more").hidden = false;
-    $("#people-more").textContent = `+${hidden} more in this room`;
+    more(hidden + unlisted);
   }
   // Notes: the newest that fit, whole; the oldest give way.
   const notes = $("#notes");
