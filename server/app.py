@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import minutes
+from server.cafe import minutes as cafe_record
 from server.config import Settings, load_secret
 from server.core import registry
 from server.core.errors import Rejection
@@ -362,6 +363,7 @@ def _record(name: str, build: Callable[[Any], Any], markdown: Callable[[Any], st
 
 meeting_minutes = _record("minutes", minutes.minutes, minutes.markdown)  # so far, or final once ended
 meeting_proceedings = _record("proceedings", proceedings.proceedings, proceedings.markdown)  # an Open Space's
+meeting_harvest = _record("harvest", cafe_record.harvest, cafe_record.harvest_markdown)  # a World Café's
 
 
 async def meeting_qr(request: Request) -> Response:
@@ -456,6 +458,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/minutes/{meeting_id}", page("minutes")),
         Route("/api/meetings/{meeting_id}/proceedings.{format:str}", meeting_proceedings),
         Route("/proceedings/{meeting_id}", page("proceedings")),
+        Route("/api/meetings/{meeting_id}/harvest.{format:str}", meeting_harvest),
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]

@@ -8,6 +8,7 @@ its messages, commands, events, views and minutes section from the registry.
 from __future__ import annotations
 
 from server.agenda import feature as agenda
+from server.cafe import feature as cafe
 from server.core.registry import add_scopes, register, set_scopes
 from server.decisions import feature as decisions
 from server.openspace import feature as openspace
@@ -21,5 +22,7 @@ register(decisions.FEATURE)
 register(signals.FEATURE)
 register(rooms.FEATURE)
 register(openspace.FEATURE)
+register(cafe.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people
 add_scopes(openspace.SCOPES)  # and Open Space's topic circles, while their slot runs (ids o<n>)
+add_scopes(cafe.SCOPES)  # and World Café tables, while the café seats people (ids c<n>)

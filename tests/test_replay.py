@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 import server.features  # noqa: F401  (registers the rooms feature, as the server does)
 from server.agenda import core as ag
+from server.cafe import core as cc
+from server.cafe import views as cv
 from server.core import event as events
 from server.core import meeting as m
 from server.core import registry
@@ -214,6 +216,24 @@ def _remove_note(s: Script, who: str, i: int) -> None:
     s.by(who, rc.RemoveNote(note_id, room if who == "fac" else ""))
 
 
+def _table(s: Script, i: int) -> str:
+    """The ``i``-th café table (-1: "", past the end: one that doesn't exist)."""
+    if i < 0:
+        return ""
+    return nth(cv.cafe_of(s.state).tables, i, "c99")
+
+
+def _other_table(s: Script, who: str, i: int) -> str:
+    """The ``i``-th café table but the one ``who`` sits at (-1: "", to free the seat)."""
+    cafe = cv.cafe_of(s.state)
+    return "" if i < 0 else nth((t for t in cafe.tables if t != cafe.seat_of(who)), i, "c99")
+
+
+def _cafe_note(s: Script, i: int) -> int:
+    """The ``i``-th note at any café table, or one that doesn't exist."""
+    return nth((n.id for t in cv.cafe_of(s.state).tables.values() for n in t.notes), i, 999)
+
+
 def _os_harvest(s: Script, who: str, i: int, text: str, names: bool) -> None:
     command = oc.WriteHarvest(_os_id(s, "topic", i), key_points=text, participants=("Ana", "Bo") if names else None)
     s.by(who, command)
@@ -333,6 +353,32 @@ OPS: dict[str, Callable[..., None]] = {
     "os_close_dots": lambda s: s.by("fac", oc.CloseDots()),
     "os_adopt": lambda s, who, i, on: s.by(who, oc.AdoptPriority(_os_id(s, "topic", i), on)),
     "os_plan": lambda s, i: s.by("fac", oc.PlanActions(_os_id(s, "slot", i))),
+    # World Café
+    "cafe_setup": lambda s, size, rounds, minutes, changeover: s.by(
+        "fac", cc.SetUpCafe(size, rounds, minutes, changeover, question="What matters?")
+    ),
+    "cafe_question": lambda s, n, text: s.by("fac", cc.SetQuestion(n, text)),
+    "cafe_tables": lambda s, n: s.by("fac", cc.AddTables(n, ("Oak",)), key=KEY),
+    "cafe_name": lambda s, i, name: s.by("fac", cc.NameTable(_table(s, i), name)),
+    "cafe_remove_table": lambda s, i: s.by("fac", cc.RemoveTable(_table(s, i))),
+    "cafe_host": lambda s, who, i: s.by("fac", cc.AppointHost(who, _table(s, i))),
+    "cafe_unhost": lambda s, i: s.by("fac", cc.AppointHost("", _table(s, i))),
+    "cafe_volunteer": lambda s, who, on: s.by(who, cc.VolunteerHost(on)),
+    "cafe_pick": lambda s, seed: s.by("fac", cc.PickHosts(), present=s.present(), seed=seed),
+    "cafe_seat": lambda s, seed: s.by("fac", cc.SeatCafe(), present=s.present(), seed=seed),
+    "cafe_take": lambda s, who, i: s.by(who, cc.TakeSeat(_table(s, i))),
+    "cafe_move": lambda s, who, i: s.by("fac", cc.MoveToTable(who, _other_table(s, who, i))),
+    "cafe_leave": lambda s, who: s.by(who, cc.LeaveCafe()),
+    "cafe_start": lambda s, seed: s.by("fac", cc.StartRound(), present=s.present(), seed=seed),
+    "cafe_extend": lambda s, seconds: s.by("fac", cc.ExtendRound(seconds)),
+    "cafe_end": lambda s: s.by("fac", cc.EndRound()),
+    "cafe_pause": lambda s, on: s.by("fac", cc.PauseCafe(on)),
+    "cafe_mark": lambda s, who, i, on: s.by(who, cc.MarkNote(_cafe_note(s, i), on)),
+    "cafe_summary": lambda s, who, text: s.by(who, cc.WriteSummary(text)),
+    "cafe_harvest": lambda s: s.by("fac", cc.OpenHarvest()),
+    "cafe_show": lambda s, i: s.by("fac", cc.ShowTable(_table(s, i))),
+    "cafe_star": lambda s, who, i, on: s.by(who, cc.StarNote(_cafe_note(s, i), on)),
+    "cafe_close": lambda s: s.by("fac", cc.CloseHarvest()),
 }
 
 # --- strategies --------------------------------------------------------------------------------
@@ -484,6 +530,39 @@ OPENSPACE_STEPS = [
     step("os_adopt", phone, index, st.booleans()),
     step("os_plan", index),
 ]
+table_index = st.integers(-1, 4)  # -1: none; 4 is past the tables here
+CAFE_STEPS = [
+    step(
+        "cafe_setup",
+        st.sampled_from([2, 3, 4]),
+        st.sampled_from([0, 1, 2, 3]),
+        st.sampled_from([1, 20]),
+        st.sampled_from([0, 60]),
+    ),
+    step("cafe_question", st.integers(0, 3), text),
+    step("cafe_tables", st.sampled_from([0, 1, 3])),
+    step("cafe_name", table_index, st.sampled_from(["Oak", "Elm", ""])),
+    step("cafe_remove_table", table_index),
+    step("cafe_host", phone, table_index),
+    step("cafe_unhost", table_index),
+    step("cafe_volunteer", phone, st.booleans()),
+    step("cafe_pick", st.integers(0, 2**63 - 1)),
+    step("cafe_seat", st.integers(0, 2**63 - 1)),
+    step("cafe_take", phone, table_index),
+    step("cafe_move", phone, table_index),
+    step("cafe_leave", phone),
+    step("cafe_start", st.integers(0, 2**63 - 1)),
+    step("cafe_extend", st.sampled_from([-700, 0, 60])),
+    step("cafe_end"),
+    step("cafe_pause", st.booleans()),
+    step("note", phone, text),
+    step("cafe_mark", anyone, index, st.booleans()),
+    step("cafe_summary", phone, text),
+    step("cafe_harvest"),
+    step("cafe_show", table_index),
+    step("cafe_star", phone, index, st.booleans()),
+    step("cafe_close"),
+]
 ALL_STEPS = [
     *MEETING_STEPS,
     *STACK_STEPS,
@@ -492,6 +571,7 @@ ALL_STEPS = [
     *SIGNAL_STEPS,
     *ROOM_STEPS,
     *OPENSPACE_STEPS,
+    *CAFE_STEPS,
 ]
 
 # A tour that takes every step at least once, in an order where each is accepted.
@@ -625,6 +705,35 @@ TOUR: list[tuple[Any, ...]] = [
     ("os_close_dots",),
     ("os_adopt", "p1", 1, True),
     ("os_plan", 1),
+    # World Café: set-up, hosts (picked and appointed), the seating, two rounds, notes, the harvest
+    ("os_part", "cafe"),
+    ("cafe_setup", 4, 2, 20, 60),
+    ("cafe_question", 2, "And what could you do?"),
+    ("cafe_tables", 3),
+    ("cafe_name", 1, "Elm"),
+    ("cafe_remove_table", 2),
+    ("cafe_volunteer", "p1", True),
+    ("cafe_pick", 3),
+    ("cafe_host", "p2", 1),
+    ("cafe_seat", 9),
+    ("cafe_start", 1),
+    ("note", "p0", "Benches on every corner"),
+    ("cafe_mark", "fac", 0, True),
+    ("cafe_summary", "p1", "Welcome: we were on benches."),
+    ("cafe_extend", 60),
+    ("cafe_leave", "p3"),
+    ("cafe_take", "p3", -1),
+    ("cafe_move", "p3", 0),
+    ("cafe_pause", True),
+    ("cafe_end",),
+    ("cafe_start", 2),
+    ("wait", 1300),
+    ("timers",),
+    ("cafe_harvest",),
+    ("cafe_show", 0),
+    ("cafe_star", "p0", 0, True),
+    ("cafe_close",),
+    ("cafe_unhost", 1),
     ("remove", "p4"),
     ("end_meeting",),
 ]
@@ -666,6 +775,15 @@ OPENINGS: dict[str, list[tuple[Any, ...]]] = {
         ("os_check_in", "p0", 0),
         ("os_check_in", "p1", 1),
         ("note", "p0", "Bring cups"),
+    ],
+    "a world café in its first round": [
+        ("os_part", "cafe"),
+        ("cafe_setup", 3, 3, 20, 60),
+        ("cafe_tables", 3),
+        ("cafe_host", "p0", 0),
+        ("cafe_start", 5),
+        ("note", "p1", "Benches"),
+        ("cafe_volunteer", "p2", True),
     ],
     "breakout rooms running": [
         ("start", 2, False, "random", False, 0, 7),

@@ -1,0 +1,1 @@
+"""World Café: tables, hosts who stay, rounds, a seating that avoids meeting twice, and the harvest."""
