@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from server.cafe import seating
@@ -605,13 +605,17 @@ def history(cs: CafeState) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(people) for rnd in cs.sat for people in rnd.values() if people)
 
 
-def met_counts(cs: CafeState, rounds: Iterable[int] = ()) -> dict[tuple[str, str], int]:
-    """Pair counts over the rounds sat, plus the planned seats of ``rounds`` not started yet."""
-    groups: list[tuple[str, ...]] = list(history(cs))
-    for number in rounds:
-        if number > len(cs.rounds):
-            groups += [tuple(p) for p in seated_people(cs, number).values() if p]
-    return seating.pair_counts(groups)
+def met_by(cs: CafeState, pid: str) -> dict[tuple[str, str], int]:
+    """How often ``pid`` sat with each other person in the rounds sat so far, as pair counts (a late
+    arrival has no seat in the rounds planned: those add nothing)."""
+    out: dict[tuple[str, str], int] = {}
+    for group in history(cs):
+        if pid in group:
+            for other in group:
+                if other != pid:
+                    key = (min(pid, other), max(pid, other))
+                    out[key] = out.get(key, 0) + 1
+    return out
 
 
 # --- deciding: set-up ----------------------------------------------------------------------
@@ -813,7 +817,7 @@ def _late_moves(cs: CafeState, pid: str, first: int, hint: str = "") -> list[lis
     in the first if it has room, else at the smallest table where they add the fewest repeats; a host at
     their own table.  Nobody else moves."""
     moves: list[list[object]] = []
-    met = met_counts(cs, range(first, cs.rounds_total + 1))
+    met = met_by(cs, pid)
     own = cs.host_of(pid)
     for number in range(first, cs.rounds_total + 1):
         at = seated_people(cs, number)

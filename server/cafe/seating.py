@@ -46,8 +46,8 @@ SHUFFLE_WORK = 500_000  # pairs counted over all shuffles at most (a café of th
 REPEAT = 1000
 JOIN = [REPEAT * (c == 1) + c for c in range(256)]
 LEAVE = [REPEAT * (c == 2) + c - 1 for c in range(256)]
-STUCK = 200  # steps without a better plan before going back to the best and shaking it
-SHAKES = 10  # shakes in a row that find no better plan: stop (the plan is likely as good as this gets)
+STUCK = 100  # steps without a better plan before going back to the best and shaking it
+SHAKES = 5  # shakes in a row that find no better plan: stop (the plan is likely as good as this gets)
 
 
 @dataclass(frozen=True)
