@@ -812,6 +812,17 @@ def _plan(cs: CafeState, people: list[str], first: int, seed: int, now: float) -
     )
 
 
+def _seating_now(cs: CafeState) -> int:
+    """The round whose seats can change now, or a refusal: nobody is seated, or every round is over."""
+    current = cs.current
+    if current == 0:
+        _not_over(cs)
+        if cs.rounds:
+            raise Rejection("no_seating", "Every round of the café is over.")
+        raise Rejection("no_seating", "The café hasn't seated anyone yet.")
+    return current
+
+
 def _late_moves(cs: CafeState, pid: str, first: int, hint: str = "") -> list[list[object]]:
     """Seats for someone joining at round ``first``: each round in turn, at ``hint`` (their table's card)
     in the first if it has room, else at the smallest table where they add the fewest repeats; a host at
@@ -838,10 +849,7 @@ def _late_moves(cs: CafeState, pid: str, first: int, hint: str = "") -> list[lis
 
 
 def take_seat(cs: CafeState, pid: str, hint: str, by: str, now: float) -> list[Event]:
-    current = cs.current
-    if current == 0:
-        _not_over(cs)
-        raise Rejection("no_seating", "The café hasn't seated anyone yet.")
+    current = _seating_now(cs)
     here = cs.seat_of(pid)
     if here:
         if hint and hint != here:
@@ -855,10 +863,7 @@ def take_seat(cs: CafeState, pid: str, hint: str, by: str, now: float) -> list[E
 
 
 def move_to_table(cs: CafeState, pid: str, table_id: str, now: float) -> list[Event]:
-    current = cs.current
-    if current == 0:
-        _not_over(cs)
-        raise Rejection("no_seating", "The café hasn't seated anyone yet.")
+    current = _seating_now(cs)
     here = cs.seat_of(pid)
     if not table_id:
         return leave(cs, pid, "facilitator", now) if here else []
