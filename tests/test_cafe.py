@@ -568,3 +568,30 @@ def test_a_star_touches_only_its_phone_and_a_note_only_its_tables_people() -> No
     before = cafe.state
     cafe.by(NAMES[7], cc.StarNote(note))
     assert views.touched(before, cafe.state) == frozenset({NAMES[7]})
+
+
+def test_a_replay_never_reseats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seating and every re-plan are in the log: folding it again needs no search (and no seed)."""
+    cafe = thirteen()
+    log: list[Any] = []
+    do = cafe.do
+
+    def logged(command: Any, actor: m.Actor, **inputs: Any) -> list[Any]:
+        evs = do(command, actor, **inputs)
+        log.extend(evs)
+        return evs
+
+    cafe.do = logged  # type: ignore[method-assign]
+    cafe.facilitate(cc.SetUpCafe(rounds=3))
+    cafe.seat()
+    cafe.start()
+    cafe.do(m.Join(name="late"), m.Actor(m.Role.PHONE), participant_id="late", token="t-late")
+    cafe.facilitate(cc.EndRound())  # the people changed: rounds 2 and 3 are re-planned
+    assert sum(isinstance(ev, cc.Seated) for ev in log) == 2
+
+    def no_search(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a replay ran the seating")
+
+    monkeypatch.setattr(se, "plan", no_search)
+    start = thirteen().state  # the same meeting up to the first logged event
+    assert cv.cafe_of(m.fold(enumerate(log, start.seq + 1), start)) == cafe.cs
