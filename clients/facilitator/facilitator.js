@@ -1,12 +1,13 @@
 // The facilitator's console: the live controls (who speaks, the stack, the vote under way), the
-// agenda, votes and proposals, the room's temperature and written points, breakout rooms, the
-// people here (rename, remove), and ending the meeting.
+// agenda, votes and proposals, the room's temperature and written points, breakout rooms
+// (breakouts.js), Open Space (openspace.js), the people here (rename, remove), and ending the meeting.
 //
 // Views arrive many times a second while people raise hands and vote, so lists are rendered with
 // ``keyed()``: each row is kept by its id and updated in place, and whatever is typed or focused
 // in it stays.  Nothing is saved and restored around a render.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, keyed } from "/static/shared/socket.js";
 import { breakouts } from "/static/facilitator/breakouts.js";
+import { openSpaceConsole } from "/static/facilitator/openspace.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -85,6 +86,7 @@ function render(view) {
   renderRoom(view.temperature, view.points, view.point);
   renderGroups(view.stack);
   rooms.render(view.rooms, view);
+  if (view.openspace) openSpace.render(view.openspace, view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
@@ -508,6 +510,7 @@ $("#groups-form").addEventListener("submit", async (event) => {
 
 function tick() {
   rooms.tick();
+  openSpace.tick();
   const item = latest?.agenda?.current;
   if (item) {
     const left = secondsLeft(socket, item.deadline);
@@ -523,6 +526,7 @@ function tick() {
 setInterval(tick, 250);
 
 const rooms = breakouts({ socket, confirmDialog });
+const openSpace = openSpaceConsole({ socket, confirmDialog });
 
 // --- people -------------------------------------------------------------------------------------------
 

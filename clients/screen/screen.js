@@ -1,5 +1,7 @@
-// The big screen: view-only, shows how to join and who is here.
+// The big screen: view-only, shows how to join and who is here, the assembly, breakout rooms, and
+// (openspace.js) the Open Space part while it runs.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscreenButton } from "/static/shared/socket.js";
+import { openSpace } from "/static/screen/openspace.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -35,16 +37,19 @@ function render(view) {
   $("#present-label").textContent = view.present === 1 ? "person here" : "people here";
   $("#ended").hidden = !view.ended;
   current = view;
+  // While the Open Space part runs, it has the screen (the assembly's features stay live underneath).
+  const openSpaceOn = openspace.render(view.openspace || null);
   renderStack(view.stack);
   renderAgenda(view.agenda);
   renderVote(view.vote);
   renderPoint(view.point);
-  renderBreakouts(view.rooms || null);
+  renderBreakouts(openSpaceOn ? null : view.rooms || null);
   tick();
   fit();
 }
 
 let current = null;
+const openspace = openSpace({ socket, relayout: () => fitJoin() });
 
 function renderAgenda(agenda) {
   const item = agenda && agenda.current;
@@ -210,7 +215,7 @@ function tick() {
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   // The join panel shrinks to a column once the meeting has something to show.
-  const away = breakoutsRunning();
+  const away = breakoutsRunning() || openspace.on();
   const live = Boolean(current && (away || item || current.vote || current.point || warm || reportShown() || !$("#stack-panel").hidden));
   if (live !== document.body.classList.contains("live") || $("#room").hidden !== (!live || away)) {
     document.body.classList.toggle("live", live);
@@ -219,6 +224,7 @@ function tick() {
   }
   document.body.classList.toggle("folded", document.body.classList.contains("voting") || document.body.classList.contains("reporting"));
   tickBreakouts();
+  openspace.tick();
   // A check's question, a clock that grew a digit: fit again (not every tick if nothing can fit).
   if (live && !away && !fitFailed && overflows($("#room"))) fit();
   const countdown = $("#countdown");
