@@ -459,6 +459,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/api/meetings/{meeting_id}/proceedings.{format:str}", meeting_proceedings),
         Route("/proceedings/{meeting_id}", page("proceedings")),
         Route("/api/meetings/{meeting_id}/harvest.{format:str}", meeting_harvest),
+        Route("/news/{meeting_id}", page("news")),  # an Open Space's news wall, live (clients/news/)
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]

@@ -1,6 +1,7 @@
 // The attendee's phone: join under a name, then follow the meeting.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, vibrate } from "/static/shared/socket.js";
 import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
+import { initOpenSpace, renderOpenSpace, tickOpenSpace } from "/static/phone/openspace.js";
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -94,6 +95,7 @@ function renderPage() {
     renderRooms();
     renderStack();
     renderAssembly();
+    renderOpenSpace(phone, me, myRoom());
     show("joined");
   } else if (me.status === "removed") show("removed");
   else show("join");
@@ -148,6 +150,7 @@ function renderStack() {
     next.textContent = waiting ? "Next speaker" : speaker ? "End this turn" : "Next speaker";
     next.disabled = !waiting && !speaker;
     $("#room-done").hidden = !me.speaking;
+    setText($("#room-turns-words"), `This ${room.circle ? "circle" : "room"} keeps its own stack: anyone in it may call the next speaker.`);
   }
   const queue = room ? stack : live.stack;
   const more = queue.waiting - queue.next.length;
@@ -317,10 +320,12 @@ let warnedRound = null;  // the round whose last minute we already announced
 let focusReport = false;  // after volunteering, the report box takes the focus once it shows
 let backRound = null;  // the round whose "You're back in the plenary" is on show
 
-/** The room view of the room this phone is in, if it came (never a stale one). */
+/** The room view of the room this phone is in (a breakout room, or the Open Space circle it checked
+ * in to), if it came (never a stale one). */
 function myRoom() {
-  const here = me.status === "joined" ? me.rooms : null;
-  return here && roomView && roomView.room === here.room ? roomView : null;
+  if (me.status !== "joined" || !roomView) return null;
+  const here = me.rooms ? me.rooms.room : me.openspace?.checked_in;
+  return here && roomView.room === here ? roomView : null;
 }
 
 /** The running round's figures, from the room view when in a room (it is the freshest there). */
@@ -487,7 +492,7 @@ function renderRoomBody(here, room) {
   $("#room-body").hidden = !here;
   // The speaking stack works in the room the phone is in: its cards move there.
   const cards = $("#stack-cards");
-  const slot = here ? $("#room-stack-slot") : null;
+  const slot = here ? $("#room-stack-slot") : room && room.circle ? $("#circle-stack-slot") : null;
   keepFocus(() => {  // moving the cards would drop the focus of someone on "Raise hand"
     if (slot && cards.parentElement !== slot) slot.append(cards);
     if (!slot && cards.previousElementSibling !== $("#stack-home")) $("#stack-home").after(cards);
@@ -900,6 +905,7 @@ formAct("#item-form", "#item-text", "#item-error", "propose_item", (title) => ({
 
 function tick() {
   if (me.status === "joined") tickRooms();
+  if (me.status === "joined") tickOpenSpace();
   const current = phone.agenda?.current;
   if (current && current.deadline) {
     const left = secondsLeft(socket, current.deadline);
@@ -976,5 +982,6 @@ $("#rejoin").addEventListener("click", () => {
   render();
 });
 
+initOpenSpace({ socket, act, needYou, render });
 render();
 socket.connect();
