@@ -487,3 +487,104 @@ async def test_news_wall_between_slots_and_convergence_on_the_screen(
         for _, phone in phones:
             await phone.close()
         await con.close()
+
+
+async def test_console_runs_slots_reporters_and_convergence(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    """From the console: start a slot (checked-in count and headcounts), set a circle's reporter, end the
+    slot, a refusal in the server's words, dot-voting opened and closed (voters, ranked priorities, who
+    adopted them), and action planning into a later slot; axe on a laptop and a phone."""
+    seen: list[str] = []
+    con = await facilitator(server, meeting)
+    phones = await joined(server, meeting, 5)
+    by_id = dict(phones)
+    names = {pid: name for pid, name in zip(by_id, ["Ana María", "Chidi Okonkwo", "Світлана", "Bo", "Person 5"], strict=True)}
+    try:
+        await con.request("set_part", part="openspace")
+        for name, places in SPACES[:3]:
+            await con.request("add_space", name=name, capacity=places)
+        start = int(time.time()) + 24 * 3600
+        for i in range(3):
+            await con.request("add_slot", start=start + i * 3600, end=start + i * 3600 + 3000)
+        for i, (_, phone) in enumerate(phones[:3]):
+            await phone.request("post_topic", title=TITLES[-1 - i])
+        view = await wait_topics(con, 3)
+        for i, (_, phone) in enumerate(phones):
+            await phone.request("mark_interest", topic=view["topics"][i % 3]["topic"])
+        page = await console_page(browser, meeting, LAPTOP, seen)
+        await page.get_by_role("button", name="Make the schedule").click()
+        view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None))["openspace"]
+        first = view["wall"]["slots"][0]["slot"]
+        in_first = [c for c in view["wall"]["cells"] if c["slot"] == first]
+        assert in_first, view["wall"]["cells"]
+        circle = in_first[0]
+
+        # Dot-voting with no reports yet: refused, in the server's words.
+        await page.get_by_role("button", name="Open dot-voting").click()
+        await expect(page.locator("#os-error")).to_have_text("There are no reports to place dots on yet.")
+
+        # The slot starts from the console; check-ins show as the count and the cell's headcount.
+        await page.get_by_role("button", name=re.compile(r"^Start the slot .* now$")).click()
+        await expect(page.locator("#os-running-text")).to_contain_text("0 people checked in")
+        for pid in list(by_id)[3:5]:
+            await by_id[pid].request("check_in", topic=circle["topic"])
+        await expect(page.locator("#os-running-text")).to_contain_text("2 people checked in")
+        await expect(page.locator(f'#os-grid [data-topic="{circle["topic"]}"]')).to_contain_text("2 here")
+
+        # Its reporter: Bo instead of the convener, chosen on the console.
+        bo = list(by_id)[3]
+        await page.locator(f'#os-grid [data-topic="{circle["topic"]}"]').click()
+        await page.get_by_label("Reporter", exact=True).select_option(bo)
+        await page.get_by_role("button", name="Set reporter").click()
+        await expect(page.locator("#os-sel-meta")).to_contain_text("reporter: Bo")
+        convener = next(t for t in view["topics"] if t["topic"] == circle["topic"])["conveners_ids"][0]
+        with pytest.raises(Exception, match="not_reporter"):
+            await by_id[convener].request("write_harvest", topic=circle["topic"], key_points="Not mine to write")
+        await by_id[bo].request("write_harvest", topic=circle["topic"], key_points="Lights on the stairs", next_steps="Ask the landlord")
+        await expect(page.locator("#os-reports li")).to_have_count(1)
+        await expect(page.locator("#os-reports li")).to_contain_text(f"by {names[bo]}")
+        await page.get_by_role("button", name="Done").click()
+
+        # The slot ends from the console (it asks first).
+        await page.get_by_role("button", name="End this slot").click()
+        await page.locator("#confirm-ok").click()
+        await expect(page.locator("#os-running")).to_be_hidden()
+
+        # Dot-voting: open with 3 dots each, two people place dots, close, a priority is adopted.
+        await page.get_by_label("Dots each").fill("3")
+        await page.get_by_role("button", name="Open dot-voting").click()
+        await expect(page.locator("#os-voters")).to_contain_text("3 dots each · 0 people have placed dots")
+        await phones[0][1].request("place_dots", topic=circle["topic"], dots=2)
+        await phones[1][1].request("place_dots", topic=circle["topic"], dots=1)
+        await expect(page.locator("#os-voters")).to_contain_text("2 people have placed dots")
+        await assert_accessible(page, "the console during dot-voting at 1366×900")
+        await page.get_by_role("button", name="Close dot-voting").click()
+        await page.locator("#confirm-ok").click()
+        await expect(page.locator("#os-priorities li")).to_have_count(1)
+        await expect(page.locator("#os-priorities li")).to_contain_text("3 dots · not adopted yet")
+        await phones[2][1].request("adopt_priority", topic=circle["topic"])
+        await expect(page.locator("#os-priorities li")).to_contain_text("adopted by Світлана")
+
+        # Action planning into a later slot with a free space: the adopted priority goes on the wall there.
+        view = con.view("facilitator")["openspace"]  # type: ignore[index]
+        later = next(s["slot"] for s in view["wall"]["slots"] if not s["started"] and free_cells(view, s["slot"]))
+        await page.get_by_label("Action-planning slot").select_option(later)
+        await page.get_by_role("button", name="Plan actions").click()
+        view = (await con.wait_view(
+            "facilitator", lambda v: any(t["priority"] for t in v["openspace"]["topics"])
+        ))["openspace"]
+        planned = next(t for t in view["topics"] if t["priority"])
+        assert planned["slot"] == later
+        await expect(page.locator(f'#os-grid [data-topic="{planned["topic"]}"]')).to_contain_text("locked")
+        await assert_accessible(page, "the console after convergence at 1366×900")
+        small = await console_page(browser, meeting, PHONE, seen)
+        await expect(small.locator("#os-priorities li")).to_have_count(1)
+        await assert_accessible(small, "the console after convergence at 390×844")
+        assert seen and all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
+    finally:
+        for _, phone in phones:
+            await phone.close()
+        await con.close()

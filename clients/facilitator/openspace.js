@@ -32,22 +32,32 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   // --- commands --------------------------------------------------------------------------------
 
   async function act(type, fields, done = "") {
-    $("#os-status").textContent = "";
+    say("", "");
     try {
       const reply = await socket.request(type, fields);
-      $("#os-error").textContent = "";
-      if (done) $("#os-status").textContent = done;
+      say("", done);
       return reply || true;
     } catch (err) {
-      $("#os-error").textContent = err.message;
+      say(err.message, "");
       return false;
     }
   }
 
   function refuse(text, input) {
-    $("#os-error").textContent = text;
+    say(text, "");
     if (input) input.focus();
   }
+
+  let quiet = 0;
+  /** Show a refusal (stays until the next action or Dismiss) or what an action did (fades after a while). */
+  function say(error, status) {
+    $("#os-error").textContent = error;
+    $("#os-status").textContent = status;
+    $("#os-toast").hidden = !error && !status;
+    clearTimeout(quiet);
+    if (status && !error) quiet = setTimeout(() => say("", ""), 8000);
+  }
+  $("#os-toast-close").addEventListener("click", () => say("", ""));
 
   // --- which part runs, the theme, the limit --------------------------------------------------
 
@@ -106,7 +116,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         const fields = { space: s.space };
         if (name.value.trim() !== s.name) fields.name = name.value.trim();
         if (Number(capacity.value) !== s.capacity) fields.capacity = Number(capacity.value);
-        if (Object.keys(fields).length === 1) { $("#os-status").textContent = "Nothing changed."; return; }
+        if (Object.keys(fields).length === 1) { say("", "Nothing changed."); return; }
         if (await act("edit_space", fields, "Space saved.")) { name.dataset.synced = capacity.dataset.synced = ""; }
       } },
       el("div", { class: "os-field os-grow" }, el("label", { for: name.id, class: "os-name-label" }), name),
@@ -188,7 +198,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         const s = li._slot;
         const [from, to] = times(day.value, start.value, end.value);
         if (!Number.isFinite(from) || !Number.isFinite(to)) { refuse("Give the slot's day, start and end.", day); return; }
-        if (from === s.start && to === s.end) { $("#os-status").textContent = "Nothing changed."; return; }
+        if (from === s.start && to === s.end) { say("", "Nothing changed."); return; }
         if (await act("edit_slot", { slot: s.slot, start: from, end: to }, `Slot moved to ${hm(from)}–${hm(to)}.`)) {
           day.dataset.synced = start.dataset.synced = end.dataset.synced = "";
         }
@@ -284,7 +294,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const ok = await act("make_schedule", {});
     button.disabled = false;
     setText(button, "Make the schedule");
-    if (ok) $("#os-status").textContent = "The schedule is made: see the conflicts below.";
+    if (ok) say("", "The schedule is made: see its conflicts above the wall.");
   });
 
   function renderFigures() {
@@ -406,6 +416,21 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     if (cell) select(selected?.topic === cell.topic ? null : { topic: cell.topic });
     else select(selected?.slot === slot.slot && selected?.space === space.space ? null : { slot: slot.slot, space: space.space });
   }
+
+  // The arrow keys move between the wall's cells (Tab still goes through them all, in order).
+  $("#os-grid").addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[event.key];
+    const cell = event.target.closest?.(".os-cell");
+    if (!step || !cell) return;
+    const td = cell.parentElement;
+    const tr = td.parentElement;
+    const rows = [...$("#os-grid-body").children];
+    const row = rows[rows.indexOf(tr) + step[0]];
+    const next = row?.children[[...tr.children].indexOf(td) + step[1]]?.querySelector(".os-cell");
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+  });
 
   /** Choose what the action bar acts on (null: nothing); ``scroll`` brings the wall's cell into view. */
   function select(what, scroll = false) {

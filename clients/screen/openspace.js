@@ -21,6 +21,7 @@ const WALL_SLOTS = 8;    // up to this many slots × WALL_SPACES spaces, the who
 const WALL_SPACES = 12;
 const READABLE_PX = 14;  // never a wall title under this (nor under READABLE_VMIN of the screen)
 const READABLE_VMIN = 1.9;
+const COMFORTABLE_VMIN = 2.8;  // wall type this big reads well from the back; past it, show more of the titles
 const REPORTS_PER_PAGE = 3;
 const NEWS_MIN_VMIN = 1.9;
 
@@ -263,13 +264,15 @@ export function openSpace({ socket, relayout }) {
   /**
    * How to draw the wall in the section's box: slots as rows or as columns, how many lines a title
    * may take, and the type size.  The score is the type size weighed by how much of the titles shows
-   * (whole words, not words cut in two): big type that shows three letters of each title is no use.
+   * (whole words, not words cut in two): big type that shows three letters of each title is no use,
+   * and past a comfortable size, more of each title beats bigger type.
    * If even the best is under the readable size, the spaces go in pages (as few as keep it readable).
    */
   function planWall(box) {
     const { slots, spaces, byCell } = wallData;
     const v = vmin();
     const readable = Math.max(READABLE_PX, READABLE_VMIN * v);
+    const comfortable = COMFORTABLE_VMIN * v;
     const gap = Math.max(3, 0.4 * v);
     const slotEm = Math.max(em("00:00–00:00", 800), em("Now · 00:00", 700));
     const titles = [];
@@ -321,7 +324,9 @@ export function openSpace({ socket, relayout }) {
           const f = biggest(8, Math.max(8, 4.2 * v), ok);
           if (!f) continue;
           const g = geometry(f);
-          const score = f * (0.45 + 0.55 * shown((g.cw - 0.8 * f) / f, lines));
+          // Past a comfortable size, bigger type is worth less than more of each title.
+          const worth = Math.min(f, comfortable) + 0.3 * Math.max(0, f - comfortable);
+          const score = worth * (0.3 + 0.7 * shown((g.cw - 0.8 * f) / f, lines));
           if (!best || score > best.score) best = { score, f, lines, rowsAreSlots, R, C, ...g };
         }
       }
