@@ -219,13 +219,13 @@ function createHarvest(t) {
     el("p", { class: "harvest-kicker" }, "Harvest: you're the reporter"),
     heading,
     el("p", { class: "reason" }, "What you save goes on the news wall at once. Save again after a change."),
+    el("div", { class: "harvest-notes", hidden: true }, el("h4", {}, "The circle's notes"), el("ul", { class: "plain notes" })),
     ...field("key_points", "Key points", 4),
     ...field("proposals", "Proposals", 3),
     ...field("next_steps", "Next steps", 3, "Who does what, by when."),
     el("label", { for: people.id }, "Who took part (one name per line)"),
     el("p", { class: "reason field-help", id: `hv-${id}-participants-help` }),
     people,
-    el("div", { class: "harvest-notes", hidden: true }, el("h4", {}, "The circle's notes"), el("ul", { class: "plain notes" })),
     el("p", { class: "error-text", id: `hv-${id}-error`, role: "alert" }),
     el("p", { class: "harvest-status", id: `hv-${id}-status`, "aria-live": "polite" }),
     el("button", { type: "submit", class: "harvest-save" }, "Put it on the news wall"));
@@ -445,7 +445,8 @@ function createTopic(t) {
   co.addEventListener("click", () => ctx.act("co_convene", { topic: id, join: !coConvening(currentTopic(id)) }, error));
   return el("li", { class: "os-topic" },
     el("p", { class: "os-topic-title" }), el("p", { class: "os-topic-description" }), el("p", { class: "os-topic-by" }),
-    el("p", { class: "os-topic-cell" }), el("div", { class: "os-topic-actions" }, want, co), error);
+    el("p", { class: "os-topic-cell" }),
+    el("div", { class: "os-topic-actions" }, el("span", { class: "os-topic-tag" }, "You convene this"), want, co), error);
 }
 
 function currentTopic(id) {
@@ -468,7 +469,7 @@ function updateTopic(li, t, slots, spaces, walled) {
   setText(cell, slot ? `${slotWords(slot)} · ${space}` : "Not on the wall yet");
   cell.hidden = !walled && !slot;
   cell.classList.toggle("placed", Boolean(slot));
-  const [want, co] = actions.children;
+  const [tag, want, co] = actions.children;
   const convening = mine.convenes.includes(t.topic);
   const co_ = coConvening(t);
   const wanted = mine.wants.includes(t.topic);
@@ -478,12 +479,9 @@ function updateTopic(li, t, slots, spaces, walled) {
   co.hidden = convening && !co_;
   setText(co, co_ ? "Stop co-convening" : "Co-convene");
   co.setAttribute("aria-label", `${co_ ? "Stop co-convening" : "Co-convene"}: ${t.title}`);
+  tag.hidden = !convening || co_;
   li.classList.toggle("mine", convening);
   li.classList.toggle("wanted", wanted);
-  let tag = li.querySelector(".os-topic-tag");
-  if (convening && !co_) {
-    if (!tag) actions.prepend(tag = el("span", { class: "os-topic-tag" }, "You convene this"));
-  } else if (tag) tag.remove();
 }
 
 function renderUnavailable() {
@@ -524,5 +522,6 @@ export function tickOpenSpace() {
   const slot = os.slots.find((s) => s.slot === os.running);
   if (!slot) return;
   const left = secondsLeft(ctx.socket, slot.end);
-  setText($("#os-now-countdown"), left > 3600 ? `until ${hm(slot.end)}` : left > 0 ? `${clock(left)} left` : "time's up");
+  // (A slot started early, more than an hour before its end: its times say enough.)
+  setText($("#os-now-countdown"), left > 3600 ? "" : left > 0 ? ` · ${clock(left)} left` : " · time's up");
 }
