@@ -107,7 +107,7 @@ async def main() -> None:
                         await client.request("mark_interest", topic=f"o{k + 1}")
 
                 # The console makes the schedule, and the facilitator moves one topic by hand.
-                console = await browser.new_page(viewport={"width": 1440, "height": 1400})
+                console = await browser.new_page(viewport={"width": 1440, "height": 1900})
                 await console.goto(meeting["facilitator_url"])
                 await console.get_by_role("button", name="Make the schedule").click()
                 view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None))["openspace"]
@@ -158,13 +158,17 @@ async def main() -> None:
                     await console.locator("#os-market > summary").click()
                 # A topic chosen, to show where it can go: the free cells say "Move here".
                 await console.locator(f'#os-grid [data-cell^="{slots[2]}|"][data-topic]').first.click()
+                if await console.locator("#os-toast").is_visible():
+                    await console.get_by_role("button", name="Dismiss").click()
                 await console.locator("#openspace").evaluate("(h) => h.scrollIntoView({block: 'start'})")
                 await asyncio.sleep(1.0)
-                # The Open Space column, as the facilitator sees it beside the live controls.
-                box = await console.locator(".col-plan").bounding_box()
-                assert box is not None
-                await console.screenshot(path=OUT / "console-openspace.png",
-                                         clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]})
+                # The Open Space panel down to the box under the wall, as the facilitator sees it.
+                card = await console.locator("#openspace").bounding_box()
+                end = await console.locator("#os-selected").bounding_box()
+                assert card is not None and end is not None
+                await console.screenshot(path=OUT / "console-openspace.png", clip={
+                    "x": card["x"] - 8, "y": card["y"] - 8, "width": card["width"] + 16,
+                    "height": end["y"] + end["height"] - card["y"] + 24})
                 await browser.close()
         finally:
             for client in clients:

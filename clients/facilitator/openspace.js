@@ -387,6 +387,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     if (cell) {
       button.dataset.topic = cell.topic;
       setText(button.querySelector(".os-c-title"), cell.title);
+      if (button.title !== cell.title) button.title = cell.title;  // the whole title, on hover
       const bits = [`★ ${cell.interest}`];
       if (cell.headcount !== null) bits.push(`${cell.headcount} here`);
       if (locked) bits.push("locked");
@@ -395,6 +396,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         `${cell.headcount !== null ? `, ${cell.headcount} here` : ""}${locked ? ", locked" : ""}`);
     } else {
       delete button.dataset.topic;
+      button.removeAttribute("title");
       const moved = selected?.topic ? topicOf(selected.topic) : null;
       setText(button.querySelector(".os-c-title"), moving ? "Move here" : locked ? "Locked, empty" : "");
       setText(button.querySelector(".os-c-meta"), locked && moving ? "locked" : "");
