@@ -101,6 +101,7 @@ MESSAGES: dict[str, dict[str, Field]] = {
     },
     "ping": {},
     "room_links": {},
+    "table_links": {},
     "join": {"name": _TEXT, "room": _ROOM},
     "rename": {"name": _TEXT},
     "rename_participant": {"participant": _ID, "name": _TEXT},

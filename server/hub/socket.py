@@ -191,6 +191,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         return room_links(hub, conn, msg)
     if msg.type == "circle_links":
         return await circle_links(hub, conn, msg, actor)
+    if msg.type == "table_links":
+        return table_links(hub, conn)
     # The core is deterministic: what it may not draw itself is drawn here, in one envelope, and
     # recorded in the events it decides.
     inputs = Inputs(now=0.0, seed=secrets.randbits(63))
@@ -247,6 +249,15 @@ def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:
     rnd = rooms.last
     ids = list(rnd.rooms) if rnd is not None else []
     return {"type": "room_links", "round": rnd.id if rnd else None, "links": hub.room_links(live.id, conn.key, ids)}
+
+
+def table_links(hub: Hub, conn: Connection) -> dict[str, Any]:
+    """Each World Café table's device link, for a facilitator (the digests were recorded when the tables were added)."""
+    if conn.role is not m.Role.FACILITATOR:
+        raise Rejection("not_allowed", "Only the facilitator can do that.")
+    cafe = m.part(conn.meeting.state, "cafe", None)
+    tables = list(cafe.tables) if cafe is not None else []  # in number order
+    return {"type": "table_links", "links": hub.room_links(conn.meeting.id, conn.key, tables)}
 
 
 async def circle_links(hub: Hub, conn: Connection, msg: Message, actor: m.Actor) -> dict[str, Any]:
