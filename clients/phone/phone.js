@@ -2,6 +2,7 @@
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, vibrate } from "/static/shared/socket.js";
 import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
 import { initOpenSpace, renderOpenSpace, tickOpenSpace } from "/static/phone/openspace.js";
+import { initCafe, renderCafe, tickCafe } from "/static/phone/cafe.js";
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -96,6 +97,7 @@ function renderPage() {
     renderStack();
     renderAssembly();
     renderOpenSpace(phone, me, myRoom());
+    renderCafe(phone, me, myRoom());
     show("joined");
   } else if (me.status === "removed") show("removed");
   else show("join");
@@ -150,7 +152,7 @@ function renderStack() {
     next.textContent = waiting ? "Next speaker" : speaker ? "End this turn" : "Next speaker";
     next.disabled = !waiting && !speaker;
     $("#room-done").hidden = !me.speaking;
-    setText($("#room-turns-words"), `This ${room.circle ? "circle" : "room"} keeps its own stack: anyone in it may call the next speaker.`);
+    setText($("#room-turns-words"), `This ${room.circle ? "circle" : room.cafe ? "table" : "room"} keeps its own stack: anyone in it may call the next speaker.`);
   }
   const queue = room ? stack : live.stack;
   const more = queue.waiting - queue.next.length;
@@ -324,7 +326,7 @@ let backRound = null;  // the round whose "You're back in the plenary" is on sho
  * in to), if it came (never a stale one). */
 function myRoom() {
   if (me.status !== "joined" || !roomView) return null;
-  const here = me.rooms ? me.rooms.room : me.openspace?.checked_in;
+  const here = me.rooms ? me.rooms.room : me.openspace?.checked_in || me.cafe?.seat?.table;  // a café table is a room
   return here && roomView.room === here ? roomView : null;
 }
 
@@ -492,7 +494,7 @@ function renderRoomBody(here, room) {
   $("#room-body").hidden = !here;
   // The speaking stack works in the room the phone is in: its cards move there.
   const cards = $("#stack-cards");
-  const slot = here ? $("#room-stack-slot") : room && room.circle ? $("#circle-stack-slot") : null;
+  const slot = here ? $("#room-stack-slot") : room && room.circle ? $("#circle-stack-slot") : room && room.cafe ? $("#cafe-stack-slot") : null;
   keepFocus(() => {  // moving the cards would drop the focus of someone on "Raise hand"
     if (slot && cards.parentElement !== slot) slot.append(cards);
     if (!slot && cards.previousElementSibling !== $("#stack-home")) $("#stack-home").after(cards);
@@ -906,6 +908,7 @@ formAct("#item-form", "#item-text", "#item-error", "propose_item", (title) => ({
 function tick() {
   if (me.status === "joined") tickRooms();
   if (me.status === "joined") tickOpenSpace();
+  if (me.status === "joined") tickCafe();
   const current = phone.agenda?.current;
   if (current && current.deadline) {
     const left = secondsLeft(socket, current.deadline);
@@ -983,5 +986,6 @@ $("#rejoin").addEventListener("click", () => {
 });
 
 initOpenSpace({ socket, act, needYou, render });
+initCafe({ socket, act, needYou, render, announce });
 render();
 socket.connect();
