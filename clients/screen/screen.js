@@ -2,6 +2,7 @@
 // (openspace.js) the Open Space part while it runs.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscreenButton } from "/static/shared/socket.js";
 import { openSpace } from "/static/screen/openspace.js";
+import { cafePart } from "/static/screen/cafe.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -38,7 +39,7 @@ function render(view) {
   $("#ended").hidden = !view.ended;
   current = view;
   // While the Open Space part runs, it has the screen (the assembly's features stay live underneath).
-  const openSpaceOn = openspace.render(view.openspace || null);
+  const openSpaceOn = openspace.render(view.openspace || null) | cafe.render(view.cafe || null);  // or the World Café
   renderStack(view.stack);
   renderAgenda(view.agenda);
   renderVote(view.vote);
@@ -50,6 +51,7 @@ function render(view) {
 
 let current = null;
 const openspace = openSpace({ socket, relayout: () => fitJoin() });
+const cafe = cafePart({ socket, relayout: () => fitJoin() });
 
 function renderAgenda(agenda) {
   const item = agenda && agenda.current;
@@ -215,7 +217,7 @@ function tick() {
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   // The join panel shrinks to a column once the meeting has something to show.
-  const away = breakoutsRunning() || openspace.on();
+  const away = breakoutsRunning() || openspace.on() || cafe.on();
   const live = Boolean(current && (away || item || current.vote || current.point || warm || reportShown() || !$("#stack-panel").hidden));
   if (live !== document.body.classList.contains("live") || $("#room").hidden !== (!live || away)) {
     document.body.classList.toggle("live", live);
@@ -225,6 +227,7 @@ function tick() {
   document.body.classList.toggle("folded", document.body.classList.contains("voting") || document.body.classList.contains("reporting"));
   tickBreakouts();
   openspace.tick();
+  cafe.tick();
   // A check's question, a clock that grew a digit: fit again (not every tick if nothing can fit).
   if (live && !away && !fitFailed && overflows($("#room"))) fit();
   const countdown = $("#countdown");
