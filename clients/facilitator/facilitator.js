@@ -8,6 +8,7 @@
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, keyed } from "/static/shared/socket.js";
 import { breakouts } from "/static/facilitator/breakouts.js";
 import { openSpaceConsole } from "/static/facilitator/openspace.js";
+import { cafeConsole } from "/static/facilitator/cafe.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -87,6 +88,7 @@ function render(view) {
   renderGroups(view.stack);
   rooms.render(view.rooms, view);
   if (view.openspace) openSpace.render(view.openspace, view);
+  if (view.cafe) cafe.render(view.cafe, view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
@@ -527,6 +529,7 @@ setInterval(tick, 250);
 
 const rooms = breakouts({ socket, confirmDialog });
 const openSpace = openSpaceConsole({ socket, confirmDialog });
+const cafe = cafeConsole({ socket, meetingId, key });
 
 // --- people -------------------------------------------------------------------------------------------
 
