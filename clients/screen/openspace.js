@@ -274,7 +274,8 @@ export function openSpace({ socket, relayout }) {
     const readable = Math.max(READABLE_PX, READABLE_VMIN * v);
     const comfortable = COMFORTABLE_VMIN * v;
     const gap = Math.max(3, 0.4 * v);
-    const slotEm = Math.max(em("00:00–00:00", 800), em("Now · 00:00", 700));
+    const slotEm = Math.max(em("00:00–00:00", 800), em(wallData.slots.some((s) => s.running && s.end - Date.now() / 1000 > 3600)
+      ? "Now · 0:00:00" : "Now · 00:00", 700));  // a slot started early has hours left
     const titles = [];
     for (const s of slots) for (const sp of spaces) { const c = byCell.get(`${s.slot}|${sp.space}`); if (c) titles.push(c.title); }
     const nameEm = Math.max(1, ...spaces.map((sp) => em(sp.name, 800)));
