@@ -440,3 +440,85 @@ async def test_a_whole_open_space(
     ):
         assert text in md, text
     assert seen and all(url.startswith((server.http, server.ws.rsplit("/", 1)[0])) for url in seen), seen
+
+
+async def test_conveners_move_merge_and_withdraw_their_own_topics_from_the_phone(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+    console: PlazaClient,
+) -> None:
+    """A convener's tools on the phone: move the topic on the wall, merge a topic with too little
+    interest into another, withdraw one; someone else's topic offers none of them, and a refusal
+    shows next to the topic."""
+    seen: list[str] = []
+    start = int(time.time()) + 3 * 3600
+    await console.request("set_part", part="openspace")
+    for name, capacity in SPACES:
+        await console.request("add_space", name=name, capacity=capacity)
+    for i in range(2):
+        await console.request("add_slot", start=start + 3600 * i, end=start + 3600 * i + 3000)
+    ana = await join(browser, meeting["join_url"], "Ana", seen)
+    bo = await join(browser, meeting["join_url"], "Bo", seen)
+    cleo = await join(browser, meeting["join_url"], "Cleo", seen)
+    for page, title in ((ana, "Rota for the kitchen"), (cleo, "Knives"), (bo, "Compost"), (bo, "Worms")):
+        await page.get_by_label("Your topic", exact=True).fill(title)
+        await page.get_by_role("button", name="Post topic").click()
+        await expect(topic_item(page, title)).to_have_count(1)
+    wants_rota = topic_item(bo, "Rota for the kitchen").get_by_role("button", name="I want to go: Rota for the kitchen")
+    await wants_rota.click()
+    await console.request("make_schedule")
+    view = await console.wait_view("facilitator", lambda v: all(t["slot"] for t in v["openspace"]["topics"]))
+    by_title = {t["title"]: t for t in view["openspace"]["topics"]}
+    first, second = [s["slot"] for s in view["openspace"]["wall"]["slots"]]
+
+    # Bo's phone has no tools on Ana's topic; Ana's has them on hers.
+    await expect(topic_item(bo, "Rota for the kitchen").locator(".os-manage")).to_be_hidden()
+    rota = topic_item(ana, "Rota for the kitchen")
+    await rota.get_by_text("Manage this topic").click()
+    other = second if by_title["Rota for the kitchen"]["slot"] == first else first
+    await rota.get_by_label("Slot").select_option(other)
+    await rota.get_by_label("Space").select_option(label="Shed (6)")
+    await rota.get_by_role("button", name="Move").click()
+    await expect(rota.locator(".os-manage-done")).to_have_text("Moved.")
+    await expect(rota.locator(".error-text")).to_have_text("")
+    moved = await console.wait_view(
+        "facilitator",
+        lambda v: any(t["title"] == "Rota for the kitchen" and t["slot"] == other for t in v["openspace"]["topics"]),
+    )
+    assert moved["openspace"]["last_move"]["title"] == "Rota for the kitchen"
+    await assert_accessible(ana, "the phone with a convener's tools open")
+
+    # A move into a taken cell is refused next to the topic, and changes nothing.
+    compost = by_title["Compost"]
+    await rota.get_by_label("Slot").select_option(compost["slot"])
+    await rota.get_by_label("Space").select_option(compost["space"])
+    await rota.get_by_role("button", name="Move").click()
+    await expect(rota.locator(".error-text")).to_have_text(re.compile(r"\S"))
+    await expect(rota.locator(".os-manage-done")).to_have_text("")
+    after = await console.wait_view("facilitator", lambda v: True)
+    assert {t["title"]: t["slot"] for t in after["openspace"]["topics"]}["Rota for the kitchen"] == other
+
+    # Bo merges Worms (nobody wants it) into Compost, after confirming.
+    worms = topic_item(bo, "Worms")
+    await worms.get_by_text("Manage this topic").click()
+    await worms.get_by_label("Too few people? Merge into").select_option(label="Compost")
+    bo.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await worms.get_by_role("button", name="Merge").click()
+    await expect(topic_item(bo, "Worms")).to_have_count(0)
+    await expect(topic_item(ana, "Worms")).to_have_count(0)
+
+    # Cleo withdraws Knives; a cancelled confirmation withdraws nothing.
+    await expect(topic_item(ana, "Knives").locator(".os-manage")).to_be_hidden()
+    knives = topic_item(cleo, "Knives")
+    await knives.get_by_text("Manage this topic").click()
+    cleo.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    await knives.get_by_role("button", name="Withdraw this topic").click()
+    await asyncio.sleep(0.5)
+    await expect(topic_item(cleo, "Knives")).to_have_count(1)
+    cleo.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await knives.get_by_role("button", name="Withdraw this topic").click()
+    await expect(topic_item(cleo, "Knives")).to_have_count(0)
+    await expect(topic_item(ana, "Knives")).to_have_count(0)
+    final = await console.wait_view("facilitator", lambda v: len(v["openspace"]["topics"]) == 2)
+    assert sorted(t["title"] for t in final["openspace"]["topics"]) == ["Compost", "Rota for the kitchen"]

@@ -446,7 +446,70 @@ function createTopic(t) {
   return el("li", { class: "os-topic" },
     el("p", { class: "os-topic-title" }), el("p", { class: "os-topic-description" }), el("p", { class: "os-topic-by" }),
     el("p", { class: "os-topic-cell" }),
-    el("div", { class: "os-topic-actions" }, el("span", { class: "os-topic-tag" }, "You convene this"), want, co), error);
+    el("div", { class: "os-topic-actions" }, el("span", { class: "os-topic-tag" }, "You convene this"), want, co),
+    createManage(id, error), error);
+}
+
+/** A convener's tools for their topic: move it on the wall, merge it into another topic, withdraw it. */
+function createManage(id, error) {
+  const field = (label, control) => el("label", { class: "os-manage-field" }, el("span", {}, label), control);
+  const slot = el("select", { class: "os-move-slot" });
+  const space = el("select", { class: "os-move-space" });
+  const move = el("button", { type: "button", class: "small secondary" }, "Move");
+  const done = el("p", { class: "os-manage-done", role: "status" });
+  move.addEventListener("click", async () => {
+    const fields = { topic: id, slot: slot.value };
+    if (slot.value && space.value) fields.space = space.value;
+    setText(done, "");
+    if (await ctx.act("move_topic", fields, error)) setText(done, slot.value ? "Moved." : "Taken off the wall.");
+  });
+  const into = el("select", { class: "os-merge-into" });
+  const merge = el("button", { type: "button", class: "small secondary" }, "Merge");
+  merge.addEventListener("click", async () => {
+    const target = currentTopic(into.value);
+    if (!target) { setText(error, "Choose the topic to merge into."); into.focus(); return; }
+    const own = currentTopic(id);
+    if (!window.confirm(`Merge “${own ? own.title : id}” into “${target.title}”? Its conveners and the people who want it move over.`)) return;
+    await ctx.act("merge_topics", { topic: id, into: target.topic }, error);
+  });
+  const withdraw = el("button", { type: "button", class: "small danger" }, "Withdraw this topic");
+  withdraw.addEventListener("click", async () => {
+    const own = currentTopic(id);
+    if (!window.confirm(`Withdraw “${own ? own.title : id}” from the marketplace and the wall?`)) return;
+    await ctx.act("withdraw_topic", { topic: id }, error);
+  });
+  return el("details", { class: "os-manage" }, el("summary", {}, "Manage this topic"),
+    el("div", { class: "os-manage-move" }, field("Slot", slot), field("Space", space), move, done),
+    el("div", { class: "os-manage-merge" }, field("Too few people? Merge into", into), merge),
+    el("div", { class: "os-manage-withdraw" }, withdraw));
+}
+
+/** Fill a select's options, keeping what the person chose while the choices stay the same. */
+function options(select, choices) {
+  const signature = JSON.stringify(choices);
+  if (select.dataset.choices === signature) return;
+  const chosen = select.value;
+  select.dataset.choices = signature;
+  select.replaceChildren(...choices.map(([value, label]) => el("option", { value }, label)));
+  if (choices.some(([value]) => value === chosen)) select.value = chosen;
+}
+
+function updateManage(details, t, slots, spaces) {
+  const convening = mine.convenes.includes(t.topic);
+  const started = Boolean(t.slot && slots[t.slot] && slots[t.slot].started);
+  details.hidden = !convening || started;  // a started slot's topics stay as they ran
+  if (details.hidden) return;
+  const slot = details.querySelector(".os-move-slot");
+  const space = details.querySelector(".os-move-space");
+  const open = os.slots.filter((s) => !s.started);
+  details.querySelector(".os-manage-move").hidden = !open.length;
+  options(slot, [...open.map((s) => [s.slot, slotWords(s)]), ["", "Off the wall"]]);
+  if (!slot.dataset.touched && t.slot && open.some((s) => s.slot === t.slot)) slot.value = t.slot;
+  slot.onchange = () => { slot.dataset.touched = "1"; };
+  options(space, [["", "Any free space"], ...os.spaces.map((s) => [s.space, `${s.name} (${s.capacity})`])]);
+  const others = os.topics.filter((o) => o.topic !== t.topic && !(o.slot && slots[o.slot] && slots[o.slot].started));
+  details.querySelector(".os-manage-merge").hidden = !others.length;
+  options(details.querySelector(".os-merge-into"), others.map((o) => [o.topic, o.title]));
 }
 
 function currentTopic(id) {
@@ -459,7 +522,7 @@ function coConvening(t) {
 }
 
 function updateTopic(li, t, slots, spaces, walled) {
-  const [title, description, by, cell, actions] = li.children;
+  const [title, description, by, cell, actions] = li.children;  // then the convener's tools, the error
   setText(title, t.title);
   setText(description, t.description);
   description.hidden = !t.description;
@@ -480,6 +543,7 @@ function updateTopic(li, t, slots, spaces, walled) {
   setText(co, co_ ? "Stop co-convening" : "Co-convene");
   co.setAttribute("aria-label", `${co_ ? "Stop co-convening" : "Co-convene"}: ${t.title}`);
   tag.hidden = !convening || co_;
+  updateManage(li.querySelector(".os-manage"), t, slots, spaces);
   li.classList.toggle("mine", convening);
   li.classList.toggle("wanted", wanted);
 }
