@@ -49,8 +49,23 @@ TOPICS = [
     ("Lena", "A map of trees, with their stories"),
 ]
 OTHERS = [
-    "Quinn", "Rosa", "Sami", "Tomás", "Uma", "Vik", "Wren", "Xia", "Yusuf", "Zoë", "Ana María", "Ben", "Carmen",
-    "Dmitri", "Elif", "Femi", "Gita",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomás",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Xia",
+    "Yusuf",
+    "Zoë",
+    "Ana María",
+    "Ben",
+    "Carmen",
+    "Dmitri",
+    "Elif",
+    "Femi",
+    "Gita",
 ]
 
 
@@ -90,9 +105,9 @@ async def main() -> None:
                 screen = await browser.new_page(viewport={"width": 1280, "height": 720})
                 await screen.goto(meeting["screen_url"])
                 # The marketplace: the topics come in, and people mark the ones they want.
-                for i, (name, title) in enumerate(TOPICS[:14]):
+                for name, title in TOPICS[:14]:
                     await people[by_name[name]].request("post_topic", title=title)
-                for pid, client in people.items():
+                for client in people.values():
                     for k in rnd.sample(range(14), 4):
                         await client.request("mark_interest", topic=f"o{k + 1}")
                 await screen.get_by_text("14 topics posted").wait_for()
@@ -102,7 +117,7 @@ async def main() -> None:
 
                 for name, title in TOPICS[14:]:
                     await people[by_name[name]].request("post_topic", title=title)
-                for pid, client in people.items():
+                for client in people.values():
                     for k in rnd.sample(range(14, 20), 2):
                         await client.request("mark_interest", topic=f"o{k + 1}")
 
@@ -110,7 +125,9 @@ async def main() -> None:
                 console = await browser.new_page(viewport={"width": 1440, "height": 1900})
                 await console.goto(meeting["facilitator_url"])
                 await console.get_by_role("button", name="Make the schedule").click()
-                view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None))["openspace"]
+                view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None))[
+                    "openspace"
+                ]
                 slots = [s["slot"] for s in view["wall"]["slots"]]
                 cells = view["wall"]["cells"]
                 taken = {(c["slot"], c["space"]) for c in cells}
@@ -127,7 +144,10 @@ async def main() -> None:
                         if slot in busy or slot == cell["slot"] or not free:
                             continue
                         await con.request("move_topic", topic=cell["topic"], slot=slot, space=free[0])
-                        after = await con.wait_view("facilitator", lambda v, t=cell["topic"]: (v["openspace"]["last_move"] or {}).get("topic") == t)
+                        after = await con.wait_view(
+                            "facilitator",
+                            lambda v, t=cell["topic"]: (v["openspace"]["last_move"] or {}).get("topic") == t,
+                        )
                         change = after["openspace"]["last_move"]["change"]
                         await con.request("move_topic", topic=cell["topic"], slot=cell["slot"], space=cell["space"])
                         tries += 1
@@ -141,11 +161,16 @@ async def main() -> None:
                 _, topic, slot, space = best
                 await console.locator(f'#os-grid [data-topic="{topic}"]').click()
                 await console.locator(f'#os-grid [data-cell="{slot}|{space}"]').click()
-                await con.wait_view("facilitator", lambda v: any(c["topic"] == topic and c["slot"] == slot for c in v["openspace"]["wall"]["cells"]))
+                await con.wait_view(
+                    "facilitator",
+                    lambda v: any(c["topic"] == topic and c["slot"] == slot for c in v["openspace"]["wall"]["cells"]),
+                )
 
                 # The first slot starts; people check in to its circles, and some move on.
                 await con.request("start_slot", slot=slots[0])
-                view = (await con.wait_view("facilitator", lambda v: v["openspace"]["wall"]["running"] is not None))["openspace"]
+                view = (await con.wait_view("facilitator", lambda v: v["openspace"]["wall"]["running"] is not None))[
+                    "openspace"
+                ]
                 here = [c["topic"] for c in view["wall"]["cells"] if c["slot"] == slots[0]]
                 for i, client in enumerate(people.values()):
                     if i % 7 != 6:  # a few butterflies
@@ -166,9 +191,15 @@ async def main() -> None:
                 card = await console.locator("#openspace").bounding_box()
                 end = await console.locator("#os-selected").bounding_box()
                 assert card is not None and end is not None
-                await console.screenshot(path=OUT / "console-openspace.png", clip={
-                    "x": card["x"] - 8, "y": card["y"] - 8, "width": card["width"] + 16,
-                    "height": end["y"] + end["height"] - card["y"] + 24})
+                await console.screenshot(
+                    path=OUT / "console-openspace.png",
+                    clip={
+                        "x": card["x"] - 8,
+                        "y": card["y"] - 8,
+                        "width": card["width"] + 16,
+                        "height": end["y"] + end["height"] - card["y"] + 24,
+                    },
+                )
                 await browser.close()
         finally:
             for client in clients:

@@ -72,7 +72,14 @@ TITLES = [
     "雨水の再利用",
 ]
 PHONES = 27  # 80 topics (three each, the last one two) on 96 cells: some cells stay free for moves
-WALL = ["#os-wall .os-cell", "#os-wall [data-topic]", "#os-wall th .os-head-main", "#os-wall th .os-head-sub", "#qr", "#code"]
+WALL = [
+    "#os-wall .os-cell",
+    "#os-wall [data-topic]",
+    "#os-wall th .os-head-main",
+    "#os-wall th .os-head-sub",
+    "#qr",
+    "#code",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +97,9 @@ async def joined(server: ServerProcess, meeting: dict[str, Any], n: int) -> list
         phone = PlazaClient(server.ws, fmt="json")
         await phone.connect()
         await phone.hello("phone", code=meeting["code"])
-        ack = await phone.request("join", name=["Ana María", "Chidi Okonkwo", "Світлана", "Bo"][i] if i < 4 else f"Person {i + 1}")
+        ack = await phone.request(
+            "join", name=["Ana María", "Chidi Okonkwo", "Світлана", "Bo"][i] if i < 4 else f"Person {i + 1}"
+        )
         return ack["participant"], phone
 
     return list(await asyncio.gather(*(one(i) for i in range(n))))
@@ -209,8 +218,8 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
 
         # Eight slots tomorrow, typed in local time: the server gets epoch seconds.
         day = await page.evaluate(
-            "(() => { const d = new Date(Date.now() + 86400000);"
-            " return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; })()"
+            "(() => { const d = new Date(Date.now() + 86400000); const two = (n) => String(n).padStart(2, '0');"
+            " return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`; })()"
         )
         for i in range(8):
             await page.get_by_label("Day", exact=True).fill(day)
@@ -228,11 +237,13 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         # The marketplace fills up from the phones; the screen shows the counts and the newest topics.
         phones = await joined(server, meeting, PHONES)
         posted = 0
-        for round_ in range(3):
-            for i, (_, phone) in enumerate(phones):
+        for _ in range(3):
+            for _pid, phone in phones:
                 if posted == 80:
                     break
-                title = TITLES[posted % len(TITLES)] + ("" if posted < len(TITLES) else f" ({posted // len(TITLES) + 1})")
+                title = TITLES[posted % len(TITLES)] + (
+                    "" if posted < len(TITLES) else f" ({posted // len(TITLES) + 1})"
+                )
                 await phone.request("post_topic", title=title[:80])
                 posted += 1
         topics = [t["topic"] for t in (await wait_topics(con, 80))["topics"]]
@@ -241,18 +252,24 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
                 await phone.request("mark_interest", topic=topics[(i * 7 + k * 13) % len(topics)])
         marks = PHONES * 5
         for screen in pages:
-            await expect(screen.locator("#os-market-counts")).to_have_text(f"80 topics posted · {marks} marks of interest")
+            await expect(screen.locator("#os-market-counts")).to_have_text(
+                f"80 topics posted · {marks} marks of interest"
+            )
             await expect(screen.locator("#os-newest li")).to_have_count(12)
             await expect(screen.locator("#os-newest li").first).to_contain_text("(4)")  # the newest first
             await settled(screen)
-            assert await inside(screen, ["#os-newest li", "#os-theme", "#os-market-counts", "#qr", "#code"]) == [], size_of(screen)
+            assert await inside(screen, ["#os-newest li", "#os-theme", "#os-market-counts", "#qr", "#code"]) == [], (
+                size_of(screen)
+            )
             await assert_accessible(screen, f"the screen's marketplace at {size_of(screen)}")
         await expect(page.locator("#os-market-count")).to_have_text(f"(80 topics, {marks} marks)")
         await assert_accessible(page, "the console's marketplace at 1366×900")
 
         # Make the schedule from the console: its conflicts next to the naive schedule's.
         await page.get_by_role("button", name="Make the schedule").click()
-        view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None, timeout=30))["openspace"]
+        view = (await con.wait_view("facilitator", lambda v: v["openspace"]["schedule"] is not None, timeout=30))[
+            "openspace"
+        ]
         made = view["schedule"]
         await expect(page.locator("#os-made")).to_have_text(str(made["conflicts"]))
         await expect(page.locator("#os-naive")).to_have_text(str(made["naive"]))
@@ -270,13 +287,17 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
             await settled(screen)
             assert await inside(screen, WALL) == [], size_of(screen)
             assert await wall_font(screen) >= (20 if size_of(screen) == "1920×1080" else 14), size_of(screen)
-            await expect(screen.locator("#os-wall [data-topic] .os-title", has_text="<b>Tenants' union</b>").first).to_be_visible()
+            await expect(
+                screen.locator("#os-wall [data-topic] .os-title", has_text="<b>Tenants' union</b>").first
+            ).to_be_visible()
             assert await screen.locator("#os-wall b").count() == 0  # shown as text, never parsed
             await assert_accessible(screen, f"the screen's wall at {size_of(screen)}")
 
         # The first slot starts from the console; phones check in and move: headcounts change live.
         await page.get_by_role("button", name=re.compile(r"^Start the slot .* now$")).click()
-        view = (await con.wait_view("facilitator", lambda v: v["openspace"]["wall"]["running"] is not None))["openspace"]
+        view = (await con.wait_view("facilitator", lambda v: v["openspace"]["wall"]["running"] is not None))[
+            "openspace"
+        ]
         running = view["wall"]["running"]
         here = [c["topic"] for c in view["wall"]["cells"] if c["slot"] == running]
         assert len(here) >= 2, here
@@ -315,11 +336,15 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         )
         await expect(page.locator("#os-now")).to_have_text(str(view["conflicts"]))
         for screen in pages:
-            await expect(screen.locator(f'[data-cell="{to_slot}|{free}"]')).to_have_attribute("data-topic", mover["topic"])
+            await expect(screen.locator(f'[data-cell="{to_slot}|{free}"]')).to_have_attribute(
+                "data-topic", mover["topic"]
+            )
 
         # A locked cell refuses a move, in the server's words; unlocking it lets the topic in.
         lock_slot, empty = next(
-            (s, sp["space"]) for s in slots[1:] for sp in view["wall"]["spaces"]
+            (s, sp["space"])
+            for s in slots[1:]
+            for sp in view["wall"]["spaces"]
             if s != to_slot and (s, sp["space"]) not in {(c["slot"], c["space"]) for c in view["wall"]["cells"]}
         )
         cell = page.locator(f'#os-grid [data-cell="{lock_slot}|{empty}"]')
@@ -340,10 +365,17 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         await page.get_by_label(f"Move “{mover['title']}” to").select_option(f"{later}|")
         await page.get_by_label(f"Move “{mover['title']}” to").press("Enter")
         await expect(page.locator("#os-error")).to_have_text("")
-        view = (await con.wait_view(
-            "facilitator", lambda v: any(c["topic"] == mover["topic"] and c["slot"] == later for c in v["openspace"]["wall"]["cells"])
-        ))["openspace"]
-        await expect(page.locator("#os-last-move")).to_contain_text(f"conflicts {view['last_move']['before']} → {view['last_move']['after']}")
+        view = (
+            await con.wait_view(
+                "facilitator",
+                lambda v: any(
+                    c["topic"] == mover["topic"] and c["slot"] == later for c in v["openspace"]["wall"]["cells"]
+                ),
+            )
+        )["openspace"]
+        await expect(page.locator("#os-last-move")).to_contain_text(
+            f"conflicts {view['last_move']['before']} → {view['last_move']['after']}"
+        )
 
         await assert_accessible(page, "the console's wall with a slot running at 1366×900")
         small = await console_page(browser, meeting, PHONE, seen)
@@ -433,7 +465,10 @@ async def test_news_wall_between_slots_and_convergence_on_the_screen(
         by_id = dict(phones)
         long = "\n".join(f"- point {i}: the stairs, the lights and the rota on the second floor" for i in range(13))
         await by_id[writers[reported[0]]].request(
-            "write_harvest", topic=reported[0], key_points="Fix the back door lock\nLights on the stairs", next_steps="Ask the landlord"
+            "write_harvest",
+            topic=reported[0],
+            key_points="Fix the back door lock\nLights on the stairs",
+            next_steps="Ask the landlord",
         )
         await by_id[writers[reported[1]]].request(
             "write_harvest", topic=reported[1], key_points=long, proposals=long, next_steps=long
@@ -479,7 +514,9 @@ async def test_news_wall_between_slots_and_convergence_on_the_screen(
             await expect(screen.locator(".os-priority").first).to_contain_text("3 dots")
             await expect(screen.locator(".os-priority .os-adopted").first).to_have_text("Taken forward by Світлана")
             await settled(screen)
-            assert await inside(screen, [".os-priority", ".os-priority span", "#os-dots-line", "#qr", "#code"]) == [], size_of(screen)
+            assert await inside(screen, [".os-priority", ".os-priority span", "#os-dots-line", "#qr", "#code"]) == [], (
+                size_of(screen)
+            )
             await assert_accessible(screen, f"the screen's priorities at {size_of(screen)}")
             if shots:
                 await screen.screenshot(path=f"{shots}/priorities-{size_of(screen)}.png")
@@ -501,7 +538,9 @@ async def test_console_runs_slots_reporters_and_convergence(
     con = await facilitator(server, meeting)
     phones = await joined(server, meeting, 5)
     by_id = dict(phones)
-    names = {pid: name for pid, name in zip(by_id, ["Ana María", "Chidi Okonkwo", "Світлана", "Bo", "Person 5"], strict=True)}
+    names = {
+        pid: name for pid, name in zip(by_id, ["Ana María", "Chidi Okonkwo", "Світлана", "Bo", "Person 5"], strict=True)
+    }
     try:
         await con.request("set_part", part="openspace")
         for name, places in SPACES[:3]:
@@ -543,7 +582,9 @@ async def test_console_runs_slots_reporters_and_convergence(
         convener = next(t for t in view["topics"] if t["topic"] == circle["topic"])["conveners_ids"][0]
         with pytest.raises(Exception, match="not_reporter"):
             await by_id[convener].request("write_harvest", topic=circle["topic"], key_points="Not mine to write")
-        await by_id[bo].request("write_harvest", topic=circle["topic"], key_points="Lights on the stairs", next_steps="Ask the landlord")
+        await by_id[bo].request(
+            "write_harvest", topic=circle["topic"], key_points="Lights on the stairs", next_steps="Ask the landlord"
+        )
         await expect(page.locator("#os-reports li")).to_have_count(1)
         await expect(page.locator("#os-reports li")).to_contain_text(f"by {names[bo]}")
         await page.get_by_role("button", name="Done").click()
@@ -573,9 +614,9 @@ async def test_console_runs_slots_reporters_and_convergence(
         later = next(s["slot"] for s in view["wall"]["slots"] if not s["started"] and free_cells(view, s["slot"]))
         await page.get_by_label("Action-planning slot").select_option(later)
         await page.get_by_role("button", name="Plan actions").click()
-        view = (await con.wait_view(
-            "facilitator", lambda v: any(t["priority"] for t in v["openspace"]["topics"])
-        ))["openspace"]
+        view = (await con.wait_view("facilitator", lambda v: any(t["priority"] for t in v["openspace"]["topics"])))[
+            "openspace"
+        ]
         planned = next(t for t in view["topics"] if t["priority"])
         assert planned["slot"] == later
         await expect(page.locator(f'#os-grid [data-topic="{planned["topic"]}"]')).to_contain_text("locked")

@@ -72,12 +72,12 @@ function biggest(lo, hi, ok) {
 
 export function openSpace({ socket, relayout }) {
   let os = null;          // the screen view's ``openspace`` section while the Open Space part runs
-  let mode = "";          // "", "market", "wall", "news", "converge"
+  let mode = "";          // "", "market", "wall" (with the news wall in turn between slots), "converge"
   let pages = [];         // between slots: [{kind: "wall", index}, …, {kind: "news", index}, …]
   let pageShown = "";
   let wallPlan = null;
-  let newsPlan = null;
   let marketPlan = null;
+  let newsItems = [];     // the reports the news pages show, in the order shown
   const vmin = () => Math.min(innerWidth, innerHeight) / 100;
 
   // --- what the screen shows ------------------------------------------------------------------
@@ -120,7 +120,7 @@ export function openSpace({ socket, relayout }) {
     $("#openspace").hidden = !on;
     $("#os-side").hidden = !on;
     if (!on) { pageShown = ""; return false; }
-    if (was !== mode) { wallPlan = newsPlan = marketPlan = null; pageShown = ""; }
+    if (was !== mode) { wallPlan = marketPlan = null; pageShown = ""; }
     renderSide();
     if (mode === "market") renderMarket();
     if (mode === "converge") renderConvergence();
@@ -139,7 +139,7 @@ export function openSpace({ socket, relayout }) {
     setText($("#os-summary"), bits.join(" · "));
     $("#os-summary").hidden = mode === "market";  // the marketplace says it in large
     // The theme is large in the section's head; in the wall's side column it is a reminder.
-    setText($("#os-side-theme"), mode === "wall" || mode === "news" ? os.theme : "");
+    setText($("#os-side-theme"), mode === "wall" ? os.theme : "");
     $("#os-side-theme").hidden = !(mode === "wall" && os.theme);
     setText($("#os-theme"), os.theme || (mode === "market" ? "Open Space" : ""));
     $("#os-theme").hidden = !$("#os-theme").textContent;
@@ -441,11 +441,8 @@ export function openSpace({ socket, relayout }) {
   // --- the news wall --------------------------------------------------------------------------
 
   function renderNewsData() {
-    // Newest first: between slots, what was just written is the news.
-    const reports = [...os.news].reverse();
-    newsItems = reports;
+    newsItems = [...os.news].reverse();  // newest first: between slots, what was just written is the news
   }
-  let newsItems = [];
 
   function drawNews(index) {
     const shown = newsItems.slice(index * REPORTS_PER_PAGE, (index + 1) * REPORTS_PER_PAGE);
