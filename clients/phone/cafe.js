@@ -170,8 +170,8 @@ function renderTop() {
   $("#cafe-go").classList.toggle("long", go.length > 34);
   setText($("#cafe-question"), cafe.question || "");
   $("#cafe-question").hidden = !cafe.question;
-  // The host's phone lists who is coming to the table this round.
-  const coming = mine.hosting ? mine.hosting.coming : [];
+  // Between rounds the host's phone lists who is coming to the table.
+  const coming = mine.hosting && !running() ? mine.hosting.coming : [];
   $("#cafe-coming").hidden = !coming.length;
   setText($("#cafe-coming"), coming.length ? `Coming to your table: ${coming.join(", ")}` : "");
   if (seat) {  // a new table to go to (or the first): unmissable, once per round
