@@ -314,3 +314,45 @@ async def test_sixty_tables_fit_the_big_screen(
         await assert_accessible(screen, "the big screen with 60 tables")
     finally:
         await console.close()
+
+
+async def test_a_late_arrival_from_a_table_card_and_a_leaver(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+) -> None:
+    """A phone that joins from a table's card during a round is seated at that table (its page says so at
+    the top); a phone that leaves has no seat ("Take a seat" seats it again, nobody else moving)."""
+    console = await console_for(server, meeting, "json")
+    others = [await phone_for(server, meeting, "json", name) for name in ("Ana", "Bo", "Cy", "Di", "Ed")]
+    seen: list[str] = []
+    try:
+        await console.request("set_part", part="cafe")
+        await console.request(
+            "cafe_setup", table_size=4, rounds=2, minutes=5, changeover=0, question=Q1
+        )  # 3 + 3: room at both
+        await console.request("add_tables", count=2, names=["Oak", "Elm"])
+        leaver = await join_as(browser, meeting["join_url"], "Flo", seen)
+        await console.request("seat_cafe")
+        await console.request("start_round")
+        await expect(leaver.locator("#cafe-go")).to_have_text(re.compile(r"^Round 1: table \d — (Oak|Elm)$"), timeout=T)
+
+        # Flo leaves: no seat, and the table's part of the page goes.
+        await leaver.get_by_role("button", name="I'm leaving the café").click()
+        await expect(leaver.get_by_role("heading", name="You have no seat yet")).to_be_visible(timeout=T)
+        await expect(leaver.locator("#cafe-table")).to_be_hidden()
+
+        # Gus scans table 2's card (/j/CODE?room=c2) and joins: seated at Elm at once.
+        late = await join_as(browser, f"{meeting['join_url']}?room=c2", "Gus", seen)
+        await expect(late.locator("#cafe-go")).to_have_text("Round 1: table 2 — Elm", timeout=T)
+        await expect(late.locator("#cafe-table-heading")).to_have_text(re.compile(r"^At table 2 — Elm: \d people$"))
+        await expect(late.locator("#cafe-question")).to_have_text(Q1)
+        await assert_accessible(late, "a late arrival's phone")
+
+        # Flo takes a seat again.
+        await leaver.get_by_role("button", name="Take a seat").click()
+        await expect(leaver.locator("#cafe-go")).to_have_text(re.compile(r"^Round 1: table \d — (Oak|Elm)$"), timeout=T)
+        await expect(leaver.locator("#cafe-unseated")).to_be_hidden()
+    finally:
+        for client in (console, *others):
+            await client.close()
