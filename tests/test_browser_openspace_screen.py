@@ -215,6 +215,22 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         await page.get_by_role("button", name="Add space").click()
         await expect(page.locator("#os-error")).to_contain_text("Kitchen")
         await page.get_by_label("New space").fill("")
+        # A space edited in its row; one added by mistake removed (the console asks first); the topic limit.
+        await page.get_by_label("Places in Studio").fill("8")
+        await page.get_by_role("button", name="Save Studio").click()
+        await con.wait_view(
+            "facilitator",
+            lambda v: [8] == [s["capacity"] for s in v["openspace"]["wall"]["spaces"] if s["name"] == "Studio"],
+        )
+        await page.get_by_label("New space").fill("Spare room")
+        await page.get_by_role("button", name="Add space").click()
+        await expect(page.locator("#os-spaces > li")).to_have_count(13)
+        await page.get_by_role("button", name="Remove Spare room").click()
+        await page.locator("#confirm-ok").click()
+        await expect(page.locator("#os-spaces > li")).to_have_count(12)
+        await page.get_by_label("Topics each person may convene").fill("4")
+        await page.get_by_role("button", name="Save the limit").click()
+        await con.wait_view("facilitator", lambda v: v["openspace"]["topic_limit"] == 4)
 
         # Eight slots tomorrow, typed in local time: the server gets epoch seconds.
         day = await page.evaluate(
@@ -227,7 +243,24 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
             await page.get_by_label("Ends", exact=True).fill(f"{9 + i:02d}:50")
             await page.get_by_role("button", name="Add slot").click()
             await expect(page.locator("#os-slots > li")).to_have_count(i + 1)
-        view = (await con.wait_view("facilitator", lambda v: len(v["openspace"]["wall"]["slots"]) == 8))["openspace"]
+        # One more, then removed; the last one ends five minutes later (edited in its row).
+        await page.get_by_role("button", name="Add slot").click()  # the form suggests the slot after the last
+        await expect(page.locator("#os-slots > li")).to_have_count(9)
+        await page.get_by_role("button", name=re.compile(r"^Remove slot 9 ")).click()
+        await page.locator("#confirm-ok").click()
+        await expect(page.locator("#os-slots > li")).to_have_count(8)
+        await page.get_by_label("End of slot 8").fill("16:55")
+        await page.get_by_role("button", name="Save slot 8").click()
+        view = (
+            await con.wait_view(
+                "facilitator",
+                lambda v: (
+                    len(v["openspace"]["wall"]["slots"]) == 8
+                    and v["openspace"]["wall"]["slots"][-1]["end"] - v["openspace"]["wall"]["slots"][-1]["start"]
+                    == 55 * 60
+                ),
+            )
+        )["openspace"]
         first = view["wall"]["slots"][0]
         nine = await page.evaluate(f"new Date('{day}T09:00').getTime() / 1000")
         assert (first["start"], first["end"]) == (nine, nine + 50 * 60)
@@ -340,7 +373,7 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
                 "data-topic", mover["topic"]
             )
 
-        # A locked cell refuses a move, in the server's words; unlocking it lets the topic in.
+        # A locked cell refuses a move, in the server's words, until it is unlocked.
         lock_slot, empty = next(
             (s, sp["space"])
             for s in slots[1:]
@@ -357,6 +390,12 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         await cell.click()
         await expect(page.locator("#os-error")).to_have_text("That cell is locked.")
         await expect(page.locator("#os-grid [data-topic]")).to_have_count(80)
+        await page.get_by_role("button", name="Done").click()
+        await cell.click()
+        await page.get_by_role("button", name="Unlock the cell").click()
+        await expect(cell).not_to_contain_text("Locked")
+        await con.wait_view("facilitator", lambda v: not v["openspace"]["wall"]["locked_empty"])
+        await page.locator(f'#os-grid [data-topic="{mover["topic"]}"]').click()
         # The keyboard does it too: the box under the wall, to a slot where its convener is free.
         view = con.view("facilitator")["openspace"]  # type: ignore[index]
         conveners = {t["topic"]: set(t["conveners_ids"]) for t in view["topics"]}
