@@ -661,6 +661,13 @@ def test_a_check_in_a_mark_or_a_dot_touches_only_that_phone() -> None:
     room.facilitate(oc.StartSlot(slot))
     before = room.state
     room.by("dee", oc.CheckIn("o1"))
+    # dee's me, and o1's reporter's (ana: her me lists who came, for the report)
+    assert views.touched(before, room.state) == {"dee", "ana"}
+    dee = room.state.participants["dee"].name
+    assert views.me_view(room.state, "ana")["openspace"]["report_people"] == {"o1": [dee]}
+    room.by("dee", oc.CheckIn(""))
+    before = room.state
+    room.by("dee", oc.CheckIn("o1"))  # back again: o1's reporter has her already
     assert views.touched(before, room.state) == {"dee"}
     before = room.state
     room.by("eli", oc.MarkInterest("o2"))

@@ -210,7 +210,7 @@ def test_a_note_touches_its_circles_phones_and_its_reporter_and_a_move_only_the_
     room.by("cy", sk.RaiseHand(kind="new"))
     before = room.state
     room.by("cy", oc.CheckIn("o2"))  # a hand comes down in Rota: who was in Rota (nobody now), and cy
-    assert views.touched(before, room.state) == {"cy"}
+    assert views.touched(before, room.state) == {"cy", "bo"}  # cy is new to Compost: bo reports for it (me)
 
 
 def test_a_phone_that_joins_from_a_circles_qr_is_checked_in_to_it() -> None:

@@ -268,9 +268,13 @@ function updateHarvest(form, t, report) {
   state.report = report || null;
   setText(form.querySelector("h3"), `Report: ${t.title}`);
   setText(form.querySelector(".harvest-save"), report ? "Save the report" : "Put it on the news wall");
+  const came = mine.report_people?.[t.topic] || [];
+  if (!report && !state.edited) form.elements.participants.value = came.join("\n");  // who came so far
   setText(form.querySelector(`#hv-${t.topic}-participants-help`), report || state.edited
     ? "Add or remove names."
-    : "Leave it empty: when you save, everyone who checked in to the circle is listed here, to edit.");
+    : came.length
+      ? "Everyone who checked in so far (kept up to date until you change it): add or remove names."
+      : "Nobody has checked in yet: when you save, everyone who did is listed here, to edit.");
   const notes = mine.report_notes?.[t.topic] || [];
   form.querySelector(".harvest-notes").hidden = !notes.length;
   renderNotes(form.querySelector(".harvest-notes ul"), notes);

@@ -273,6 +273,7 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
     )
     mine = os.marks.get(pid, frozenset())
     dots = os.dots.placed.get(pid, {}) if os.dots is not None else {}
+    names = state.participants
     return {
         "convenes": index.convenes.get(pid, []),
         "posted": index.posted.get(pid, 0),
@@ -290,6 +291,12 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
             t: _notes(state, c)
             for t in index.reports_for.get(pid, ())
             if (c := os.circles.get(t)) is not None and c.notes
+        },
+        # who checked in to the circles you report for (the report's participants, before its first save)
+        "report_people": {
+            t: [names[p].name for p in came if p in names]
+            for t in index.reports_for.get(pid, ())
+            if (came := os.came.get(t))
         },
         "dots": dict(dots),
         "dots_left": (os.dots.budget - sum(dots.values())) if os.dots is not None and os.dots.open else None,
@@ -463,6 +470,8 @@ def touched(before: oc.OpenSpaceState | None, after: oc.OpenSpaceState | None) -
             who |= {*before.rosters.get(t, ()), *after.rosters.get(t, ())}
             if t in after.topics and (t not in before.circles or before.circles[t].notes is not after.circles[t].notes):
                 who.add(after.reporter(t))  # its notes are in the reporter's me
+    if before.came is not after.came:  # someone came to a circle for the first time: its reporter's me
+        who |= {after.reporter(t) for t in after.came if t in after.topics and before.came.get(t) is not after.came[t]}
     who |= {p for p in before.marks.keys() | after.marks.keys() if before.marks.get(p) is not after.marks.get(p)}
     if a is not None and b is not None and a is not b:
         who |= {p for p in a.placed.keys() | b.placed.keys() if a.placed.get(p) is not b.placed.get(p)}
