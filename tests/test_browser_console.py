@@ -117,7 +117,7 @@ async def test_live_controls_stay_in_view_on_a_phone(
         await expect(page.locator("#speaker")).to_have_text("Ana")
         await expect(page.locator("#entries .name")).to_have_count(6)
         await expect(page.locator("#close-vote")).to_be_visible()
-        await expect(page.get_by_role("button", name="+1 min")).to_be_visible()
+        await expect(page.get_by_role("button", name="+1 min", exact=True)).to_be_visible()
         full = await page.evaluate("document.documentElement.scrollHeight")
         assert full > 3 * height, full  # a long page: the point is what stays in view while it scrolls
         for where in ["top", "middle", "bottom"]:
