@@ -195,6 +195,10 @@ async def test_a_world_cafe(browser: Browser, server: ServerProcess) -> None:  #
     host = phones[hosts["Oak"]]
     await host.get_by_role("button", name=f"Mark as strongest: {IDEA}").click()
     await expect(page.locator("#cafe-notes li.strong .cafe-strong-tag")).to_have_text("Strongest", timeout=T)
+    await expect(device.locator("#notes .note-text")).to_have_text([f"★ {IDEA}"], timeout=T)
+    await expect(device.locator("#people li.reports .tag")).to_have_text("table host")
+    await expect(device.locator("#kicker")).to_have_text("World Café · table 1 · round 1 of 2")
+    await assert_accessible(device, "a table's device in a round")
     await host.get_by_label("Your welcome summary for the next group").fill("We talked about streets.\nAnd parties.")
     await host.get_by_role("button", name="Save the summary").click()
     await expect(page.locator("#cafe-summary-shown")).to_have_text("We talked about streets.\nAnd parties.", timeout=T)
@@ -230,6 +234,11 @@ async def test_a_world_cafe(browser: Browser, server: ServerProcess) -> None:  #
     await assert_accessible(mover, "a phone told where to go")
     await shot(mover, "phone-cafe-move.png")
     await expect(screen.locator("#cafe-label")).to_have_text("World Café · next: round 2 of 2", timeout=T)
+    # The table's device stays open between rounds: the next round, and its people for it.
+    await expect(device.locator("#kicker")).to_have_text("World Café · table 1 · round 2 of 2 next", timeout=T)
+    await expect(device.locator("#closed")).to_be_hidden()
+    await expect(device.locator("#clock-words")).to_have_text(re.compile("^Change tables: hosts stay"))
+    await expect(device.locator("#people .who")).to_have_count(list(second.values()).count("Oak"), timeout=T)
     await fits(screen, "the big screen between rounds")
 
     # Round 2 and its end; then the harvest.

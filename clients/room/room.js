@@ -82,7 +82,8 @@ function render() {
   if (circle && !view.room) { renderBetween(); return; }
   if (!view.room) return;
   $("#between").hidden = true;
-  const closed = view.closed || view.ended;
+  const cafe = Boolean(view.cafe);  // a World Café table: between rounds it stays open (people change tables)
+  const closed = view.closed || (view.ended && !cafe);
   document.title = circle ? `${view.name} — Plaza topic circle` : `${view.name} — Plaza room`;
   $("#problem").hidden = true;
   $("#room").hidden = closed;
@@ -90,18 +91,20 @@ function render() {
   if (closed) {
     $("#closed-name").textContent = view.name;
     $("#closed-heading").textContent = circle
-      ? "This topic circle has ended" : "This room is closed — everyone is back in the plenary";
+      ? "This topic circle has ended" : cafe ? "The café's rounds are over: the harvest comes next"
+        : "This room is closed — everyone is back in the plenary";
     $("#closed-report").textContent = view.rapporteur
       ? `${view.rapporteur.name} reports back for ${view.name}.` : "";
     return;
   }
   setQr(view.room);
-  const where = circle ? "circle" : "room";
+  const where = circle ? "circle" : cafe ? "table" : "room";
   $("#kicker").textContent = circle
     ? ["Topic circle", view.space, view.next ? `then ${view.next.title} at ${hhmm(view.next.start)}` : ""].filter(Boolean).join(" · ")
-    : `Breakout room ${view.number} · round ${view.round}`;
+    : cafe ? `World Café · table ${view.number} · round ${view.round} of ${view.rounds}${view.ended ? " next" : ""}`
+      : `Breakout room ${view.number} · round ${view.round}`;
   $("#name").textContent = view.name;
-  $("#scan").textContent = circle ? "Scan to join and check in here" : "Scan to join this room";
+  $("#scan").textContent = circle ? "Scan to join and check in here" : `Scan to join this ${where}`;
   $("#qr").alt = `QR code to join this ${where}`;
   $("#people-label").textContent = `In this ${where}`;
   $("#floor-hint").textContent = `Raise your hand on your phone; anyone in the ${where} can call the next speaker.`;
@@ -156,7 +159,7 @@ function renderFloor(stack) {
 
 function renderPeople() {
   const rapporteur = view.rapporteur;
-  $("#rapporteur").textContent = "Nobody reports back yet.";
+  $("#rapporteur").textContent = view.cafe ? "This table has no host." : "Nobody reports back yet.";
   $("#rapporteur").hidden = Boolean(rapporteur);
   keyed($("#people"), view.people, (p) => p.id,
     () => el("li", {}, el("span", { class: "who" }), el("span", { class: "tag" })),
@@ -164,7 +167,8 @@ function renderPeople() {
       li.classList.toggle("away", !p.present);
       li.classList.toggle("reports", p.rapporteur);
       li.children[0].textContent = p.name;
-      li.children[1].textContent = [p.rapporteur ? "reports back" : "", p.present ? "" : "away"].filter(Boolean).join(" · ");
+      const role = p.rapporteur ? (view.cafe ? "table host" : "reports back") : p.new ? "new here" : "";
+      li.children[1].textContent = [role, p.present ? "" : "away"].filter(Boolean).join(" · ");
     });
 }
 
@@ -172,17 +176,24 @@ function renderNotes() {
   const notes = view.notes.slice(-NOTES_SHOWN);
   $("#notes-box").hidden = !notes.length;
   keyed($("#notes"), notes, (n) => n.note,
-    (n) => el("li", {}, el("span", { class: "note-text" }, n.text), el("span", { class: "by" }, ` — ${n.by}`)));
+    (n) => el("li", {}, el("span", { class: "note-text" }), el("span", { class: "by" }, ` — ${n.by}`)),
+    (li, n) => { li.children[0].textContent = (n.strong ? "★ " : "") + n.text; });  // a café host's strongest
 }
 
 function tick() {
-  if (!view || !view.room || view.closed || view.ended) return;
+  if (!view || !view.room || view.closed || (view.ended && !view.cafe)) return;
   const returning = Boolean(view.return_at);
   $("#return").hidden = !returning;
   $("#clock").hidden = returning;
   document.body.classList.toggle("returning", returning);
   if (returning) {
     $("#return-countdown").textContent = clock(Math.max(0, secondsLeft(socket, view.return_at)));
+  } else if (view.cafe && view.ended) {  // between café rounds: the next one, or who is coming
+    const left = view.next_at && !view.paused ? Math.max(0, secondsLeft(socket, view.next_at)) : null;
+    $("#countdown").textContent = left === null ? "" : clock(left);
+    $("#clock-words").textContent = left === null ? "Change tables: hosts stay. The facilitator starts the next round."
+      : `until round ${view.round} starts. Change tables: hosts stay.`;
+    $("#clock").classList.remove("warn");
   } else {
     const left = secondsLeft(socket, view.ends_at);
     $("#countdown").textContent = left > 0 ? clock(left) : "Time's up";
