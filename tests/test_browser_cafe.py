@@ -259,6 +259,12 @@ async def test_a_world_cafe(browser: Browser, server: ServerProcess) -> None:  #
     await expect(star).to_have_attribute("aria-pressed", "true", timeout=T)
     await expect(screen.locator("#cafe-ideas .cafe-idea-meta")).to_have_text("strongest · ★ 1", timeout=T)
     await assert_accessible(phones["Mo"], "a phone in the harvest")
+    # No table on show: the big screen shows the most starred ideas from every table.
+    await console.get_by_role("button", name="Hide the table on the big screen").click()
+    await expect(screen.locator("#cafe-question")).to_have_text("The most starred ideas so far", timeout=T)
+    await expect(screen.locator("#cafe-top-list .cafe-idea-text")).to_have_text([IDEA], timeout=T)
+    await expect(screen.locator("#cafe-top-list .cafe-idea-meta")).to_have_text("strongest · Table 1 — Oak · ★ 1")
+    await fits(screen, "the big screen with the most starred ideas")
     await console.get_by_role("button", name="Close the harvest").click()
     await expect(console.locator("#cafe-ranking li")).to_have_text(
         [f"{IDEA} — table 1 — Oak, 1 star, strongest"], timeout=T
