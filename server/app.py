@@ -461,6 +461,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/api/meetings/{meeting_id}/harvest.{format:str}", meeting_harvest),
         Route("/news/{meeting_id}", page("news")),  # an Open Space's news wall, live (clients/news/)
         Route("/cafe-cards/{meeting_id}", page("cafe-cards")),  # a World Café's printable table cards
+        Route("/harvest/{meeting_id}", page("harvest")),  # a World Café's harvest, printable (clients/harvest/)
         WebSocketRoute("/ws", SocketEndpoint),
         Mount("/static", StaticFiles(directory=CLIENTS), name="static"),
     ]

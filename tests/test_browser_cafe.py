@@ -232,6 +232,7 @@ async def test_a_world_cafe(browser: Browser, server: ServerProcess) -> None:  #
     await expect(host.locator("#cafe-coming")).to_have_text(re.compile(r"^Coming to your table: "), timeout=T)
     assert repeated_pairs([first, second]) == planned, (first, second, planned)
     await assert_accessible(mover, "a phone told where to go")
+    await expect(mover.locator("#os")).to_be_hidden()  # the part switch made Open Space's state: no marketplace here
     await shot(mover, "phone-cafe-move.png")
     await expect(screen.locator("#cafe-label")).to_have_text("World Café · next: round 2 of 2", timeout=T)
     # The table's device stays open between rounds: the next round, and its people for it.
@@ -273,6 +274,17 @@ async def test_a_world_cafe(browser: Browser, server: ServerProcess) -> None:  #
     with urllib.request.urlopen(f"{server.http}/api/meetings/{meeting['id']}/harvest.md") as reply:
         harvest = reply.read().decode()
     assert IDEA in harvest and Q1 in harvest and Q2 in harvest
+    # The printable harvest page: the ranking, both rounds' questions and seating, the table's idea as text.
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    watch_requests(page, seen)
+    await page.goto(f"{server.http}/harvest/{meeting['id']}")
+    await expect(page.locator("#title")).to_have_text(re.compile("^World Café harvest: "), timeout=T)
+    await expect(page.locator(".ranking li")).to_have_text([f"{IDEA} — table 1 — Oak, 1 star"])
+    await expect(page.get_by_text(Q1, exact=True)).to_be_visible()
+    await expect(page.get_by_text(Q2, exact=True)).to_be_visible()
+    await expect(page.locator("section[aria-label='Table 1 — Oak'] .ideas li")).to_contain_text([f"★ {IDEA}"])
+    assert await page.locator("#body b, #body i, #body script").count() == 0  # the idea's markup stays text
+    await assert_accessible(page, "the printable harvest")
 
     # The printable table cards: one per table, number, name and the QR of its join link.
     cards = await browser.new_page(viewport={"width": 1280, "height": 900})
