@@ -41,8 +41,11 @@ function byId(list, key) {
 export function renderOpenSpace(phone, me, room) {
   os = phone.openspace || null;
   const joined = me.status === "joined";
-  $("#os").hidden = !os || !joined;
-  if (!os || !joined) return;
+  // Not while a World Café runs, nor during the assembly if no Open Space has begun (the part switch
+  // alone makes Open Space's state: switching to the café and back leaves an empty marketplace).
+  const begun = Boolean(os) && (os.part === "openspace" || os.topics.length > 0 || os.news.length > 0);
+  $("#os").hidden = !begun || !joined || os.part === "cafe";
+  if ($("#os").hidden) return;
   mine = me.openspace || NO_ME;
   myName = me.participant.name;
   place();
