@@ -238,7 +238,7 @@ function fit() {
   for (const li of who) li.hidden = false;
   $("#people-more").hidden = true;
   let hidden = 0;
-  const unlisted = view.circle ? Math.max(0, view.headcount - view.people.length) : 0;  // beyond the 100 sent
+  const unlisted = view.circle ? Math.max(0, view.headcount - view.people.length) : 0;  // beyond the 40 sent
   const more = (n) => {
     $("#people-more").hidden = !n;
     $("#people-more").textContent = `+${n} more in this ${view.circle ? "circle" : "room"}`;

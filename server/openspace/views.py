@@ -304,7 +304,7 @@ def me_section(state: m.MeetingState, pid: str) -> dict[str, Any] | None:
     }
 
 
-DEVICE_PEOPLE = 100  # names on a circle's device (it shows what fits, then "+N more"; the headcount is whole)
+DEVICE_PEOPLE = 40  # names on a circle's device, newest first (it shows what fits, then "+N more")
 
 
 def _notes(state: m.MeetingState, circle: oc.Circle) -> list[dict[str, Any]]:
@@ -383,7 +383,7 @@ def _devices(state: m.MeetingState, os: oc.OpenSpaceState) -> dict[str, tuple[st
 
 def space_view(state: m.MeetingState, space_id: str, connected: Any, join_url: str) -> dict[str, Any] | None:
     """What a space's device shows (``room:s2``, its link from ``circle_links``): the circle meeting there
-    now, as a checked-in phone sees it, with who is checked in (``people``: the last 100 to come, newest
+    now, as a checked-in phone sees it, with who is checked in (``people``: the last 40 to come, newest
     first) and its
     ``headcount``; between circles, ``room`` is null and ``next`` says what meets there next."""
     os = openspace_of(state)
