@@ -228,6 +228,13 @@ async def test_console_sets_up_schedules_and_moves_and_the_screen_shows_the_wall
         await page.get_by_role("button", name="Remove Spare room").click()
         await page.locator("#confirm-ok").click()
         await expect(page.locator("#os-spaces > li")).to_have_count(12)
+        # Each space's device link: view only, one per space, keyed for that space.
+        await page.get_by_role("button", name="Show the spaces' device links").click()
+        links = page.locator("#os-link-list a")
+        await expect(links).to_have_count(12)
+        await expect(links.first).to_have_text(f"Device link: {SPACES[0][0]} (view only, opens in a new tab)")
+        href = await links.first.get_attribute("href")
+        assert href is not None and re.search(r"/room/[^/]+/s1#key=[0-9a-f]{16,}$", href), href
         await page.get_by_label("Topics each person may convene").fill("4")
         await page.get_by_role("button", name="Save the limit").click()
         await con.wait_view("facilitator", lambda v: v["openspace"]["topic_limit"] == 4)

@@ -105,6 +105,19 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     }
   });
 
+  // Each space's device link (a laptop or tablet there shows the circle meeting in it now).
+  $("#os-links").addEventListener("click", async () => {
+    const reply = await act("circle_links", {});
+    if (!reply || !reply.links) return;
+    const names = Object.fromEntries((os ? os.wall.spaces : []).map((s) => [s.space, s.name]));
+    const list = $("#os-link-list");
+    list.replaceChildren(...Object.entries(reply.links).map(([space, url]) => el("li", {},
+      el("a", { href: url, target: "_blank", rel: "noopener" }, `Device link: ${names[space] || space} (view only, opens in a new tab)`))));
+    list.hidden = false;
+    $("#os-links-help").hidden = false;
+    if (!list.children.length) say("Add a space first: each space gets a device link.", "");
+  });
+
   function spaceRow(space) {
     const id = space.space;
     const name = el("input", { type: "text", id: `os-space-${id}-name`, maxlength: 40, autocomplete: "off" });
