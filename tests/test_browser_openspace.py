@@ -523,3 +523,38 @@ async def test_conveners_move_merge_and_withdraw_their_own_topics_from_the_phone
     await expect(topic_item(ana, "Knives")).to_have_count(0)
     final = await console.wait_view("facilitator", lambda v: len(v["openspace"]["topics"]) == 2)
     assert sorted(t["title"] for t in final["openspace"]["topics"]) == ["Compost", "Rota for the kitchen"]
+
+
+async def test_a_joined_phone_that_scans_a_circles_qr_is_checked_in_there(
+    browser: Browser,  # noqa: F811
+    server: ServerProcess,
+    meeting: dict[str, Any],
+    console: PlazaClient,
+) -> None:
+    """The QR on a space's device is the circle's join link (/j/CODE?room=o1): a phone that had joined
+    already checks in there when it opens it, once (a reload later does not take it back)."""
+    seen: list[str] = []
+    start = int(time.time()) + 3 * 3600
+    await console.request("set_part", part="openspace")
+    for name, capacity in SPACES[:2]:
+        await console.request("add_space", name=name, capacity=capacity)
+    await console.request("add_slot", start=start, end=start + 3000)
+    ana = await join(browser, meeting["join_url"], "Ana", seen)
+    bo = await join(browser, meeting["join_url"], "Bo", seen)
+    for page, title in ((ana, "Rota for the kitchen"), (bo, "Compost")):
+        await page.get_by_label("Your topic", exact=True).fill(title)
+        await page.get_by_role("button", name="Post topic").click()
+        await expect(topic_item(page, title)).to_have_count(1)
+    await console.request("make_schedule")
+    view = await console.wait_view("facilitator", lambda v: all(t["slot"] for t in v["openspace"]["topics"]))
+    await console.request("start_slot", slot=view["openspace"]["wall"]["slots"][0]["slot"])
+    await ana.goto(f"{meeting['join_url']}?room=o2")  # Compost's circle, from its device's QR
+    await headcounts(console, {"o2": 1, "o1": 0})
+    await expect(ana.locator("#os-circle")).to_contain_text("Compost", timeout=T)
+    assert "room=" not in ana.url
+    await ana.get_by_role("button", name=re.compile("^Move to Rota")).click()  # the Law of Two Feet
+    await headcounts(console, {"o2": 0, "o1": 1})
+    await ana.reload()
+    await expect(ana.locator("#os-circle")).to_contain_text("Rota for the kitchen", timeout=T)
+    await asyncio.sleep(1.0)
+    await headcounts(console, {"o2": 0, "o1": 1})  # the reload did not take her back

@@ -48,6 +48,7 @@ export function renderOpenSpace(phone, me, room) {
   if ($("#os").hidden) return;
   mine = me.openspace || NO_ME;
   myName = me.participant.name;
+  checkInScanned();
   place();
   const slots = byId(os.slots, "slot");
   const spaces = byId(os.spaces, "space");
@@ -62,6 +63,19 @@ export function renderOpenSpace(phone, me, room) {
   renderMine(slots, spaces);
   renderMarket(slots, spaces);
   tickOpenSpace();
+}
+
+/** A phone that had joined already and scans a circle's QR (/j/CODE?room=o7, on the device in its
+ * space) says "I'm here" there, once. (A phone that joins from it is checked in by its join.) The
+ * link's ?room goes from the address, so a reload later doesn't take the phone back to that circle. */
+function checkInScanned() {
+  const scanned = new URLSearchParams(location.search).get("room") || "";
+  if (!/^o\d+$/.test(scanned)) return;
+  history.replaceState(history.state, "", location.pathname);
+  const topic = os.topics.find((t) => t.topic === scanned);
+  if (topic && os.running && topic.slot === os.running && mine.checked_in !== scanned) {
+    ctx.act("check_in", { topic: scanned }, $("#os-checkin-error"));
+  }
 }
 
 /** While the Open Space part runs it comes first; during the assembly it waits after the agenda. */
