@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import tempfile
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from bench import phones as ph
-from bench.phones import create_meeting, lift_fd_limit, rss_kib, stop_workers
-from bench.rooms import Counted, Cpu, ask, blocked, load, ms, server_code, spread
-from server.testing import ServerProcess, free_port
+from bench.phones import lift_fd_limit, rss_kib
+from bench.rooms import Counted, Cpu, ask, ms, run_on_one_process, spread
+from server.testing import ServerProcess
 
 TARGET_P99 = 2.0  # seconds, a round change to every phone's next table
 
@@ -212,23 +209,7 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=3.0, help="seconds between a round's start and its end")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    lift_fd_limit()
-    load_start, code = load(), server_code()
-    tmp = tempfile.TemporaryDirectory(prefix="plaza-bench-")
-    server = ServerProcess(data=Path(tmp.name) / "data", port=free_port()).start()
-    try:
-        meeting = create_meeting(server.http, server.organiser_key)
-        pipes, procs = start_workers(server.ws, meeting["code"], args.phones, args.workers, args.concurrency)
-        figures = asyncio.run(conduct(server, meeting, pipes, [p.pid for p in procs if p.pid], args))
-        stop_workers(pipes, procs)
-    finally:
-        server.stop()
-        figures_log = blocked(server)
-        tmp.cleanup()
-    figures.update(loop_blocked=figures_log, load_start=load_start, load_end=load(), server_code=code)
-    report(figures, args)
-    if args.json:
-        print(json.dumps(figures))
+    run_on_one_process(conduct, start_workers, report, args)
 
 
 if __name__ == "__main__":

@@ -32,21 +32,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import json
 import os
 import random
-import tempfile
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from bench import phones as ph
-from bench.phones import create_meeting, lift_fd_limit, rss_kib, stop_workers
-from bench.rooms import Counted, Cpu, ask, blocked, cores, load, ms, profile, server_code, spread, verdict
+from bench.phones import lift_fd_limit, rss_kib
+from bench.rooms import Counted, Cpu, ask, cores, ms, profile, run_on_one_process, spread, verdict
 from server.client import PlazaClient
-from server.testing import ServerProcess, free_port
+from server.testing import ServerProcess
 
 TARGET_WALL_P99 = 0.500  # seconds
 TARGET_DEVICE_P99 = 0.200
@@ -353,25 +350,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     parser.add_argument("--profile", help="py-spy the server during the moves, into this file (.txt: collapsed)")
     args = parser.parse_args()
-    lift_fd_limit()
-    load_start = load()
-    code = server_code()
-    tmp = tempfile.TemporaryDirectory(prefix="plaza-bench-")
-    server = ServerProcess(data=Path(tmp.name) / "data", port=free_port()).start()
-    try:
-        meeting = create_meeting(server.http, server.organiser_key)
-        pipes, procs = start_workers(server.ws, meeting["code"], args.phones, args.workers, args.concurrency)
-        figures = asyncio.run(conduct(server, meeting, pipes, [p.pid for p in procs if p.pid], args))
-        stop_workers(pipes, procs)
-    finally:
-        server.stop()
-        figures_log = blocked(server)
-        tmp.cleanup()
-    figures["loop_blocked"] = figures_log
-    figures.update(load_start=load_start, load_end=load(), server_code=code)
-    report(figures, args)
-    if args.json:
-        print(json.dumps(figures))
+    run_on_one_process(conduct, start_workers, report, args)
 
 
 if __name__ == "__main__":

@@ -562,22 +562,11 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--phones", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=200, help="connections opening at once per worker")
-    parser.add_argument("--per-room", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60.0, help="how long rooms raise hands")
-    parser.add_argument("--every", type=float, default=10.0, help="each room raises one hand this often")
-    parser.add_argument("--hold", type=float, default=5.0, help="a hand is lowered this long after it went up")
-    parser.add_argument("--hands", type=int, default=5, help="hands raised in one room for the frame count")
-    parser.add_argument("--hand-gap", type=float, default=1.0, help="seconds between those hands")
-    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
-    parser.add_argument("--profile", help="py-spy the server while hands go up, into this file (.txt: collapsed)")
-    args = parser.parse_args()
-    if args.seconds / args.every + args.hands > args.per_room:
-        parser.error("each phone raises once: --seconds / --every + --hands must fit in --per-room")
+def run_on_one_process(conduct: Any, start_workers: Any, report: Any, args: Any) -> None:
+    """A benchmark's whole run: one Plaza process on a temporary embedded store, a meeting,
+    ``args.workers`` load processes with ``args.phones`` phones, ``conduct(server, meeting, pipes,
+    load_pids, args)`` for the figures, then the server's loop warnings, the load average and the
+    code measured; ``report(figures, args)`` prints them (and ``--json`` one JSON line)."""
     lift_fd_limit()
     load_start = load()
     code = server_code()
@@ -597,6 +586,25 @@ def main() -> None:
     report(figures, args)
     if args.json:
         print(json.dumps(figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phones", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=200, help="connections opening at once per worker")
+    parser.add_argument("--per-room", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long rooms raise hands")
+    parser.add_argument("--every", type=float, default=10.0, help="each room raises one hand this often")
+    parser.add_argument("--hold", type=float, default=5.0, help="a hand is lowered this long after it went up")
+    parser.add_argument("--hands", type=int, default=5, help="hands raised in one room for the frame count")
+    parser.add_argument("--hand-gap", type=float, default=1.0, help="seconds between those hands")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    parser.add_argument("--profile", help="py-spy the server while hands go up, into this file (.txt: collapsed)")
+    args = parser.parse_args()
+    if args.seconds / args.every + args.hands > args.per_room:
+        parser.error("each phone raises once: --seconds / --every + --hands must fit in --per-room")
+    run_on_one_process(conduct, start_workers, report, args)
 
 
 if __name__ == "__main__":
