@@ -93,7 +93,7 @@ class Lane:
     dirty: bool = False  # something changed since the last publish started
     last: float = 0.0  # loop time the last publish started
     # view -> what every viewer of it in this lane has received (a room's view goes to its
-    # phones in the room lane and to its device in the screens lane: each lane keeps its own)
+    # phones in the room lane and to its device in the devices lane: each lane keeps its own)
     last_views: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     # the state and presence_version the last publish was projected from (None: the next goes to all)
     seen: tuple[m.MeetingState, int] | None = None
@@ -522,7 +522,7 @@ class LiveMeeting:
     def _feature_view(self, name: str, connected: Callable[[], set[str]], state: m.MeetingState) -> dict[str, Any]:
         """A feature audience's view, reused while what it is projected from is unchanged.
 
-        250 room devices in the screens lane would otherwise cost 250 projections every 50 ms
+        250 room devices in the devices lane would otherwise cost 250 projections every 10 ms
         while any one room changes.  State is immutable: the same objects mean the same view.
         """
         deps = views.feature_view_deps(state, name)
