@@ -15,14 +15,19 @@ in :mod:`server.records`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import json
 import logging
 import logging.config
 import os
 import resource
+import secrets
 import socket
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,6 +38,7 @@ from server.app import MAX_HEADERS, create_app
 from server.config import OPTIONS, Settings, load_secret, parse_settings
 from server.http import PlazaH11Protocol, PlazaWebSocketProtocol
 from server.hub.hub import Hub
+from server.hub.media import free_port
 from server.logs import log_config
 from server.store import open_store
 
@@ -201,10 +207,63 @@ def main(argv: list[str] | None = None) -> None:
     if not open_store(settings.resolved_store_url()).shared:
         sys.exit("error: --workers needs --redis-url: the workers share meetings through Redis (docs/deployment.md)")
     asyncio.run(bootstrap(settings))
+    media = None
+    if settings.media.strip().lower() == "on":
+        # One media process for every worker (a room's people may be on different workers), kept
+        # running by a thread of this parent; the workers reach it by URL.
+        media = MediaProcess(settings.media_secret or secrets.token_urlsafe(24), settings.ice_servers)
+        media.start()
+        settings = dataclasses.replace(settings, media=media.url, media_secret=media.secret)
     # The workers read their settings from the environment, which they inherit.
     for name, var, _, _ in OPTIONS:
         os.environ[var] = str(getattr(settings, name))
-    uvicorn.run("server.__main__:worker_app", factory=True, workers=settings.workers, **server_options)  # type: ignore[arg-type]
+    try:
+        uvicorn.run("server.__main__:worker_app", factory=True, workers=settings.workers, **server_options)  # type: ignore[arg-type]
+    finally:
+        if media is not None:
+            media.stop()
+
+
+class MediaProcess:
+    """``python -m server.media`` beside the workers, started again whenever it exits (a thread)."""
+
+    def __init__(self, secret: str, ice: str) -> None:
+        self.secret = secret
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PLAZA_MEDIA_HOST": "127.0.0.1",
+            "PLAZA_MEDIA_PORT": str(self.port),
+            "PLAZA_MEDIA_SECRET": secret,
+            "PLAZA_ICE_SERVERS": ice,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="media-supervisor", daemon=True).start()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            self.process = subprocess.Popen([sys.executable, "-m", "server.media"], env=self.env)
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            backoff = 0.5 if time.monotonic() - started > 30 else min(backoff * 2, 5.0)
+            log.warning("media process exited; starting it again", extra={"code": code})
+            self.stopping.wait(backoff)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import math
+import secrets
 import shutil
 import time
 from collections import deque
@@ -35,6 +36,7 @@ from server.core import registry
 from server.core.errors import Rejection
 from server.core.meeting import TITLE_MAX
 from server.hub.hub import Hub, NewMeeting, normalize_code
+from server.hub.media import AudioManager, Supervisor, ice_servers
 from server.hub.socket import SocketEndpoint
 from server.openspace import proceedings
 from server.protocol import encodable
@@ -414,6 +416,24 @@ async def healthz(request: Request) -> Response:
     )
 
 
+def start_audio(settings: Settings) -> tuple[Supervisor | None, AudioManager]:
+    """Audio as ``--media`` says: the media process started here (and kept running), one elsewhere, or none."""
+    ice = ice_servers(settings.ice_servers)
+    media = settings.media.strip()
+    if media.lower() in ("", "off", "0", "false", "no"):
+        return None, AudioManager(None, "", ice)
+    if media.lower() == "on":
+        supervisor = Supervisor(settings.media_secret or secrets.token_urlsafe(24), settings.ice_servers)
+        supervisor.start()
+        audio = AudioManager(supervisor.url, supervisor.secret, ice)
+    else:
+        if not media.startswith(("ws://", "wss://")):
+            raise ValueError("--media must be on, off or a ws:// URL")
+        supervisor, audio = None, AudioManager(media, settings.media_secret, ice)
+    audio.start()
+    return supervisor, audio
+
+
 def create_app(settings: Settings, *, store: Store | None = None, on_startup: Startup | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -427,6 +447,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
             secret=load_secret(settings.data),
             idle_unload=settings.idle_unload,
         )
+        supervisor, hub.audio = start_audio(settings)
         await hub.start()
         app.state.hub = hub
         app.state.settings = settings
@@ -437,6 +458,9 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         try:
             yield
         finally:
+            await hub.audio.stop()
+            if supervisor is not None:
+                await supervisor.stop()
             await hub.stop()
             await the_store.close()
 
@@ -447,6 +471,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/screen/{meeting_id}", page("screen")),
         Route("/facilitate/{meeting_id}", page("facilitator")),
         Route("/room/{meeting_id}/{room_id}", page("room")),
+        Route("/interpret/{meeting_id}", page("interpreter")),  # a channel's booth: interpreter or captioner
         Route("/organise", page("organiser")),
         Route("/healthz", healthz),
         Route("/api/server", server_facts),

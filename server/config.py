@@ -29,6 +29,11 @@ class Settings:
     idle_unload: float = 600.0  # seconds a meeting with no connections stays in memory
     max_meetings: int = 1000  # meetings the store may hold before creation is refused
     min_free_disk: int = 200  # MB that must stay free in the data folder's disk for a new meeting
+    # Audio (server/media/): "on" starts the media process here (the command line's default), "off"
+    # turns audio off (an embedded Plaza's default: tests, tools), a ws:// URL uses one on another host.
+    media: str = "off"
+    media_secret: str = ""  # shared with a media process on another host (with --media ws://…)
+    ice_servers: str = ""  # JSON list of STUN/TURN servers for browsers and the media process ("": a LAN)
 
     def resolved_store_url(self) -> str:
         return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
@@ -77,7 +82,22 @@ OPTIONS = [
     ("idle_unload", "PLAZA_IDLE_UNLOAD", float, "seconds a meeting with no connections stays in memory"),
     ("max_meetings", "PLAZA_MAX_MEETINGS", int, "meetings the store may hold; creating more is refused (409)"),
     ("min_free_disk", "PLAZA_MIN_FREE_DISK", int, "MB of disk that must stay free for a new meeting (else 507)"),
+    (
+        "media",
+        "PLAZA_MEDIA",
+        str,
+        "audio: on (start the media process here), off, or ws://host:port of a media process elsewhere",
+    ),
+    ("media_secret", "PLAZA_MEDIA_SECRET", str, "the secret a media process elsewhere expects (with --media ws://…)"),
+    (
+        "ice_servers",
+        "PLAZA_ICE_SERVERS",
+        str,
+        'STUN/TURN servers as JSON, e.g. [{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"}]',
+    ),
 ]
+# What ``python -m server`` defaults to where it differs from an embedded Plaza's (``Settings()``).
+COMMAND_LINE_DEFAULTS = {"media": "on"}
 
 TRUE = ("1", "true", "yes", "on")
 SECRET_FILE = "secret"
@@ -97,13 +117,13 @@ def parse_settings(argv: list[str] | None = None, environ: dict[str, str] | None
                 help=f"{text} [env {var}=1]",
             )
             continue
-        default = kind(env[var]) if env.get(var) else getattr(defaults, name)
+        default = kind(env[var]) if env.get(var) else COMMAND_LINE_DEFAULTS.get(name, getattr(defaults, name))
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,
             type=kind,
             default=default,
-            help=f"{text} [env {var}; default {getattr(defaults, name)!s}]",
+            help=f"{text} [env {var}; default {COMMAND_LINE_DEFAULTS.get(name, getattr(defaults, name))!s}]",
         )
     args = parser.parse_args(argv)
     return Settings(**vars(args))

@@ -8,6 +8,7 @@ its messages, commands, events, views and minutes section from the registry.
 from __future__ import annotations
 
 from server.agenda import feature as agenda
+from server.audio import feature as audio
 from server.cafe import feature as cafe
 from server.core.registry import add_scopes, register, set_scopes
 from server.decisions import feature as decisions
@@ -23,6 +24,7 @@ register(signals.FEATURE)
 register(rooms.FEATURE)
 register(openspace.FEATURE)
 register(cafe.FEATURE)
+register(audio.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people
 add_scopes(openspace.SCOPES)  # and Open Space's topic circles, while their slot runs (ids o<n>)
 add_scopes(cafe.SCOPES)  # and World Café tables, while the café seats people (ids c<n>)

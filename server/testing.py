@@ -34,6 +34,9 @@ class ServerProcess:
     log_path: Path | None = None
     extra_args: list[str] = field(default_factory=list)
     organiser_key: str = ""  # read from <data>/links.json once the server is up
+    # Audio tests start the media process as ``python -m server`` does by default; the rest run
+    # without it (it costs a second and 70 MB per server, and they never offer audio).
+    media: bool = False
 
     @property
     def http(self) -> str:
@@ -62,6 +65,7 @@ class ServerProcess:
                 self.http,
                 "--log-level",
                 os.environ.get("PLAZA_TEST_LOG_LEVEL", "warning"),
+                *([] if self.media else ["--media", "off"]),
                 *self.extra_args,
             ],
             cwd=ROOT,

@@ -38,6 +38,8 @@ class Role(StrEnum):
     SCREEN = "screen"
     FACILITATOR = "facilitator"
     ROOM = "room"  # a room's device (a laptop or tablet on the table): view-only, like the screen
+    INTERPRETER = "interpreter"  # a language channel's booth (server/audio): its interpreter link
+    CAPTIONER = "captioner"  # types a language channel's captions: its captioner link
     SYSTEM = "system"  # the hub itself, when a deadline it was asked to keep comes (never a client)
 
 
@@ -47,6 +49,8 @@ class Actor:
 
     role: Role
     participant_id: str | None = None
+    channel: str = ""  # interpreters and captioners: their language channel
+    name: str = ""  # interpreters: the name they gave in the booth
 
 
 def digest(secret: str) -> str:

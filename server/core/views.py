@@ -337,7 +337,8 @@ def phone_live(state: MeetingState) -> dict[str, Any]:
     tally = None
     if vote is not None and vote.open:
         tally = {"vote": vote.id, "turnout": vote.turnout, "counts": None if vote.moving_counts_hidden else vote.tally}
-    return {"stack": stack_queue(state, PHONE_NEXT), "vote": tally}
+    view = {"stack": stack_queue(state, PHONE_NEXT), "vote": tally}
+    return with_sections(view, "live", state, Context(frozenset))  # live captions, say
 
 
 def who_voted(state: MeetingState, vote: dc.Vote) -> list[str]:

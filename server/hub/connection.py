@@ -131,10 +131,12 @@ class Connection:
         "_write_frame",
         "_writer",
         "blocked_since",
+        "booth_name",
         "closed",
         "codec",
         "key",
         "last_me",
+        "last_slots",
         "meeting",
         "participant_id",
         "peer",
@@ -155,6 +157,8 @@ class Connection:
         self.last_me: dict[str, Any] | None = None
         self.room = ""  # a room device: the room it shows
         self.room_seen = ""  # the room view (its key, "room:b1-2") this connection was last sent
+        self.booth_name = ""  # an interpreter: the name they gave in the booth (server/hub/media.py)
+        self.last_slots: dict[str, Any] | None = None  # the audio_slots message last sent
         self.key = ""  # a facilitator's secret, as said in hello (room device links derive from it)
         self._outbox: OrderedDict[Any, Frame] = OrderedDict()
         self._replies = 0

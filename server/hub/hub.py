@@ -27,10 +27,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.audio.core import link_key
 from server.core import event as events
 from server.core import meeting as m
 from server.hub.collector import Collector
 from server.hub.live import LiveMeeting
+from server.hub.media import AudioManager
 from server.hub.presence import SharedPresence
 from server.logs import noise
 from server.rooms.core import room_key
@@ -110,6 +112,7 @@ class Hub:
         secret: str | None = None,
         idle_unload: float = 600.0,
     ) -> None:
+        self.audio = AudioManager(None, "")  # media off until the app gives one with a link (server/app.py)
         self.store = SealedStore.around(store)  # a secret vote's ballots are stored sealed, then shredded
         # Without a secret (a hub in a unit test), keys derive from one drawn for this process.
         self.secret = secret or secrets.token_urlsafe(32)
@@ -175,6 +178,19 @@ class Hub:
         if not m.secret_matches(secret, state.facilitator_digest):
             return None
         return self.links(state.id, state.code, secret, screen_key_for(secret))
+
+    def channel_links(
+        self, meeting_id: str, facilitator_secret: str, channel_ids: list[str]
+    ) -> dict[str, dict[str, str]]:
+        """Each language channel's interpreter and captioner links (keys derive from the facilitator secret)."""
+        base = f"{self.public_url}/interpret/{meeting_id}"
+        return {
+            ch: {
+                "interpreter": f"{base}#key={link_key(facilitator_secret, ch, 'interpreter')}&channel={ch}",
+                "captioner": f"{base}#key={link_key(facilitator_secret, ch, 'captioner')}&channel={ch}&role=captioner",
+            }
+            for ch in channel_ids
+        }
 
     def room_links(self, meeting_id: str, facilitator_secret: str, room_ids: list[str]) -> dict[str, str]:
         """Each room device's view-only link (its key derives from the facilitator secret)."""

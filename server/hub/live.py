@@ -61,7 +61,8 @@ SLICE = 200  # connections written to per event-loop turn in a publish
 # the console's (5,000 people in 250 rooms: 430-600 KB) and the big screen's (the rooms' grid).
 REENCODED = frozenset({"facilitator", "screen"})
 
-FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM)  # not phones: consoles go first in the room's lane
+BOOTHS = (m.Role.INTERPRETER, m.Role.CAPTIONER)  # a language channel's booth: its view is booth:<channel>
+FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM, *BOOTHS)  # not phones: consoles go first in the room's lane
 # Room devices (a tablet on a breakout room's table, in a topic circle's space) have a lane of
 # their own, five times quicker than the big screens': a device's view is one room's, reused
 # while the room is unchanged, so a hand raised in a room shows on its table within ~10 ms
@@ -178,6 +179,7 @@ class LiveMeeting:
         self.front: set[Connection] = set()  # screens and consoles: published to first
         self.screens: set[Connection] = set()  # the big screens: their own publishing lane
         self.devices: set[Connection] = set()  # room devices: theirs
+        self.watchers: list[Callable[[], None]] = []  # called on every change of state or presence
         self.presence: Counter[str] = Counter()  # participant id -> open phone connections here
         self.remote: frozenset[str] = frozenset()  # participants connected to other processes
         self.on_presence_change: Callable[[], None] | None = None  # who is connected here changed
@@ -441,7 +443,7 @@ class LiveMeeting:
             self.front.add(conn)
         if conn.role is m.Role.SCREEN:
             self.screens.add(conn)
-        elif conn.role is m.Role.ROOM:
+        elif conn.role is m.Role.ROOM or conn.role in BOOTHS:
             self.devices.add(conn)
         if conn.participant_id is not None:
             self.presence[conn.participant_id] += 1
@@ -578,6 +580,8 @@ class LiveMeeting:
                 lane.last_views.pop(name, None)
 
     def mark_dirty(self) -> None:
+        for watcher in self.watchers:  # the audio routing follows the meeting (server/hub/media.py)
+            watcher()
         for lane in self.lanes:
             lane.dirty = True
             self._schedule(lane)
@@ -696,4 +700,6 @@ def _view_for(conn: Connection) -> str:
     role = conn.role
     if role is m.Role.ROOM:
         return f"room:{conn.room}"
+    if role in BOOTHS:
+        return f"booth:{conn.room}"  # conn.room holds the booth's channel
     return role.value if role is not None else "phone"

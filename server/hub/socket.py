@@ -17,6 +17,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from server.audio.feature import of as audio_of
 from server.core import meeting as m
 from server.core import registry
 from server.core.errors import Rejection
@@ -24,6 +25,8 @@ from server.core.inputs import Inputs
 from server.http import PREPARED
 from server.hub.connection import Connection
 from server.hub.hub import Hub, screen_key_for
+from server.hub.live import BOOTHS
+from server.hub.media import booth_command
 from server.logs import noise
 from server.openspace import core as oc
 from server.openspace import views as ov
@@ -87,6 +90,7 @@ class SocketEndpoint:
                 if conn.closed:
                     break
         finally:
+            hub.audio.forget(conn)  # its audio stops with it
             if conn.meeting is not None:
                 conn.meeting.detach(conn)
             hub.collector.connection_closed()
@@ -187,6 +191,10 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     if not hub.writable:
         raise Rejection("read_only", "The meeting is read-only for the moment: changes can't be saved. Try again soon.")
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
+    if conn.role in BOOTHS:  # an interpreter or captioner: their channel, and the name given in the booth
+        actor = dataclasses.replace(actor, channel=conn.room, name=conn.booth_name)
+    if msg.type in AUDIO_SIGNALLING:
+        return await audio_message(hub, conn, msg)
     if msg.type == "room_links":
         return room_links(hub, conn, msg)
     if msg.type == "circle_links":
@@ -217,6 +225,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         inputs = dataclasses.replace(inputs, key=conn.key)
     if "schedule" in needs:
         return {"type": "ack", "seq": await submit_schedule(live, command, actor, inputs)}
+    if conn.role is m.Role.INTERPRETER:
+        return await booth_command(live, conn, command, actor, inputs)
     return {"type": "ack", "seq": await live.submit(command, actor, inputs=inputs)}
 
 
@@ -238,6 +248,29 @@ async def submit_schedule(live: Any, command: Any, actor: m.Actor, inputs: Input
             if r.code != "schedule_stale" or attempt == SCHEDULE_TRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+AUDIO_SIGNALLING = frozenset({"audio_offer", "audio_stop", "audio_listen", "audio_source", "channel_links"})
+
+
+async def audio_message(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:
+    """Signalling and listening choices: passing traffic to the media process, never events."""
+    fields = msg.fields
+    match msg.type:
+        case "audio_offer":
+            return await hub.audio.offer(conn, fields["sdp"], bool(fields.get("mic", False)))
+        case "audio_stop":
+            hub.audio.stop_audio(conn)
+        case "audio_listen":
+            hub.audio.listen(conn, fields["channel"])
+        case "audio_source":
+            hub.audio.source(conn, fields["source"])
+        case "channel_links":
+            if conn.role is not m.Role.FACILITATOR:
+                raise Rejection("not_allowed", "Only the facilitator can do that.")
+            channels = [c.id for c in audio_of(conn.meeting.state).open_channels()]
+            return {"type": "channel_links", "links": hub.channel_links(conn.meeting.id, conn.key, channels)}
+    return {"type": "ack", "seq": conn.meeting.state.seq}
 
 
 def room_links(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any]:
@@ -288,7 +321,9 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         if role is m.Role.SYSTEM:
             raise ValueError
     except ValueError:
-        raise Rejection("bad_field", "'role' must be phone, screen, room or facilitator.", "role") from None
+        raise Rejection(
+            "bad_field", "'role' must be phone, screen, room, facilitator, interpreter or captioner.", "role"
+        ) from None
     if "meeting" in fields:
         live = await hub.get(fields["meeting"])
     elif "code" in fields:
@@ -314,6 +349,14 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         if not key_digest or not m.secret_matches(key, key_digest):
             raise Rejection("bad_key", "That room link is not valid for this room.", "key")
         conn.room = room
+    elif role in BOOTHS:  # a language channel's interpreter or captioner link
+        channel = audio_of(state).channels.get(fields.get("channel", ""))
+        if channel is None or channel.removed:
+            raise Rejection("unknown_channel", "There is no such language channel in this meeting.", "channel")
+        wanted = channel.interpreter_digest if role is m.Role.INTERPRETER else channel.captioner_digest
+        if not m.secret_matches(key, wanted):
+            raise Rejection("bad_key", f"That {role.value} link is not valid for this channel.", "key")
+        conn.room = channel.id
     elif "token" in fields:
         participant = state.participant_for_token(fields["token"])
         # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.
@@ -336,6 +379,7 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         "participant": conn.participant_id,
         "seq": state.seq,
         "server_time": hub.clock(),
+        **hub.audio.welcome(),  # whether audio is on, and the ICE servers a browser needs
     }
     if role is m.Role.FACILITATOR:
         welcome["links"] = hub.links(state.id, state.code, key, screen_key_for(key))

@@ -1,0 +1,1 @@
+"""Interpretation: language channels, booths, handovers and captions (pure; see core.py)."""
