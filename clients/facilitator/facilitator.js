@@ -9,6 +9,7 @@ import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, 
 import { breakouts } from "/static/facilitator/breakouts.js";
 import { openSpaceConsole } from "/static/facilitator/openspace.js";
 import { cafeConsole } from "/static/facilitator/cafe.js";
+import { interpretation } from "/static/facilitator/audio.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -89,6 +90,7 @@ function render(view) {
   rooms.render(view.rooms, view);
   if (view.openspace) openSpace.render(view.openspace, view);
   if (view.cafe) cafe.render(view.cafe, view);
+  interpreting.render(view.audio, view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
@@ -530,6 +532,7 @@ setInterval(tick, 250);
 const rooms = breakouts({ socket, confirmDialog });
 const openSpace = openSpaceConsole({ socket, confirmDialog });
 const cafe = cafeConsole({ socket, meetingId, key });
+const interpreting = interpretation({ socket, confirmDialog });
 
 // --- people -------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, 
 import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
 import { initOpenSpace, renderOpenSpace, tickOpenSpace } from "/static/phone/openspace.js";
 import { initCafe, renderCafe, tickCafe } from "/static/phone/cafe.js";
+import { initAudio, renderAudio } from "/static/phone/audio.js";
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -98,6 +99,7 @@ function renderPage() {
     renderAssembly();
     renderOpenSpace(phone, me, myRoom());
     renderCafe(phone, me, myRoom());
+    renderAudio(phone, me, live);
     show("joined");
   } else if (me.status === "removed") show("removed");
   else show("join");
@@ -987,5 +989,6 @@ $("#rejoin").addEventListener("click", () => {
 
 initOpenSpace({ socket, act, needYou, render });
 initCafe({ socket, act, needYou, render, announce });
+initAudio({ socket, act });
 render();
 socket.connect();

@@ -5,6 +5,7 @@
 // topic circle meeting there now, whose QR joins and checks a phone in to it, and between circles
 // what meets there next.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keyed, keepAwake, fullscreenButton } from "/static/shared/socket.js";
+import { initRoomAudio, renderRoomAudio } from "/static/room/audio.js";
 
 const [meetingId, roomId] = location.pathname.split("/").slice(-2).map(decodeURIComponent);
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -30,6 +31,7 @@ socket.addEventListener("message", ({ detail: message }) => {
   if (message.type === "view" && message.view === "room") {
     view = message.data;
     render();
+    renderRoomAudio(view);
   }
   if (message.type === "error" && ["bad_key", "unknown_room", "unknown_meeting"].includes(message.code)) {
     socket.stop();
@@ -263,5 +265,6 @@ function fit() {
 }
 window.addEventListener("resize", fit);
 
+initRoomAudio({ socket });
 if (!key) problem("This link has no key (the part after #key=). Open the room's full link from the facilitator's console.");
 else socket.connect();

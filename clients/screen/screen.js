@@ -3,6 +3,7 @@
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscreenButton } from "/static/shared/socket.js";
 import { openSpace } from "/static/screen/openspace.js";
 import { cafePart } from "/static/screen/cafe.js";
+import { initScreenAudio, renderScreenAudio } from "/static/screen/audio.js";
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -11,6 +12,7 @@ showStatus(socket, $("#connection"));
 $("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg`;
 keepAwake();
 fullscreenButton($("#fullscreen"));
+initScreenAudio({ socket });
 // The full-screen button is for whoever sets the screen up: out of sight once the mouse rests.
 let idleTimer = 0;
 function awake() {
@@ -45,6 +47,7 @@ function render(view) {
   renderVote(view.vote);
   renderPoint(view.point);
   renderBreakouts(openSpaceOn ? null : view.rooms || null);
+  renderScreenAudio(view);
   tick();
   fit();
 }

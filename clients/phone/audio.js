@@ -1,0 +1,263 @@
+// Sound on the phone: "Listen" (the floor, the breakout room, or a language channel) and "Join with
+// audio" (a remote participant: the microphone is asked for only then).  With a channel chosen, a
+// slider sets how loud the floor is under the interpretation (mixed here, in the browser), and the
+// channel's captions show under the player (they show even with the sound off: they are for people
+// who can't hear it).  Who is heard has a level meter with their name (from `audio_slots`); mute and
+// "Leave audio" are always one tap away.
+//
+// The mix plays through an <audio> element (AudioPeer's output "element") with Media Session
+// metadata: Android keeps a playing media element going with the screen locked; iOS Safari keeps it
+// going while the page stays the frontmost tab, and pauses it if another app takes the audio.
+//
+// phone.js owns the socket and the views: it calls initAudio() once and renderAudio() on every
+// render.  This module listens to the socket itself for audio_slots, audio_state and the welcome.
+import { el, $ } from "/static/shared/socket.js";
+import { keyed, setText } from "/static/shared/render.js";
+import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS } from "/static/shared/audio.js";
+
+const SPEAKING_DB = -45;  // a slot louder than this is someone speaking now (its row is marked)
+
+const CARD = `
+  <h3 id="audio-heading">Sound</h3>
+  <p id="audio-intro" class="reason">Hear the meeting on this phone.</p>
+  <div id="audio-choose" class="audio-choose">
+    <label for="audio-channel">Listen to</label>
+    <select id="audio-channel"></select>
+  </div>
+  <div id="audio-mix" class="audio-mix" hidden>
+    <label for="audio-floor">Floor under interpretation: <output id="audio-floor-value" for="audio-floor">30%</output></label>
+    <input type="range" id="audio-floor" min="0" max="100" step="5" value="30" aria-describedby="audio-floor-help">
+    <p id="audio-floor-help" class="reason">0%: only the interpreter.</p>
+  </div>
+  <div id="audio-off">
+    <p class="audio-actions">
+      <button type="button" id="audio-listen">Listen</button>
+      <button type="button" id="audio-join" class="secondary">Join with audio</button>
+    </p>
+    <p id="audio-join-help" class="reason">Not in the hall? "Join with audio" uses your microphone too.</p>
+  </div>
+  <div id="audio-on" hidden>
+    <p id="audio-state" class="audio-state" aria-live="polite"></p>
+    <ul id="audio-heard" class="plain audio-heard" aria-label="Who you hear"></ul>
+    <div id="audio-me" class="audio-me" hidden>
+      <div class="audio-meter-row"><label for="audio-mic-meter">Your microphone</label>
+        <meter id="audio-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>
+      <p id="audio-mic-words" class="reason"></p>
+    </div>
+    <p class="audio-actions">
+      <button type="button" id="audio-mute" class="secondary" aria-pressed="false" hidden>Mute</button>
+      <button type="button" id="audio-use-mic" class="secondary" hidden>Use my microphone</button>
+      <button type="button" id="audio-leave" class="secondary">Leave audio</button>
+    </p>
+  </div>
+  <p class="error-text" id="audio-error" role="alert"></p>
+  <section id="audio-captions" class="audio-captions" hidden aria-labelledby="audio-captions-heading">
+    <h4 id="audio-captions-heading" class="audio-captions-heading">Captions</h4>
+    <ol id="audio-caption-lines" class="audio-caption-lines" aria-live="polite" aria-relevant="additions"></ol>
+    <p id="audio-no-captions" class="reason">No captions on this channel yet.</p>
+  </section>
+  <p id="audio-screen-off" class="reason audio-screen-off" hidden>Screen off: the sound keeps playing on most Android
+    phones. On an iPhone keep this page in front (the sound stops if another app plays).</p>
+  <audio id="audio-out" playsinline></audio>`;
+
+let ctx = null;      // {socket, act}
+let peer = null;
+let view = null;     // phone.audio
+let captions = {};   // live.audio.captions
+let title = "";
+let roomId = "";     // the breakout room this phone is in ("" in the plenary)
+let roomName = "";
+let speaking = false;
+let listen = "";     // "" (the floor, or the room) or a channel id
+let listenKey = "";
+
+export function initAudio({ socket, act }) {
+  ctx = { socket, act };
+  const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
+  listenKey = `plaza.listen.${code}`;
+  listen = localStorage.getItem(listenKey) || "";
+  const card = el("section", { id: "audio", class: "card audio", hidden: true, "aria-labelledby": "audio-heading" });
+  card.innerHTML = CARD;  // fixed markup: names and captions are set as text below
+  $("#audio-home").append(card);
+  peer = new AudioPeer(socket, { output: "element", element: $("#audio-out") });
+  peer.gainFor = (slot) => (listen && slot && slot.kind !== "channel" ? floorShare() : 1);
+  peer.addEventListener("change", draw);
+  let queued = false;
+  peer.addEventListener("level", () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; levels(); });
+  });
+  socket.addEventListener("message", ({ detail: message }) => {
+    // The server keeps the choice per connection: say it again on every new one.
+    if (message.type === "welcome" && listen && message.participant) sendListen(listen);
+  });
+  const floor = $("#audio-floor");
+  floor.value = localStorage.getItem(`${listenKey}.floor`) ?? "30";
+  floor.addEventListener("input", () => {
+    localStorage.setItem(`${listenKey}.floor`, floor.value);
+    setText($("#audio-floor-value"), `${floor.value}%`);
+    peer.applyGains();
+  });
+  setText($("#audio-floor-value"), `${floor.value}%`);
+  $("#audio-listen").addEventListener("click", () => start(false));
+  $("#audio-join").addEventListener("click", () => start(true));
+  $("#audio-use-mic").addEventListener("click", async () => {
+    $("#audio-error").textContent = "";
+    await peer.useMic(true);
+  });
+  $("#audio-mute").addEventListener("click", () => peer.setMuted(!peer.muted));
+  $("#audio-leave").addEventListener("click", () => {
+    peer.stop();
+    setPlaying(false);
+  });
+  $("#audio-channel").addEventListener("change", (event) => choose(event.target.value));
+  if (!micPossible()) setText($("#audio-join-help"), `Joining from somewhere else? ${ERROR_WORDS.insecure}`);
+}
+
+const floorShare = () => Number($("#audio-floor").value) / 100;
+
+async function start(mic) {
+  $("#audio-error").textContent = "";
+  if (listen) await sendListen(listen);
+  await peer.start({ mic });
+  setPlaying(peer.on);
+}
+
+async function sendListen(channel) {
+  return ctx.act("audio_listen", { channel }, $("#audio-error"));
+}
+
+async function choose(channel) {
+  const before = listen;
+  listen = channel;
+  localStorage.setItem(listenKey, channel);
+  peer.applyGains();
+  draw();
+  if (!(await sendListen(channel)) && listen === channel) {
+    listen = before;
+    localStorage.setItem(listenKey, before);
+    peer.applyGains();
+    draw();
+  }
+}
+
+/** Media Session: the lock screen names what plays, and its pause button leaves audio. */
+function setPlaying(on) {
+  if (!("mediaSession" in navigator)) return;
+  try {
+    if (on) {
+      const channel = channels().find((c) => c.id === listen);
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: channel ? `${channel.name} — interpretation` : roomId ? roomName || "Breakout room" : "The floor",
+        artist: title || "Plaza",
+        album: "Plaza",
+      });
+      navigator.mediaSession.setActionHandler("pause", () => { peer.stop(); setPlaying(false); });
+      navigator.mediaSession.setActionHandler("stop", () => { peer.stop(); setPlaying(false); });
+    }
+    navigator.mediaSession.playbackState = on ? "playing" : "none";
+  } catch { /* some browsers have the object but not every action */ }
+}
+
+/** The channels this phone may listen to: those of the room it is in (the plenary's in the plenary). */
+function channels() {
+  return (view?.channels || []).filter((c) => (c.room || "") === roomId);
+}
+
+export function renderAudio(phone, me, live) {
+  if (!peer) return;
+  view = phone.audio || null;
+  captions = live?.audio?.captions || {};
+  title = phone.title || "";
+  roomId = me.rooms?.room || "";
+  roomName = me.rooms?.name || "";
+  speaking = Boolean(me.speaking);
+  draw();
+}
+
+function draw() {
+  const card = $("#audio");
+  const media = Boolean(view && view.media !== false && peer.media !== false);
+  const offered = channels();
+  // Audio off on this server: nothing to hear, but a channel's captions still help.
+  card.hidden = !view || (!media && !offered.length);
+  if (card.hidden) {
+    if (peer.on) peer.stop();
+    return;
+  }
+  if (listen && !offered.some((c) => c.id === listen)) {  // moved rooms, or the channel was removed
+    listen = "";
+    peer.applyGains();
+    if (ctx.socket.connected) sendListen("");
+  }
+  const here = roomId ? (roomName ? `This room (${roomName})` : "This room") : "The floor";
+  const options = [{ id: "", label: here, note: "" },
+    ...offered.map((c) => ({ id: c.id, label: c.language ? `${c.name} (${c.language})` : c.name,
+      note: c.live ? "live" : "nobody interpreting now" }))];
+  const select = $("#audio-channel");
+  const signature = options.map((o) => `${o.id}:${o.label}:${o.note}`).join("\n");
+  if (select.dataset.options !== signature) {
+    select.dataset.options = signature;
+    select.replaceChildren(...options.map((o) => el("option", { value: o.id }, o.note ? `${o.label} · ${o.note}` : o.label)));
+  }
+  if (select.value !== listen) select.value = listen;
+  $("#audio-choose").hidden = options.length < 2;
+  $("#audio-intro").hidden = !media;
+  setText($("#audio-intro"), offered.length ? "Hear the meeting on this phone, or follow it in another language."
+    : "Hear the meeting on this phone.");
+  const on = peer.on;
+  $("#audio-mix").hidden = !listen || !media;
+  $("#audio-off").hidden = on || !media;
+  $("#audio-on").hidden = !on;
+  $("#audio-screen-off").hidden = !on;
+  drawCaptions();
+  if (!on) {
+    setText($("#audio-error"), peer.error && peer.state === "refused" ? peer.error.message : $("#audio-error").textContent);
+    return;
+  }
+  const channel = offered.find((c) => c.id === listen);
+  setText($("#audio-state"), {
+    starting: "Starting…",
+    connecting: "Connecting…",
+    reconnecting: "Sound lost: reconnecting…",
+    connected: channel ? `Listening to ${channel.name}${channel.live ? "" : " (nobody interpreting right now)"}.`
+      : roomId ? `You hear ${roomName || "your breakout room"}.` : "You hear the floor.",
+  }[peer.state] || "");
+  const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot);
+  keyed($("#audio-heard"), heard, (s) => s.i, (s) => {
+    const id = `audio-slot-${s.i}`;
+    return el("li", { class: "audio-meter-row" }, el("label", { for: id }),
+      el("meter", { id, min: 0, max: 100, low: 60, high: 90, optimum: 50, value: 0 }));
+  }, (li, s) => setText(li.firstChild, slotName(s.slot)));
+  const mic = peer.hasMic;
+  $("#audio-me").hidden = !mic;
+  $("#audio-mute").hidden = !mic;
+  $("#audio-use-mic").hidden = mic || !micPossible();
+  const mute = $("#audio-mute");
+  mute.setAttribute("aria-pressed", String(peer.muted));
+  setText(mute, peer.muted ? "Unmute" : "Mute");
+  setText($("#audio-mic-words"), peer.muted ? "Muted: nobody hears you."
+    : roomId ? `Everyone in ${roomName || "your room"} hears you.`
+      : speaking ? "You have the floor: everyone hears you." : "You are heard when the facilitator gives you the floor.");
+  setText($("#audio-error"), peer.error ? peer.error.message : "");
+  levels();
+}
+
+function drawCaptions() {
+  const box = $("#audio-captions");
+  box.hidden = !listen;
+  if (!listen) return;
+  const lines = captions[listen] || [];
+  $("#audio-no-captions").hidden = lines.length > 0;
+  keyed($("#audio-caption-lines"), lines, (c) => `${c.at}:${c.text}`, () => el("li"), (li, c) => setText(li, c.text));
+}
+
+function levels() {
+  for (const li of $("#audio-heard").children) {
+    const level = peer.levels[Number(li.dataset.key)] ?? SILENT_DB;
+    updateMeter(li.lastChild, level);
+    li.classList.toggle("speaking", level > SPEAKING_DB);
+  }
+  if (peer.hasMic) updateMeter($("#audio-mic-meter"), peer.micLevel);
+}

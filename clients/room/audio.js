@@ -1,0 +1,95 @@
+// A room's device with audio on: the table's microphone and speakers for the remote people in the
+// room.  "Turn on room audio" (one device per room: a second one is refused, because two speakers
+// in one room make feedback, and the page says so plainly), a level meter per remote person heard,
+// and "Mute the room".  Kept small: the device's screen is for the room's question and its stack.
+//
+// room.js calls initRoomAudio() once and renderRoomAudio(view) with every room view.
+import { el, $ } from "/static/shared/socket.js";
+import { keyed, setText } from "/static/shared/render.js";
+import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS } from "/static/shared/audio.js";
+
+const SPEAKING_DB = -45;
+
+const PANEL = `
+  <p class="label" id="ra-label">Room audio</p>
+  <p id="ra-state" class="ra-state" aria-live="polite"></p>
+  <p id="ra-refused" class="ra-refused" role="alert" hidden></p>
+  <ul id="ra-heard" class="ra-heard" aria-label="Remote people heard in this room"></ul>
+  <p id="ra-none" class="ra-none" hidden>No remote person is speaking in this room yet.</p>
+  <div class="ra-mic"><label for="ra-mic-meter">This room's microphone</label>
+    <meter id="ra-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>
+  <p class="ra-actions"><button type="button" id="ra-mute" class="small" aria-pressed="false">Mute the room</button></p>`;
+
+let peer = null;
+let open = false;  // the room is open (audio makes sense)
+
+export function initRoomAudio({ socket }) {
+  const toggle = el("button", { type: "button", id: "ra-toggle", class: "secondary small", "aria-pressed": "false", hidden: true },
+    "Turn on room audio");
+  $("#audio-toggle-home").append(toggle);
+  const panel = el("section", { id: "room-audio", class: "room-audio", hidden: true, "aria-labelledby": "ra-label" });
+  panel.innerHTML = PANEL;
+  $("#audio-home").append(panel);
+  peer = new AudioPeer(socket);
+  peer.addEventListener("change", draw);
+  let queued = false;
+  peer.addEventListener("level", () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; levels(); });
+  });
+  toggle.addEventListener("click", async () => {
+    if (peer.on) peer.stop();
+    else await peer.start({ mic: true });
+    draw();
+  });
+  $("#ra-mute").addEventListener("click", () => peer.setMuted(!peer.muted));
+}
+
+export function renderRoomAudio(view) {
+  if (!peer) return;
+  open = Boolean(view && view.room && !view.closed && !(view.ended && !view.cafe));
+  if (!open && peer.on) peer.stop();
+  draw();
+}
+
+function draw() {
+  const toggle = $("#ra-toggle");
+  const media = peer.media === true;
+  toggle.hidden = !media || !open;
+  const on = peer.on;
+  toggle.setAttribute("aria-pressed", String(on));
+  setText(toggle, on ? "Room audio on: turn off" : "Turn on room audio");
+  const refused = peer.state === "refused" && peer.error;
+  const panel = $("#room-audio");
+  panel.hidden = !(on || refused) || !open;
+  $("#ra-refused").hidden = !refused;
+  setText($("#ra-refused"), refused ? peer.error.message : "");
+  panel.classList.toggle("refused", Boolean(refused));
+  setText($("#ra-state"), !on ? "" : {
+    starting: "Starting…", connecting: "Connecting…", reconnecting: "Sound lost: reconnecting…",
+    connected: peer.muted ? "Muted: remote people don't hear the room." : "On: remote people hear the room, and the room hears them.",
+  }[peer.state] || "");
+  if (on && peer.error && !refused) setText($("#ra-state"), peer.error.message);
+  if (!micPossible() && !on) toggle.title = ERROR_WORDS.insecure;
+  const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot && s.slot.kind !== "device");
+  keyed($("#ra-heard"), on ? heard : [], (s) => s.i, (s) => {
+    const id = `ra-slot-${s.i}`;
+    return el("li", {}, el("label", { for: id }), el("meter", { id, min: 0, max: 100, low: 60, high: 90, optimum: 50, value: 0 }));
+  }, (li, s) => setText(li.firstChild, slotName(s.slot)));
+  $("#ra-none").hidden = !on || heard.length > 0;
+  $("#ra-mute").parentElement.hidden = !on || !peer.hasMic;
+  $("#ra-mute").closest(".room-audio").querySelector(".ra-mic").hidden = !on || !peer.hasMic;
+  $("#ra-mute").setAttribute("aria-pressed", String(peer.muted));
+  setText($("#ra-mute"), peer.muted ? "Room muted: unmute" : "Mute the room");
+  levels();
+}
+
+function levels() {
+  for (const li of $("#ra-heard").children) {
+    const level = peer.levels[Number(li.dataset.key)] ?? SILENT_DB;
+    updateMeter(li.lastChild, level);
+    li.classList.toggle("speaking", level > SPEAKING_DB);
+  }
+  if (peer.hasMic) updateMeter($("#ra-mic-meter"), peer.micLevel);
+}
