@@ -122,7 +122,7 @@ class PlazaClient:
         if kind == "view":
             self.views[message["view"]] = message
             self.view_times[message["view"]] = time.monotonic()
-        elif kind in ("ack", "error", "welcome", "pong", "room_links", "circle_links", "table_links"):
+        elif kind == "error" or "id" in message:  # an answer: ack, error, welcome, pong, links, audio_answer…
             future = self._waiting.get(message.get("id"))
             if future is not None and not future.done():
                 future.set_result(message)
