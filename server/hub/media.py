@@ -52,6 +52,7 @@ SDP_MAX = 12_000  # characters (a 12 KiB frame): Opus-only offers with 9 m-lines
 OFFERS_PER_WINDOW = 5  # offers one connection may make per OFFER_WINDOW seconds
 OFFER_WINDOW = 10.0
 ANSWER_WITHIN = 10.0  # seconds the media process has to answer an offer
+LINK_WAIT = 5.0  # seconds an offer waits for the link while the media process (re)starts
 AUDIO_ROLES = (m.Role.PHONE, m.Role.SCREEN, m.Role.ROOM, m.Role.INTERPRETER, m.Role.FACILITATOR)
 
 
@@ -303,6 +304,9 @@ class MediaLink:
             await ws.send(text)
 
     async def request(self, peer: str, message: dict[str, Any]) -> dict[str, Any]:
+        if self.ws is None:  # starting or restarting (about a second): wait a little rather than refuse
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), LINK_WAIT)
         if self.ws is None:
             raise Rejection("media_unavailable", "Audio is restarting; it will be back in a moment.")
         old = self.pending.pop(peer, None)
