@@ -201,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         "log_config": log_config(settings.log_level),
         "timeout_graceful_shutdown": 3,
     }
+    if settings.tls_cert:  # https: a phone's browser opens its microphone only on a secure page
+        server_options.update(ssl_certfile=settings.tls_cert, ssl_keyfile=settings.tls_key or None)
     if settings.workers <= 1:
         uvicorn.run(create_app(settings, on_startup=announce(settings)), **server_options)  # type: ignore[arg-type]
         return

@@ -34,6 +34,8 @@ class Settings:
     media: str = "off"
     media_secret: str = ""  # shared with a media process on another host (with --media ws://…)
     ice_servers: str = ""  # JSON list of STUN/TURN servers for browsers and the media process ("": a LAN)
+    tls_cert: str = ""  # serve https (browsers open a microphone only on https pages, or on localhost)
+    tls_key: str = ""
 
     def resolved_store_url(self) -> str:
         return self.store_url or self.redis_url or f"sqlite:///{self.data.resolve() / 'plaza.db'}"
@@ -46,7 +48,8 @@ class Settings:
             host = lan_address()
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{host}:{self.port}"
 
 
 # (flag, env var, type, help).  docs/deployment.md... see README "Settings".
@@ -95,6 +98,10 @@ OPTIONS = [
         str,
         'STUN/TURN servers as JSON, e.g. [{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "p"}]',
     ),
+]
+OPTIONS += [
+    ("tls_cert", "PLAZA_TLS_CERT", str, "certificate file (PEM): serve https, which microphones need off localhost"),
+    ("tls_key", "PLAZA_TLS_KEY", str, "the certificate's private key file (PEM)"),
 ]
 # What ``python -m server`` defaults to where it differs from an embedded Plaza's (``Settings()``).
 COMMAND_LINE_DEFAULTS = {"media": "on"}

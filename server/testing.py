@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -26,6 +27,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _unverified() -> ssl.SSLContext:
+    """For a test server's own self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 @dataclass
 class ServerProcess:
     data: Path
@@ -37,10 +46,11 @@ class ServerProcess:
     # Audio tests start the media process as ``python -m server`` does by default; the rest run
     # without it (it costs a second and 70 MB per server, and they never offer audio).
     media: bool = False
+    scheme: str = "http"  # "https" with --tls-cert (the probe then trusts any certificate)
 
     @property
     def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def ws(self) -> str:
@@ -78,7 +88,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
-                with urllib.request.urlopen(f"{self.http}/healthz", timeout=1) as r:
+                with urllib.request.urlopen(f"{self.http}/healthz", timeout=1, context=_unverified()) as r:
                     if r.status == 200:
                         self.organiser_key = self.read_organiser_key()
                         return self

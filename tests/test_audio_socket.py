@@ -160,3 +160,51 @@ async def test_a_booth_over_the_wire(server: ServerProcess, meeting: dict[str, A
     finally:
         for client in clients:
             await client.close()
+
+
+def test_https_for_microphones(tmp_path: Any) -> None:
+    """``--tls-cert``/``--tls-key``: Plaza serves https (a phone's browser opens its microphone only on a
+    secure page), and the links it gives are https."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from server.testing import free_port
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "plaza.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    proc = ServerProcess(
+        data=tmp_path / "data",
+        port=free_port(),
+        scheme="https",
+        extra_args=["--tls-cert", str(tmp_path / "cert.pem"), "--tls-key", str(tmp_path / "key.pem")],
+    ).start()
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(f"{proc.http}/healthz", context=insecure) as r:
+            assert json.load(r)["status"] == "ok"
+        links = json.loads((tmp_path / "data" / "links.json").read_text())
+        assert links["organiser_url"].startswith("https://"), links
+    finally:
+        proc.stop()
