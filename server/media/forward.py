@@ -1,0 +1,104 @@
+"""Take a publisher's Opus packets off an aiortc receiver, with no jitter buffer and no decoder.
+
+aiortc has no public way to get a remote track's *encoded* frames: its ``RTCRtpReceiver`` always
+runs an audio jitter buffer (prefetch 4, about 80 ms) and a decoder thread, and its track yields
+decoded frames only.  We forward Opus as it came, so on each publisher's receiver (that one
+instance, nothing global) two name-mangled private attributes are replaced, as measured in
+``/work/shared/research/aiortc-lab`` ("forward" mode):
+
+- ``_RTCRtpReceiver__jitter_buffer``: :class:`NoDelayJitterBuffer`, which hands every RTP packet
+  on at once (an Opus packet is a whole frame).
+- ``_RTCRtpReceiver__decoder_queue``: :class:`ForwardQueue`, which receives ``(codec, frame)`` from
+  ``_handle_rtp_packet`` on the event loop and passes the bytes and RTP timestamp to a sink.  The
+  decoder thread aiortc starts in ``receive()`` reads this same object: its ``get()`` answers
+  ``None`` at once, so the thread ends there instead of idling (one thread less per publisher).
+
+This depends on aiortc's internals, so the version is pinned (:data:`PINNED`) and
+:func:`check_internals` runs at start-up: the media process refuses to start if the attributes
+are not there.  ``tests/test_media_forward.py`` checks the behaviour on the installed aiortc
+(packets reach the sink, nothing is decoded).
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from typing import Any
+
+import aiortc
+from aiortc.jitterbuffer import JitterFrame
+
+PINNED = "1.16.0"
+_ATTRS = ("_RTCRtpReceiver__jitter_buffer", "_RTCRtpReceiver__decoder_queue", "_RTCRtpReceiver__decoder_thread")
+
+# sink(opus_bytes, rtp_timestamp) for each packet; sink(None, 0) when the receiver stops.
+Sink = Callable[[bytes | None, int], None]
+
+
+class InternalsChanged(RuntimeError):
+    """aiortc's receiver no longer has the private attributes the forward hook replaces."""
+
+
+class NoDelayJitterBuffer:
+    """Stands for ``aiortc.jitterbuffer.JitterBuffer`` on one audio receiver: every packet is a frame, at once."""
+
+    capacity = 16  # read by nothing here; kept because the stock buffer has it
+
+    def add(self, packet: Any) -> tuple[bool, JitterFrame]:
+        return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)
+
+
+class ForwardQueue:
+    """Stands for the receiver's decoder queue: ``put((codec, frame))`` calls the sink instead of decoding."""
+
+    __slots__ = ("_ended", "sink")
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self._ended = False
+
+    def put(self, item: Any) -> None:
+        if item is None:  # the receiver stops (close, RTCP BYE, transport gone)
+            if not self._ended:
+                self._ended = True
+                self.sink(None, 0)
+            return
+        frame = item[1]
+        self.sink(frame.data, frame.timestamp)
+
+    def get(self, *args: Any, **kwargs: Any) -> None:
+        """What aiortc's decoder thread reads: None, "no more work", so the thread ends at once."""
+        return None
+
+
+async def check_internals() -> None:
+    """Fail loudly, at start-up, if the installed aiortc's receiver lacks what :func:`hook_receiver` replaces."""
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    try:
+        receiver = pc.addTransceiver("audio", direction="recvonly").receiver
+        missing = [name for name in _ATTRS if not hasattr(receiver, name)]
+        if not missing and not isinstance(receiver._RTCRtpReceiver__decoder_queue, queue.Queue):
+            missing = ["_RTCRtpReceiver__decoder_queue as a queue.Queue"]
+        if missing:
+            raise InternalsChanged(_message(missing))
+    finally:
+        await pc.close()
+
+
+def _message(missing: list[str]) -> str:
+    return (
+        f"aiortc {aiortc.__version__} is installed, and its RTCRtpReceiver lacks {', '.join(missing)}: "
+        f"the media process forwards Opus through those private attributes, checked on aiortc=={PINNED}. "
+        f"Install aiortc=={PINNED} (pip install aiortc=={PINNED}), or update server/media/forward.py."
+    )
+
+
+def hook_receiver(receiver: Any, sink: Sink) -> None:
+    """Make this receiver hand its packets to ``sink`` (call it before the connection starts the receiver)."""
+    missing = [name for name in _ATTRS if not hasattr(receiver, name)]
+    if missing:
+        raise InternalsChanged(_message(missing))
+    receiver._RTCRtpReceiver__jitter_buffer = NoDelayJitterBuffer()
+    receiver._RTCRtpReceiver__decoder_queue = ForwardQueue(sink)
