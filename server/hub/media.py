@@ -258,6 +258,7 @@ class MediaLink:
 
     async def _run(self) -> None:
         backoff = 0.2
+        failures = 0
         while True:
             try:
                 async with websockets.connect(self.url, max_size=2**20, open_timeout=5, ping_interval=5) as ws:
@@ -268,7 +269,7 @@ class MediaLink:
                     self.ws = ws
                     self.connects += 1
                     self.ready.set()
-                    backoff = 0.2
+                    backoff, failures = 0.2, 0
                     log.info("media link up", extra={"url": self.url, "connects": self.connects})
                     if self.connects > 1:
                         self.manager.media_came_back()
@@ -277,8 +278,10 @@ class MediaLink:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self.ready.is_set() or self.connects == 0:
-                    log.info("media link down", extra={"url": self.url, "why": f"{type(exc).__name__}: {exc}"})
+                failures += 1
+                # Said once when it goes down, and once more if it stays down a while (not every retry).
+                if self.ready.is_set() or failures == 25:
+                    log.warning("media link down", extra={"url": self.url, "why": f"{type(exc).__name__}: {exc}"})
             self.ws = None
             if self.ready.is_set():
                 self.ready.clear()
