@@ -5,37 +5,44 @@
 // in turn (the strongest first, with their stars) or, when no table is on show, the most starred ideas.
 // The join QR stays in the side column for latecomers.  Names, questions and ideas are text, never HTML.
 import { secondsLeft, clock, el, $, keyed, setText } from "/static/shared/socket.js";
+import { w, translateScreen } from "/static/screen/words.js";
 
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const K = (key) => `cafe-screen.${key}`;
 const DENSE = 24;
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** "Table 7 — Oak", worded here (the view's ``label`` is English; an idea's carries the name only in it). */
+function tableTitle(x) {
+  if (x.number === undefined || x.number === null) return cap(x.label || "");
+  const name = x.name ?? (x.label || "").split(" — ").slice(1).join(" — ");
+  return name ? w("cafe-screen.table_named", { number: x.number, name }) : w("cafe-screen.table", { number: x.number });
+}
 
 const MARKUP = `
   <header class="cafe-head">
     <div class="cafe-what">
-      <p class="label" id="cafe-label">World Café</p>
+      <p class="label" id="cafe-label" data-i18n="cafe-screen.world_cafe">World Café</p>
       <p id="cafe-status" class="cafe-status"></p>
     </div>
     <div class="cafe-clock" id="cafe-clock">
-      <p class="label" id="cafe-clock-label">Time left</p>
+      <p class="label" id="cafe-clock-label"></p>
       <p id="cafe-countdown" class="cafe-countdown" role="timer" aria-live="off"></p>
     </div>
   </header>
   <h2 id="cafe-question" class="cafe-question"></h2>
-  <p id="cafe-warn" class="cafe-warn" hidden>One minute left: time to sum up.</p>
+  <p id="cafe-warn" class="cafe-warn" hidden data-i18n="cafe-screen.warn">One minute left: time to sum up.</p>
   <div id="cafe-map-box" class="cafe-map-box">
-    <ul id="cafe-map" class="cafe-map" aria-label="Tables"></ul>
+    <ul id="cafe-map" class="cafe-map" aria-label="Tables" data-i18n-attr="aria-label:cafe-screen.tables_label"></ul>
   </div>
   <div id="cafe-harvest" class="cafe-harvest" hidden>
     <div id="cafe-shown" class="cafe-shown" hidden>
       <p id="cafe-shown-host" class="cafe-shown-host"></p>
       <p id="cafe-shown-summary" class="cafe-shown-summary"></p>
-      <ol id="cafe-ideas" class="cafe-ideas" aria-label="The table's key ideas, the strongest first"></ol>
+      <ol id="cafe-ideas" class="cafe-ideas" aria-label="The table's key ideas, the strongest first" data-i18n-attr="aria-label:cafe-screen.ideas_label"></ol>
       <p id="cafe-ideas-more" class="cafe-more" hidden></p>
     </div>
     <div id="cafe-top" class="cafe-top" hidden>
-      <ol id="cafe-top-list" class="cafe-ideas" aria-label="The most starred ideas"></ol>
-      <p id="cafe-top-empty" class="cafe-more" hidden>No idea starred yet: star the ideas that matter on your phone.</p>
+      <ol id="cafe-top-list" class="cafe-ideas" aria-label="The most starred ideas" data-i18n-attr="aria-label:cafe-screen.top_label"></ol>
+      <p id="cafe-top-empty" class="cafe-more" hidden data-i18n="cafe-screen.top_empty">No idea starred yet: star the ideas that matter on your phone.</p>
     </div>
   </div>`;
 
@@ -44,6 +51,7 @@ export function cafePart({ socket, relayout }) {
   const section = el("section", { id: "cafe", class: "cafe", hidden: true, "aria-labelledby": "cafe-label" });
   section.innerHTML = MARKUP;  // fixed markup: what people wrote is set with textContent
   $("#screen").append(section);
+  translateScreen(section);
 
   function render(view) {
     cafe = view && view.part === "cafe" ? view : null;
@@ -53,11 +61,12 @@ export function cafePart({ socket, relayout }) {
     document.body.classList.toggle("cafe", on);
     if (!on) { if (was) relayout(); return false; }
     const harvest = cafe.harvest;
-    const of = cafe.rounds ? ` of ${cafe.rounds}` : "";
-    const label = harvest ? "World Café · harvest"
-      : cafe.phase === "round" ? `World Café · round ${cafe.round}${of}`
-        : cafe.phase === "between" ? `World Café · next: round ${cafe.round}${of}`
-          : cafe.phase === "done" ? "World Café · every round is over" : "World Café";
+    const of = cafe.rounds ? "_of" : "";
+    const params = { round: cafe.round, rounds: cafe.rounds };
+    const label = harvest ? w(K("harvest"))
+      : cafe.phase === "round" ? w(K(`round${of}`), params)
+        : cafe.phase === "between" ? w(K(`next_round${of}`), params)
+          : cafe.phase === "done" ? w(K("all_over")) : w(K("world_cafe"));
     setText($("#cafe-label"), label);
     section.classList.toggle("harvesting", Boolean(harvest));
     section.classList.toggle("running", cafe.phase === "round");
@@ -76,13 +85,13 @@ export function cafePart({ socket, relayout }) {
   }
 
   function statusWords() {
-    if (cafe.harvest) return cafe.harvest.open ? "Star the ideas that matter most on your phone." : "The harvest is closed.";
+    if (cafe.harvest) return w(cafe.harvest.open ? K("star_ideas") : K("harvest_closed"));
     const seated = cafe.tables.reduce((n, t) => n + t.people, 0);
-    if (cafe.phase === "setup") return `${plural(cafe.tables.length, "table")} ready. Scan to join; the facilitator seats everyone.`;
-    if (cafe.phase === "seated") return `${plural(seated, "person", "people")} seated: your phone says which table to go to.`;
-    if (cafe.phase === "between") return "Change tables: your phone says where to go. Hosts stay.";
-    if (cafe.phase === "done") return "The harvest comes next.";
-    return `${plural(cafe.tables.length, "table")}, ${plural(seated, "person", "people")}.`;
+    if (cafe.phase === "setup") return w(K("setup"), { count: cafe.tables.length });
+    if (cafe.phase === "seated") return w(K("seated"), { count: seated });
+    if (cafe.phase === "between") return w(K("change_tables"));
+    if (cafe.phase === "done") return w(K("harvest_next"));
+    return w(K("tables_people"), { tables: (t) => t(K("tables"), { count: cafe.tables.length }), people: (t) => t(K("people"), { count: seated }) });
   }
 
   let dense = false;  // over DENSE tables: two lines a tile, so 60 fit at 1280×720 in type no smaller than 14 px
@@ -98,11 +107,13 @@ export function cafePart({ socket, relayout }) {
         const [name, host, count] = li.children;
         setText(name.children[0], String(t.number));
         setText(name.children[1], t.name || "");
-        setText(host, t.host ? `Host: ${t.host}` : "No host");
+        setText(host, t.host ? w(K("host"), { name: t.host }) : w(K("no_host")));
         host.classList.toggle("none", !t.host);
         host.hidden = dense;  // many tables: two lines a tile, "4 · Ana"
-        setText(count, dense ? `${t.people} · ${t.host || "no host"}` : plural(t.people, "person", "people"));
-        li.setAttribute("aria-label", `Table ${t.number}${t.name ? ` — ${t.name}` : ""}: ${t.host ? `host ${t.host}` : "no host"}, ${plural(t.people, "person", "people")}`);
+        setText(count, dense ? `${t.people} · ${t.host || w(K("no_host_short"))}` : w(K("people"), { count: t.people }));
+        li.setAttribute("aria-label", w(t.name ? K("table_named_label") : K("table_label"), { number: t.number, name: t.name || "",
+          host: (tr) => (t.host ? tr(K("host_lower"), { name: t.host }) : tr(K("no_host_short"))),
+          people: (tr) => tr(K("people"), { count: t.people }) }));
       });
   }
 
@@ -136,15 +147,15 @@ export function cafePart({ socket, relayout }) {
     $("#cafe-shown").hidden = !shown;
     $("#cafe-top").hidden = Boolean(shown);
     if (shown) {
-      setText($("#cafe-question"), cap(shown.label));
+      setText($("#cafe-question"), tableTitle(shown));
       $("#cafe-question").hidden = false;
-      setText($("#cafe-shown-host"), shown.host ? `Host: ${shown.host}` : "");
+      setText($("#cafe-shown-host"), shown.host ? w(K("host"), { name: shown.host }) : "");
       $("#cafe-shown-host").hidden = !shown.host;
       setText($("#cafe-shown-summary"), shown.summary || "");
       $("#cafe-shown-summary").hidden = !shown.summary;
       ideas($("#cafe-ideas"), shown.notes, false);
     } else {
-      setText($("#cafe-question"), harvest.open ? "The most starred ideas so far" : "The most starred ideas");
+      setText($("#cafe-question"), w(harvest.open ? K("top_so_far") : K("top")));
       $("#cafe-question").hidden = false;
       ideas($("#cafe-top-list"), harvest.top, true);
       $("#cafe-top-empty").hidden = harvest.top.length > 0;
@@ -158,7 +169,7 @@ export function cafePart({ socket, relayout }) {
       (li, n) => {
         li.classList.toggle("strong", n.strong);
         setText(li.children[0], n.text);
-        const bits = [n.strong ? "strongest" : "", where ? cap(n.label) : "", n.stars ? `★ ${n.stars}` : ""].filter(Boolean);
+        const bits = [n.strong ? w(K("strongest")) : "", where ? tableTitle(n) : "", n.stars ? `★ ${n.stars}` : ""].filter(Boolean);
         setText(li.children[1], bits.join(" · "));
       });
   }
@@ -177,7 +188,7 @@ export function cafePart({ socket, relayout }) {
       hidden += 1;
       if (more) {
         more.hidden = false;
-        more.textContent = `+${plural(hidden, "more idea")}: on your phone`;
+        more.textContent = w(K("more_ideas"), { count: hidden });
       }
     }
   }
@@ -210,14 +221,14 @@ export function cafePart({ socket, relayout }) {
       label = "";
     } else if (cafe.phase === "round" && cafe.ends_at) {
       const left = secondsLeft(socket, cafe.ends_at);
-      label = "Time left";
-      count = left > 0 ? clock(left) : "Time's up";
+      label = w(K("time_left"));
+      count = left > 0 ? clock(left) : w(K("times_up"));
       warn = cafe.warn_at !== null && secondsLeft(socket, cafe.warn_at) <= 0;
     } else if (cafe.paused) {
-      label = "Paused";
+      label = w(K("paused"));
       count = "—";
     } else if (cafe.next_at && (cafe.phase === "between" || cafe.phase === "seated")) {
-      label = `Round ${cafe.round} starts in`;
+      label = w(K("round_starts_in"), { round: cafe.round });
       count = clock(Math.max(0, secondsLeft(socket, cafe.next_at)));
     }
     clockBox.hidden = !count;

@@ -15,6 +15,7 @@
 // spaces still don't fit at a readable size, the spaces turn in pages.  Titles longer than their
 // cell end in "…" (the whole title is on every phone); names, titles and reports are text, never HTML.
 import { secondsLeft, clock, el, $, keyed, setText } from "/static/shared/socket.js";
+import { w, timeLocale } from "/static/screen/words.js";
 
 const PAGE_SECONDS = 12;
 const WALL_SLOTS = 8;    // up to this many slots × WALL_SPACES spaces, the whole wall is shown
@@ -25,7 +26,7 @@ const COMFORTABLE_VMIN = 2.8;  // wall type this big reads well from the back; p
 const REPORTS_PER_PAGE = 3;
 const NEWS_MIN_VMIN = 1.9;
 
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const K = (key) => `openspace-screen.${key}`;
 const hm = (epoch) => new Date(epoch * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 /** "12:03", or "1:05:00" from an hour up. */
 const longClock = (seconds) => (seconds < 3600 ? clock(seconds)
@@ -33,8 +34,8 @@ const longClock = (seconds) => (seconds < 3600 ? clock(seconds)
 /** "at 15:30" today, "Thu 15:30" another day. */
 function startsAt(epoch) {
   const when = new Date(epoch * 1000);
-  if (when.toDateString() === new Date().toDateString()) return `at ${hm(epoch)}`;
-  return `${when.toLocaleDateString([], { weekday: "short" })} ${hm(epoch)}`;
+  if (when.toDateString() === new Date().toDateString()) return w(K("at"), { time: hm(epoch) });
+  return `${when.toLocaleDateString(timeLocale(), { weekday: "short" })} ${hm(epoch)}`;
 }
 const span = (slot) => `${hm(slot.start)}–${hm(slot.end)}`;
 
@@ -134,14 +135,14 @@ export function openSpace({ socket, relayout }) {
   function renderSide() {
     const m = os.marketplace;
     const inCircles = os.wall.running ? os.wall.cells.reduce((sum, c) => sum + (c.headcount || 0), 0) : null;
-    const bits = [plural(m.topics, "topic", "topics"), plural(m.marks, "mark", "marks")];
-    if (inCircles !== null) bits.push(`${inCircles} in circles`);
+    const bits = [w(K("topics"), { count: m.topics }), w(K("marks"), { count: m.marks })];
+    if (inCircles !== null) bits.push(w(K("in_circles"), { count: inCircles }));
     setText($("#os-summary"), bits.join(" · "));
     $("#os-summary").hidden = mode === "market";  // the marketplace says it in large
     // The theme is large in the section's head; in the wall's side column it is a reminder.
     setText($("#os-side-theme"), mode === "wall" ? os.theme : "");
     $("#os-side-theme").hidden = !(mode === "wall" && os.theme);
-    setText($("#os-theme"), os.theme || (mode === "market" ? "Open Space" : ""));
+    setText($("#os-theme"), os.theme || (mode === "market" ? w(K("open_space")) : ""));
     $("#os-theme").hidden = !$("#os-theme").textContent;
   }
 
@@ -152,13 +153,13 @@ export function openSpace({ socket, relayout }) {
     box.hidden = !now && !next;
     if (now) {
       const left = secondsLeft(socket, now.end);
-      setText($("#os-clock-label"), `Now · ${span(now)}`);
-      setText($("#os-countdown"), left > 0 ? `${longClock(left)} left` : "Time is up");
+      setText($("#os-clock-label"), w(K("now_span"), { span: span(now) }));
+      setText($("#os-countdown"), left > 0 ? w(K("left"), { clock: longClock(left) }) : w(K("time_is_up")));
       box.className = left <= 0 ? "os-clock over" : left <= 120 ? "os-clock warn" : "os-clock";
     } else if (next) {
       const until = secondsLeft(socket, next.start);
-      setText($("#os-clock-label"), `Next · ${span(next)}`);
-      setText($("#os-countdown"), until > 0 && until < 3600 ? `in ${clock(until)}` : startsAt(next.start));
+      setText($("#os-clock-label"), w(K("next_span"), { span: span(next) }));
+      setText($("#os-countdown"), until > 0 && until < 3600 ? w(K("in"), { clock: clock(until) }) : startsAt(next.start));
       box.className = "os-clock next";
     }
   }
@@ -167,10 +168,10 @@ export function openSpace({ socket, relayout }) {
 
   function renderMarket() {
     const m = os.marketplace;
-    setText($("#os-label"), "Open Space · the marketplace");
+    setText($("#os-label"), w(K("market_label")));
     setText($("#os-market-counts"), m.topics
-      ? `${plural(m.topics, "topic", "topics")} posted · ${plural(m.marks, "mark", "marks")} of interest`
-      : "The marketplace is open");
+      ? w(K("market_counts"), { topics: (t) => t(K("topics_posted"), { count: m.topics }), marks: (t) => t(K("marks_of_interest"), { count: m.marks }) })
+      : w(K("market_open")));
     $("#os-market-empty").hidden = m.topics > 0;
     keyed($("#os-newest"), m.newest, (t) => t.topic,
       () => el("li", { class: "os-tile" },
@@ -182,10 +183,11 @@ export function openSpace({ socket, relayout }) {
         setText(li.querySelector(".os-tile-title"), t.title);
         setText(li.querySelector(".os-tile-convener"), t.convener);
         const interest = li.querySelector(".os-tile-interest");
-        const text = `★ ${t.interest}`;
+        const words = w(K("interested"), { count: t.interest });
+        const text = `★ ${t.interest}|${words}`;
         if (interest.dataset.text !== text) {
           interest.dataset.text = text;
-          interest.replaceChildren(el("span", { "aria-hidden": "true" }, "★ "), `${t.interest} interested`);
+          interest.replaceChildren(el("span", { "aria-hidden": "true" }, "★ "), words);
         }
       });
     $("#os-newest").firstElementChild?.classList.add("newest");
@@ -246,10 +248,10 @@ export function openSpace({ socket, relayout }) {
   function slotStatus(slot) {
     if (slot.running) {
       const left = secondsLeft(socket, slot.end);
-      return left > 0 ? `Now · ${longClock(left)}` : "Now · over";
+      return left > 0 ? w(K("now_clock"), { clock: longClock(left) }) : w(K("now_over"));
     }
-    if (slot.ended) return "Done";
-    return upcoming()[0] === slot ? "Next" : "";
+    if (slot.ended) return w(K("done"));
+    return upcoming()[0] === slot ? w(K("next")) : "";
   }
 
   let wallData = null;  // {slots, spaces, byCell}
@@ -258,7 +260,7 @@ export function openSpace({ socket, relayout }) {
     const byCell = new Map(os.wall.cells.map((c) => [`${c.slot}|${c.space}`, c]));
     wallData = { slots: shownSlots(), spaces: os.wall.spaces, byCell };
     document.body.classList.toggle("os-dense", wallData.slots.length * wallData.spaces.length > 40);
-    setText($("#os-label"), "The wall");
+    setText($("#os-label"), w(K("wall")));
   }
 
   /**
@@ -275,13 +277,13 @@ export function openSpace({ socket, relayout }) {
     const comfortable = COMFORTABLE_VMIN * v;
     const gap = Math.max(3, 0.4 * v);
     const slotEm = Math.max(em("00:00–00:00", 800), em(wallData.slots.some((s) => s.running && s.end - Date.now() / 1000 > 3600)
-      ? "Now · 0:00:00" : "Now · 00:00", 700));  // a slot started early has hours left
+      ? w(K("now_clock"), { clock: "0:00:00" }) : w(K("now_clock"), { clock: "00:00" }), 700));  // a slot started early has hours left
     const titles = [];
     for (const s of slots) for (const sp of spaces) { const c = byCell.get(`${s.slot}|${sp.space}`); if (c) titles.push(c.title); }
     const nameEm = Math.max(1, ...spaces.map((sp) => em(sp.name, 800)));
     const wordEm = Math.max(1, ...spaces.flatMap((sp) => sp.name.split(/\s+/).map((w) => em(w, 800))));
     const charEm = titles.length ? em(titles.join(""), 700) / titles.join("").length : 0.6;
-    const metaEm = 0.8 * (em("00 here", 800) + 0.6 + em("Abc", 400));  // the headcount and a few letters of the convener
+    const metaEm = 0.8 * (em(`00 ${w(K("here"))}`, 800) + 0.6 + em("Abc", 400));  // the headcount and a few letters of the convener
     /** How much of the titles a line width (in em) and lines show, from 0 to 1 (a word cut in two counts less). */
     const shown = (width, lines) => {
       if (!titles.length) return 1;
@@ -342,7 +344,7 @@ export function openSpace({ socket, relayout }) {
       el("p", { class: "os-meta" },
         el("span", { class: "os-convener" }),
         el("span", { class: "os-interest" }),
-        el("span", { class: "os-hc" }, el("span", { class: "headcount" }), el("span", { class: "os-hc-label" }, " here"))));
+        el("span", { class: "os-hc" }, el("span", { class: "headcount" }), el("span", { class: "os-hc-label" }))));
   }
 
   function fillCell(div, c, slot, space) {
@@ -359,11 +361,13 @@ export function openSpace({ socket, relayout }) {
     setText(div.querySelector(".os-title"), c.title);
     setText(div.querySelector(".os-convener"), c.convener);
     const interest = div.querySelector(".os-interest");
-    if (interest.dataset.n !== String(c.interest)) {
-      interest.dataset.n = String(c.interest);
+    const interested = w(K("interested_hidden"));
+    if (interest.dataset.n !== `${c.interest}|${interested}`) {
+      interest.dataset.n = `${c.interest}|${interested}`;
       interest.replaceChildren(el("span", { "aria-hidden": "true" }, "★"), String(c.interest),
-        el("span", { class: "visually-hidden" }, " interested"));
+        el("span", { class: "visually-hidden" }, ` ${interested}`));
     }
+    setText(div.querySelector(".os-hc-label"), ` ${w(K("here"))}`);
     const live = c.headcount !== null && c.headcount !== undefined;
     div.querySelector(".os-hc").hidden = !live;
     interest.hidden = live;  // during the slot, who is there counts: how many wanted it is on the console
@@ -414,12 +418,12 @@ export function openSpace({ socket, relayout }) {
     $("#os-foot").hidden = count <= 1 && pages.length <= 1;
     const first = index * p.size + 1;
     setText($("#os-page"), count > 1
-      ? `The wall · spaces ${first}–${first + shownSpaces.length - 1} of ${spaces.length}` + pageOf()
-      : pages.length > 1 ? `The wall${pageOf()}` : "");
+      ? w(K("wall_spaces"), { first, last: first + shownSpaces.length - 1, total: spaces.length }) + pageOf()
+      : pages.length > 1 ? `${w(K("wall"))}${pageOf()}` : "");
     const all = os.wall.slots.length;
     setText($("#os-wall-caption"), slots.length < all
-      ? `The wall: the running and next slots (${slots.length} of ${all}), topics by space`
-      : "The wall: topics by time slot and space");
+      ? w(K("wall_caption_some"), { shown: slots.length, total: all })
+      : w(K("wall_caption")));
   }
 
   function fillHead(th, item) {
@@ -446,20 +450,22 @@ export function openSpace({ socket, relayout }) {
 
   function drawNews(index) {
     const shown = newsItems.slice(index * REPORTS_PER_PAGE, (index + 1) * REPORTS_PER_PAGE);
-    setText($("#os-label"), os.convergence ? "Reports · dot-voting" : "News wall");
+    setText($("#os-label"), w(os.convergence ? K("reports_dots") : K("news_wall")));
     keyed($("#os-reports"), shown, (r) => r.topic,
       () => el("li", { class: "os-report" },
         el("h2", { class: "os-report-title" }),
         el("p", { class: "os-report-by" }),
         el("div", { class: "os-report-text" }),
-        el("p", { class: "os-report-more", hidden: true }, "Continued on your phone.")),
+        el("p", { class: "os-report-more", hidden: true })),
       (li, r) => {
         setText(li.querySelector(".os-report-title"), r.title);
-        setText(li.querySelector(".os-report-by"), [`Reporter: ${r.reporter}`,
-          r.participants.length ? plural(r.participants.length, "person took part", "people took part") : "",
-          r.dots !== null ? plural(r.dots, "dot", "dots") : ""].filter(Boolean).join(" · "));
+        setText(li.querySelector(".os-report-more"), w(K("continued")));
+        setText(li.querySelector(".os-report-by"), [w(K("reporter"), { name: r.reporter }),
+          r.participants.length ? w(K("took_part"), { count: r.participants.length }) : "",
+          r.dots !== null ? w(K("dots"), { count: r.dots }) : ""].filter(Boolean).join(" · "));
         const text = li.querySelector(".os-report-text");
-        const parts = [["Key points", r.key_points], ["Proposals", r.proposals], ["Next steps", r.next_steps]].filter(([, t]) => t);
+        const parts = [[w(K("key_points")), r.key_points], [w(K("proposals")), r.proposals], [w(K("next_steps")), r.next_steps]]
+          .filter(([, t]) => t);
         const key = JSON.stringify(parts);
         if (text.dataset.key !== key) {
           text.dataset.key = key;
@@ -470,7 +476,8 @@ export function openSpace({ socket, relayout }) {
     $("#os-reports").style.gridTemplateColumns = `repeat(${Math.max(1, shown.length)}, minmax(0, 1fr))`;
     const count = Math.ceil(newsItems.length / REPORTS_PER_PAGE);
     $("#os-foot").hidden = pages.length <= 1 && count <= 1;
-    setText($("#os-page"), `News wall${count > 1 ? ` · reports ${index * REPORTS_PER_PAGE + 1}–${index * REPORTS_PER_PAGE + shown.length} of ${newsItems.length}` : ""}${pageOf()}`);
+    setText($("#os-page"), (count > 1 ? w(K("news_reports"), { first: index * REPORTS_PER_PAGE + 1,
+      last: index * REPORTS_PER_PAGE + shown.length, total: newsItems.length }) : w(K("news_wall"))) + pageOf());
   }
 
   /** Each report's type: as big as fits its card (down to NEWS_MIN_VMIN), then "continued on your phone". */
@@ -495,10 +502,10 @@ export function openSpace({ socket, relayout }) {
 
   function renderConvergence() {
     const c = os.convergence;
-    setText($("#os-label"), c.open ? "Convergence · dot-voting is open" : "Convergence · our priorities");
+    setText($("#os-label"), w(c.open ? K("converge_open") : K("converge_closed")));
     setText($("#os-dots-line"), c.open
-      ? `Place your ${plural(c.dots, "dot", "dots")} on the reports from your phone · ${plural(c.voters, "person has", "people have")} voted`
-      : `${plural(c.voters, "person", "people")} placed dots · who takes each priority forward?`);
+      ? w(K("place_dots"), { dots: (t) => t(K("dots"), { count: c.dots }), voted: (t) => t(K("have_voted"), { count: c.voters }) })
+      : w(K("placed_dots"), { count: c.voters }));
     const ranked = c.open ? [] : c.priorities;
     const most = Math.max(1, ...ranked.map((p) => p.dots));
     keyed($("#os-ranked"), ranked, (p) => p.topic,
@@ -511,9 +518,9 @@ export function openSpace({ socket, relayout }) {
         setText(li.querySelector(".os-rank"), String(p.rank));
         setText(li.querySelector(".os-priority-title"), p.title);
         li.querySelector(".os-dots-bar").style.width = `${Math.round((p.dots / most) * 60)}%`;
-        setText(li.querySelector(".os-dots-n"), plural(p.dots, "dot", "dots"));
+        setText(li.querySelector(".os-dots-n"), w(K("dots"), { count: p.dots }));
         setText(li.querySelector(".os-adopted"), p.adopted_by.length
-          ? `Taken forward by ${p.adopted_by.join(", ")}` : "Not adopted yet");
+          ? w(K("taken_forward"), { names: p.adopted_by.join(", ") }) : w(K("not_adopted")));
         li.querySelector(".os-adopted").classList.toggle("none", !p.adopted_by.length);
       });
     $("#os-ranked").hidden = c.open;
@@ -542,7 +549,7 @@ export function openSpace({ socket, relayout }) {
       shown -= 1;
       all[shown].hidden = true;
       more.hidden = false;
-      more.textContent = `+${all.length - shown} more ${all.length - shown === 1 ? "priority" : "priorities"} (on your phone)`;
+      more.textContent = w(K("more_priorities"), { count: all.length - shown });
     }
   }
 
@@ -551,7 +558,7 @@ export function openSpace({ socket, relayout }) {
   function pageOf() {
     if (pages.length <= 1) return "";
     const at = pages.findIndex((p) => `${p.kind}${p.index}` === pageShown);
-    return ` · page ${at + 1}/${pages.length}`;
+    return ` · ${w(K("page"), { page: at + 1, pages: pages.length })}`;
   }
 
   let wallKey = "";

@@ -4,6 +4,11 @@ import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscre
 import { openSpace } from "/static/screen/openspace.js";
 import { cafePart } from "/static/screen/cafe.js";
 import { initScreenAudio, renderScreenAudio } from "/static/screen/audio.js";
+import { w, say, serverWords, translateScreen, setScreenLanguages, screenLanguages, phase, setDocumentLanguage, has } from "/static/screen/words.js";
+
+// The screen's fixed words: English until the view says otherwise (or ?lang= pins a language).
+await setScreenLanguages([], "side");
+translateScreen();
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -12,6 +17,11 @@ showStatus(socket, $("#connection"));
 $("#qr").src = `/api/meetings/${encodeURIComponent(meetingId)}/qr.svg`;
 keepAwake();
 fullscreenButton($("#fullscreen"));
+const fullscreenLabel = () => {
+  $("#fullscreen").textContent = w(document.fullscreenElement ? "screen.exit_fullscreen" : "screen.fullscreen");
+};
+document.addEventListener("fullscreenchange", fullscreenLabel);
+fullscreenLabel();
 initScreenAudio({ socket });
 // The full-screen button is for whoever sets the screen up: out of sight once the mouse rests.
 let idleTimer = 0;
@@ -27,17 +37,46 @@ socket.addEventListener("message", ({ detail: message }) => {
   if (message.type === "view" && message.view === "screen") render(message.data);
   if (message.type === "error" && ["bad_key", "unknown_meeting"].includes(message.code)) {
     socket.stop();
-    $("#title").textContent = message.message;
+    $("#title").textContent = serverWords(`error.${message.code}`, message.params, message.message);
   }
 });
 
+/** The languages the console chose for the screen (the translations feature's section of the view). */
+function languagesOf(view) {
+  const chosen = view.translations?.screen || view.screen_languages || null;
+  return chosen ? [chosen.languages || [], chosen.mode] : [[], "side"];
+}
+
+let wording = Promise.resolve();
+
 function render(view) {
+  current = view;
+  const [languages, mode] = languagesOf(view);
+  const before = screenLanguages();
+  if (languages.join() !== before.languages.join() || (mode || "side") !== before.mode) {
+    // Catalogues load first (once per language); the latest view is rendered when they are in.
+    wording = wording.then(() => setScreenLanguages(languages, mode)).then((changed) => {
+      if (changed) reword();
+    });
+  }
+  draw(view);
+}
+
+/** The fixed words again, in the screen's language(s) now (a change from the console, or the turn of "alternate"). */
+function reword() {
+  setDocumentLanguage();
+  translateScreen();
+  fullscreenLabel();
+  if (current) draw(current);
+}
+
+function draw(view) {
   $("#title").textContent = view.title;
-  document.title = `${view.title} — Plaza screen`;
+  document.title = w("screen.doc_title", { title: view.title });
   $("#code").textContent = view.code;
   $("#address").textContent = view.join_url.replace(/^https?:\/\//, "").replace(/\/j\/[^/]*$/, "");
   $("#present").textContent = view.present;
-  $("#present-label").textContent = view.present === 1 ? "person here" : "people here";
+  $("#present-label").textContent = w("screen.people_here", { count: view.present });
   $("#ended").hidden = !view.ended;
   current = view;
   // While the Open Space part runs, it has the screen (the assembly's features stay live underneath).
@@ -61,7 +100,7 @@ function renderAgenda(agenda) {
   $("#item-bar").hidden = !item;
   if (!item) return;
   $("#item-title").textContent = item.title;
-  $("#item-next").textContent = agenda.next.length ? `Next: ${agenda.next[0].title}` : "Last item";
+  $("#item-next").textContent = agenda.next.length ? w("screen.agenda.next", { title: agenda.next[0].title }) : w("screen.agenda.last");
 }
 
 const KINDS = new Set(["yes", "no", "abstain", "agree", "stand_aside", "block"]);
@@ -73,17 +112,16 @@ function renderVote(vote) {
   voteNames = [];
   reasonItems = [];
   if (!vote) return;
-  const kind = vote.secret ? "Secret ballot" : "Vote";
-  $("#vote-label").textContent = `${kind} — ${vote.open ? "open" : "closed"}`;
+  $("#vote-label").textContent = w(`screen.vote.${vote.secret ? "secret" : "open_vote"}_${vote.open ? "open" : "closed"}`);
   $("#vote-question").textContent = vote.question;
-  $("#vote-rule").textContent = vote.rule_words;
+  $("#vote-rule").textContent = serverWords(vote.rule_key, vote.rule_params, vote.rule_words);
   const result = vote.result;
   $("#outcome-line").hidden = $("#outcome-words").hidden = !result;
   $("#secret-badge").hidden = !(result && vote.secret);
   if (result) {
-    $("#outcome").textContent = result.label;
+    $("#outcome").textContent = has(`screen.outcome.${result.outcome}`) ? w(`screen.outcome.${result.outcome}`) : result.label;
     $("#outcome").className = `outcome-banner ${result.outcome}`;
-    $("#outcome-words").textContent = result.words;
+    $("#outcome-words").textContent = serverWords(result.words_key, result.words_params, result.words);
   }
   // A secret vote shows turnout only while it is open: counts that move ballot by ballot would
   // let the room match a choice to the person seen tapping.
@@ -96,20 +134,30 @@ function renderVote(vote) {
     if (line) voteNames.push([line, names.names, names.more]);
     // A choice ballot's options are free text: only the fixed choices name a colour class.
     return el("li", { class: KINDS.has(c.choice) ? `choice ${c.choice}` : "choice" },
-      el("span", { class: "choice-name" }, c.label),
+      el("span", { class: "choice-name" }, choiceLabel(c)),
       el("span", { class: "choice-bar", style: `width: ${Math.round((n / most) * 100)}%` }),
       el("span", { class: "choice-n" }, String(n)),
       line);
   }) : []));
   for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
-  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, c.label]));
+  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, choiceLabel(c)]));
   reasonsTotal = vote.reasons_total ?? (vote.reasons || []).length;  // the view sends 20 at most
+  // The reason itself is the voter's own words: never translated, isolated in its own direction.
   reasonItems = (vote.reasons || []).map((r) => el("li", {},
-    el("span", { class: "why" }, `${labels[r.choice]}${r.name && !vote.secret ? ` (${r.name})` : ""}: `), `“${r.reason}”`));
+    el("span", { class: "why" }, r.name && !vote.secret ? w("screen.vote.reason_named", { choice: labels[r.choice], name: r.name })
+      : w("screen.vote.reason_by", { choice: labels[r.choice] })), " ", el("bdi", {}, `“${r.reason}”`)));
   showReasons(reasonItems.length);  // fit() shows fewer if they don't all fit, and counts the rest
   const turnout = vote.turnout ?? 0;
-  $("#turnout").textContent = `${turnout} ballot${turnout === 1 ? "" : "s"}` +
-    (result ? ` of ${result.present} present` : "") + (counts ? "" : " — results shown when the vote closes");
+  $("#turnout").textContent = say((t) => {
+    const ballots = result ? t("screen.vote.ballots_of_present", { count: turnout, present: result.present })
+      : t("screen.vote.ballots", { count: turnout });
+    return counts ? ballots : t("screen.vote.results_later", { ballots });
+  });
+}
+
+/** A ballot's fixed choices (yes, block…) in the screen's words; a choice ballot's options are the proposer's own. */
+function choiceLabel(c) {
+  return KINDS.has(c.choice) ? w(`screen.choice.${c.choice}`) : c.label;
 }
 
 let reasonItems = [];  // the reasons sent (up to 20), as list items: fit() shows as many as fit
@@ -122,20 +170,21 @@ function showReasons(k) {
   if (list.children.length !== shown.length || shown.some((li, i) => list.children[i] !== li)) list.replaceChildren(...shown);
   const rest = Math.max(reasonsTotal, reasonItems.length) - shown.length;
   $("#reasons-more").hidden = rest <= 0;
-  $("#reasons-more").textContent = rest > 0 ? `+${rest} more reason${rest === 1 ? "" : "s"} (in the minutes)` : "";
+  $("#reasons-more").textContent = rest > 0 ? w("screen.vote.reasons_more", { count: rest }) : "";
 }
 
 const namesText = (names, k, more) => {
   const rest = names.length - k + more;
-  if (!k) return `${rest} ${rest === 1 ? "person" : "people"}`;
-  return names.slice(0, k).join(", ") + (rest ? ` and ${rest} more` : "");
+  if (!k) return w("screen.people", { count: rest });
+  const shown = names.slice(0, k).join(", ");
+  return rest ? w("screen.vote.names_more", { names: shown, count: rest }) : shown;
 };
 
 function renderPoint(point) {
   $("#point").hidden = !point;
   if (!point) return;
   $("#point-text").textContent = point.text;
-  $("#point-meta").textContent = `${point.author} · ${point.upvotes} upvote${point.upvotes === 1 ? "" : "s"}`;
+  $("#point-meta").textContent = w("screen.point.meta", { author: point.author, count: point.upvotes });
 }
 
 /** The room's hand signals, each bucket weighted by how recent it is (they fade over a minute). */
@@ -148,7 +197,8 @@ function renderTemperature() {
   if (checking) {
     weights = check.counts;
     const left = secondsLeft(socket, check.deadline);
-    $("#temperature-label").textContent = `${check.question} — ${left > 0 ? clock(left) : "ended"}`;
+    $("#temperature-label").textContent = left > 0 ? w("screen.temperature.check", { question: check.question, clock: clock(left) })
+      : w("screen.temperature.check_ended", { question: check.question });
   } else {
     const live = temperature.live;
     const now = (Date.now() + socket.clockOffset) / 1000;
@@ -159,7 +209,7 @@ function renderTemperature() {
         return sum + n * Math.max(0, 1 - age / live.fade);
       }, 0);
     }
-    $("#temperature-label").textContent = "The room";
+    $("#temperature-label").textContent = w("screen.temperature.room");
   }
   const total = weights.agree + weights.unsure + weights.disagree;
   const show = total > 0.05;
@@ -184,10 +234,10 @@ function renderStack(stack) {
   if (!live) { speaker = null; return; }
   speaker = stack.speaker;
   $("#speaker-name").textContent = speaker ? speaker.name : "—";
-  $("#speaker-kind").textContent = speaker ? speaker.label : "Waiting for the facilitator to give the floor";
+  $("#speaker-kind").textContent = speaker ? kindLabel(speaker) : w("screen.stack.waiting_floor");
   $("#next-list").parentElement.classList.toggle("empty", stack.next.length === 0);
   $("#stack-panel").classList.toggle("alone", stack.next.length === 0);
-  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} on the stack)` : "(nobody)";
+  $("#waiting").textContent = stack.waiting ? w("screen.stack.on_stack", { count: stack.waiting }) : w("screen.stack.nobody");
   $("#stack-closed").hidden = stack.open;
   showNext(stack.next.length);
   tick();
@@ -199,24 +249,39 @@ function showNext(rows) {
   if (!stack) return;
   const shown = stack.next.slice(0, rows);
   const list = $("#next-list");
-  const key = JSON.stringify(shown);
+  const labels = shown.map(kindLabel);
+  const key = JSON.stringify([shown, labels]);
   if (list.dataset.key !== key) {
     list.dataset.key = key;
-    list.replaceChildren(...shown.map((entry) => el("li", {},
-      el("span", { class: "who" }, entry.name), " ",
-      el("span", { class: entry.kind === "new" ? "kind" : "kind priority" }, entry.label))));
+    list.replaceChildren(...shown.map((entry, i) => el("li", {},
+      el("bdi", { class: "who" }, entry.name), " ",
+      el("span", { class: entry.kind === "new" ? "kind" : "kind priority" }, labels[i]))));
   }
   const more = stack.waiting - shown.length;
   $("#next-more").hidden = more <= 0;
-  $("#next-more").textContent = more > 0 ? `+${more} more waiting` : "";
+  $("#next-more").textContent = more > 0 ? w("screen.stack.more_waiting", { count: more }) : "";
 }
 
+/** A place's kind (new point, point of process…) in the screen's words. */
+function kindLabel(entry) {
+  if (entry.label_key && has(entry.label_key)) return w(entry.label_key, entry.label_params || {});
+  return has(`screen.kind.${entry.kind}`) ? w(`screen.kind.${entry.kind}`) : entry.label;
+}
+
+let shownPhase = 0;
+
 function tick() {
+  // Two languages alternating: every ALTERNATE_SECONDS the other one's turn.
+  if (phase() !== shownPhase) {
+    shownPhase = phase();
+    reword();
+    return;  // reword() drew the view, which ticked
+  }
   const warm = renderTemperature();
   const item = current && current.agenda && current.agenda.current;
   if (item) {
     const left = secondsLeft(socket, item.deadline);
-    $("#item-countdown").textContent = left < 0 ? `${clock(left)} over time` : `${clock(left)} left`;
+    $("#item-countdown").textContent = w(left < 0 ? "screen.agenda.over_time" : "screen.agenda.left", { clock: clock(left) });
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   // The join panel shrinks to a column once the meeting has something to show.
@@ -236,7 +301,7 @@ function tick() {
   const countdown = $("#countdown");
   if (!speaker) { countdown.textContent = ""; return; }
   const left = secondsLeft(socket, speaker.deadline);
-  countdown.textContent = left < 0 ? `Time is up ${clock(left)}` : clock(left);
+  countdown.textContent = left < 0 ? w("screen.stack.time_up", { clock: clock(left) }) : clock(left);
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 500);
@@ -375,8 +440,6 @@ let gridKey = "";
 const breakoutsRunning = () => Boolean(breakouts && !breakouts.ended);
 const reportShown = () => Boolean(breakouts && breakouts.report);
 
-function plural(n, one, many) { return `${n} ${n === 1 ? one : many}`; }
-
 function renderBreakouts(rooms) {
   breakouts = rooms;
   const running = breakoutsRunning();
@@ -385,16 +448,16 @@ function renderBreakouts(rooms) {
   $("#bo-summary-box").hidden = !running;
   renderReport(rooms && rooms.report, running);
   if (!running) { gridKey = ""; return; }
-  $("#bo-label").textContent = `Breakout rooms · round ${rooms.round}`;
-  $("#bo-question").textContent = rooms.question || "Talk in your room";
+  $("#bo-label").textContent = w("screen.bo.round", { round: rooms.round });
+  $("#bo-question").textContent = rooms.question || w("screen.bo.talk");
   const message = $("#bo-broadcast");
   message.hidden = !rooms.broadcast;
   if ($("#bo-broadcast-text").textContent !== (rooms.broadcast || "")) $("#bo-broadcast-text").textContent = rooms.broadcast || "";
   const inRooms = rooms.rooms.reduce((sum, r) => sum + r.people, 0);
   const open = rooms.rooms.filter((r) => !r.closed).length;
   $("#bo-summary").replaceChildren(
-    el("span", {}, `${plural(open, "room", "rooms")} · ${inRooms} in rooms`),
-    rooms.in_plenary ? el("span", {}, `${rooms.in_plenary} in the plenary`) : "");
+    el("span", {}, w("screen.bo.summary", { rooms: (t) => t("screen.bo.rooms", { count: open }), count: inRooms })),
+    rooms.in_plenary ? el("span", {}, w("screen.bo.in_plenary", { count: rooms.in_plenary })) : "");
 }
 
 const NAME_LINE = 1.2;   // line height of a room's name, in em
@@ -403,9 +466,9 @@ const META_LINE = 1.2;
 let plan = null;
 
 function tileTexts(r, many) {
-  const people = r.closed ? "Closed" : plural(r.people, "person", "people");
+  const people = r.closed ? w("screen.bo.closed") : w("screen.people", { count: r.people });
   const rapporteur = r.closed || (many && !r.rapporteur) ? ""
-    : !r.rapporteur ? "No rapporteur yet" : many ? `✎ ${r.rapporteur}` : `Reporting: ${r.rapporteur}`;
+    : !r.rapporteur ? w("screen.bo.no_rapporteur_yet") : many ? `✎ ${r.rapporteur}` : w("screen.bo.reporting", { name: r.rapporteur });
   return { name: `${r.number} ${r.name}`, people, rapporteur };
 }
 
@@ -483,8 +546,9 @@ function renderGrid() {
   if (gridKey === pageKey) return;
   gridKey = pageKey;
   const first = index * p.size + 1;
-  $("#bo-page").textContent = p.pages > 1 ? `Page ${index + 1}/${p.pages} · rooms ${first}–${first + shown.length - 1} of ${all.length}` : "";
-  $("#bo-legend").textContent = p.many && all.some((r) => r.rapporteur) ? "✎ = rapporteur" : "";
+  $("#bo-page").textContent = p.pages > 1 ? w("screen.bo.page", { page: index + 1, pages: p.pages, first,
+    last: first + shown.length - 1, total: all.length }) : "";
+  $("#bo-legend").textContent = p.many && all.some((r) => r.rapporteur) ? w("screen.bo.legend") : "";
   const grid = $("#bo-grid");
   grid.style.gap = `${p.gap}px`;
   grid.style.gridTemplateColumns = `repeat(${p.cols}, minmax(0, 1fr))`;
@@ -511,12 +575,12 @@ function tickBreakouts() {
   const clockBox = countdown.parentElement;
   if (rooms.return_at) {
     const left = secondsLeft(socket, rooms.return_at);
-    $("#bo-clock-label").textContent = "Everyone back to the plenary";
-    countdown.textContent = left > 0 ? `Back in ${clock(left)}` : "Back now";
+    $("#bo-clock-label").textContent = w("screen.bo.everyone_back");
+    countdown.textContent = left > 0 ? w("screen.bo.back_in", { clock: clock(left) }) : w("screen.bo.back_now");
     clockBox.className = "bo-clock returning";
   } else {
     const left = secondsLeft(socket, rooms.ends_at);
-    $("#bo-clock-label").textContent = left > 0 ? "Time left" : "Time is up";
+    $("#bo-clock-label").textContent = w(left > 0 ? "screen.time_left" : "screen.time_is_up");
     countdown.textContent = left > 0 ? clock(left) : `+${clock(-left)}`;
     clockBox.className = left <= 0 ? "bo-clock over" : left <= 60 ? "bo-clock warn" : "bo-clock";
   }
@@ -539,12 +603,12 @@ function renderReport(report, running) {
     else home.insertBefore(panel, $("#vote-panel"));
   }
   if (!report) { reportKey = ""; return; }
-  $("#report-title").textContent = `Report from ${report.name}`;
-  $("#report-by").textContent = report.rapporteur ? `Rapporteur: ${report.rapporteur}` : "No rapporteur";
+  $("#report-title").textContent = w("screen.report.from", { name: report.name });
+  $("#report-by").textContent = report.rapporteur ? w("screen.report.rapporteur", { name: report.rapporteur }) : w("screen.report.no_rapporteur");
   const text = $("#report-text");
   if (text.textContent !== (report.text || "")) text.textContent = report.text || "";
   text.classList.toggle("empty", !report.text);
-  if (!report.text) text.textContent = "No report written yet.";
+  if (!report.text) text.textContent = w("screen.report.empty");
   reportKey = "";
   requestAnimationFrame(fitReport);
 }
