@@ -472,6 +472,7 @@ def create_app(settings: Settings, *, store: Store | None = None, on_startup: St
         Route("/facilitate/{meeting_id}", page("facilitator")),
         Route("/room/{meeting_id}/{room_id}", page("room")),
         Route("/interpret/{meeting_id}", page("interpreter")),  # a channel's booth: interpreter or captioner
+        Route("/translate/{meeting_id}", page("translate")),  # a language's translator (clients/translate/)
         Route("/organise", page("organiser")),
         Route("/healthz", healthz),
         Route("/api/server", server_facts),

@@ -16,6 +16,7 @@ from server.openspace import feature as openspace
 from server.rooms import feature as rooms
 from server.signals import feature as signals
 from server.stack import feature as stack
+from server.translations import feature as translations
 
 register(stack.FEATURE)
 register(agenda.FEATURE)
@@ -25,6 +26,7 @@ register(rooms.FEATURE)
 register(openspace.FEATURE)
 register(cafe.FEATURE)
 register(audio.FEATURE)
+register(translations.FEATURE)
 set_scopes(rooms.SCOPES)  # rooms are the meeting's scopes: each has its own stack and people
 add_scopes(openspace.SCOPES)  # and Open Space's topic circles, while their slot runs (ids o<n>)
 add_scopes(cafe.SCOPES)  # and World Café tables, while the café seats people (ids c<n>)

@@ -98,6 +98,7 @@ MESSAGES: dict[str, dict[str, Field]] = {
         "key": Field(str, required=False, max_length=128),
         "room": Field(str, required=False, max_length=16),
         "channel": Field(str, required=False, max_length=16),
+        "lang": Field(str, required=False, max_length=16),  # a translator's language (server/translations)
         "last_seq": Field(int, required=False),
     },
     "ping": {},
@@ -109,6 +110,7 @@ MESSAGES: dict[str, dict[str, Field]] = {
     "audio_listen": {"channel": Field(str, max_length=16)},
     "audio_source": {"source": Field(str, max_length=16)},
     "channel_links": {},
+    "translator_links": {},  # each translation language's translator link, for a facilitator
     "join": {"name": _TEXT, "room": _ROOM},
     "rename": {"name": _TEXT},
     "rename_participant": {"participant": _ID, "name": _TEXT},

@@ -40,6 +40,7 @@ class Role(StrEnum):
     ROOM = "room"  # a room's device (a laptop or tablet on the table): view-only, like the screen
     INTERPRETER = "interpreter"  # a language channel's booth (server/audio): its interpreter link
     CAPTIONER = "captioner"  # types a language channel's captions: its captioner link
+    TRANSLATOR = "translator"  # translates the meeting's texts into one language (server/translations): its link
     SYSTEM = "system"  # the hub itself, when a deadline it was asked to keep comes (never a client)
 
 

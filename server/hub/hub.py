@@ -38,6 +38,7 @@ from server.logs import noise
 from server.rooms.core import room_key
 from server.store import CodeTaken, Store
 from server.store.sealed import SealedStore
+from server.translations.core import translator_key
 
 log = logging.getLogger("plaza.hub")
 
@@ -191,6 +192,11 @@ class Hub:
             }
             for ch in channel_ids
         }
+
+    def translator_links(self, meeting_id: str, facilitator_secret: str, languages: list[str]) -> dict[str, str]:
+        """Each translation language's translator link (its key derives from the facilitator secret)."""
+        base = f"{self.public_url}/translate/{meeting_id}"
+        return {lang: f"{base}#key={translator_key(facilitator_secret, lang)}&lang={lang}" for lang in languages}
 
     def room_links(self, meeting_id: str, facilitator_secret: str, room_ids: list[str]) -> dict[str, str]:
         """Each room device's view-only link (its key derives from the facilitator secret)."""

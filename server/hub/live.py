@@ -62,7 +62,8 @@ SLICE = 200  # connections written to per event-loop turn in a publish
 REENCODED = frozenset({"facilitator", "screen"})
 
 BOOTHS = (m.Role.INTERPRETER, m.Role.CAPTIONER)  # a language channel's booth: its view is booth:<channel>
-FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM, *BOOTHS)  # not phones: consoles go first in the room's lane
+# not phones: consoles (and translators' pages) go first in the room's lane
+FRONT = (m.Role.SCREEN, m.Role.FACILITATOR, m.Role.ROOM, m.Role.TRANSLATOR, *BOOTHS)
 # Room devices (a tablet on a breakout room's table, in a topic circle's space) have a lane of
 # their own, five times quicker than the big screens': a device's view is one room's, reused
 # while the room is unchanged, so a hand raised in a room shows on its table within ~10 ms
@@ -702,4 +703,6 @@ def _view_for(conn: Connection) -> str:
         return f"room:{conn.room}"
     if role in BOOTHS:
         return f"booth:{conn.room}"  # conn.room holds the booth's channel
+    if role is m.Role.TRANSLATOR:
+        return f"translate:{conn.room}"  # conn.room holds the translator's language (server/translations)
     return role.value if role is not None else "phone"

@@ -33,6 +33,7 @@ from server.openspace import views as ov
 from server.protocol import CODECS, MAX_MESSAGE_BYTES, Message, message_id, parse, to_command
 from server.rooms import views as rv
 from server.store import StoreError
+from server.translations.feature import of as translations_of
 
 log = logging.getLogger("plaza.socket")
 
@@ -193,6 +194,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
     actor = m.Actor(role=conn.role or m.Role.PHONE, participant_id=conn.participant_id)
     if conn.role in BOOTHS:  # an interpreter or captioner: their channel, and the name given in the booth
         actor = dataclasses.replace(actor, channel=conn.room, name=conn.booth_name)
+    elif conn.role is m.Role.TRANSLATOR:  # a translator: their language (conn.room holds it, as a booth's channel)
+        actor = dataclasses.replace(actor, channel=conn.room)
     if msg.type in AUDIO_SIGNALLING:
         return await audio_message(hub, conn, msg)
     if msg.type == "room_links":
@@ -201,6 +204,8 @@ async def dispatch(hub: Hub, conn: Connection, msg: Message) -> dict[str, Any] |
         return await circle_links(hub, conn, msg, actor)
     if msg.type == "table_links":
         return table_links(hub, conn)
+    if msg.type == "translator_links":
+        return translator_links(hub, conn)
     # The core is deterministic: what it may not draw itself is drawn here, in one envelope, and
     # recorded in the events it decides.
     inputs = Inputs(now=0.0, seed=secrets.randbits(63))
@@ -293,6 +298,14 @@ def table_links(hub: Hub, conn: Connection) -> dict[str, Any]:
     return {"type": "table_links", "links": hub.room_links(conn.meeting.id, conn.key, tables)}
 
 
+def translator_links(hub: Hub, conn: Connection) -> dict[str, Any]:
+    """Each translation language's translator link, for a facilitator (computed, never stored or broadcast)."""
+    if conn.role is not m.Role.FACILITATOR:
+        raise Rejection("not_allowed", "Only the facilitator can do that.")
+    languages = list(translations_of(conn.meeting.state).languages)  # in the order added
+    return {"type": "translator_links", "links": hub.translator_links(conn.meeting.id, conn.key, languages)}
+
+
 async def circle_links(hub: Hub, conn: Connection, msg: Message, actor: m.Actor) -> dict[str, Any]:
     """Each Open Space space's device link (it shows the circle meeting there), for a facilitator: the core
     records the digests of keys not yet recorded (and refuses anyone else); the links are never stored."""
@@ -322,7 +335,9 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
             raise ValueError
     except ValueError:
         raise Rejection(
-            "bad_field", "'role' must be phone, screen, room, facilitator, interpreter or captioner.", "role"
+            "bad_field",
+            "'role' must be phone, screen, room, facilitator, interpreter, captioner or translator.",
+            "role",
         ) from None
     if "meeting" in fields:
         live = await hub.get(fields["meeting"])
@@ -357,6 +372,14 @@ async def hello(hub: Hub, conn: Connection, msg: Message) -> None:
         if not m.secret_matches(key, wanted):
             raise Rejection("bad_key", f"That {role.value} link is not valid for this channel.", "key")
         conn.room = channel.id
+    elif role is m.Role.TRANSLATOR:  # a translation language's translator link
+        lang = fields.get("lang", "")
+        wanted = translations_of(state).languages.get(lang)
+        if wanted is None:
+            raise Rejection("unknown_language", "This meeting is not translated into that language.", "lang")
+        if not m.secret_matches(key, wanted):
+            raise Rejection("bad_key", "That translator link is not valid for this language.", "key")
+        conn.room = lang
     elif "token" in fields:
         participant = state.participant_for_token(fields["token"])
         # A stale or forged token is not fatal: the phone is told, and stays as a guest who may join.

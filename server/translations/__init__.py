@@ -1,0 +1,1 @@
+"""Translated content: target languages, translators, stale translations, the screen's languages (pure)."""
