@@ -276,6 +276,7 @@ def vote_view(
     moving = live or not vote.open
     show = moving and not vote.moving_counts_hidden
     choices = vote.choices
+    rule_key, rule_params = vote.rule.words_key()
     view: dict[str, Any] = {
         "vote": vote.id,
         "subject": vote.subject.value,
@@ -286,6 +287,8 @@ def vote_view(
         "multi": vote.multi,
         "rule": vote.rule.kind.value,
         "rule_words": vote.rule.describe(),
+        "rule_key": rule_key,  # the rule as a message key and params: pages word it in their reader's language
+        "rule_params": rule_params,
         "secret": vote.secret,
         "hidden": vote.hidden,
         "open": vote.open,
@@ -461,6 +464,8 @@ def stack_entries(state: MeetingState, stack: sk.StackState) -> list[dict[str, A
             "kind": p.entry.kind.value,
             "label": sk.LABELS[p.entry.kind],
             "reason": p.reason,
+            "reason_key": p.reason_key,
+            "reason_params": p.reason_params,
             "moved": p.entry.pinned is not None,
         }
         for p in stack.order
@@ -484,7 +489,9 @@ def me_view(state: MeetingState, participant_id: str | None) -> dict[str, Any]:
             "kind": entry.kind.value,
             "label": sk.LABELS[entry.kind],
             "position": place.position + 1,
-            "reason": place.reason,
+            "reason": place.reason,  # in English; reason_key and its params for the phone's language
+            "reason_key": place.reason_key,
+            "reason_params": place.reason_params,
         }
     turn = stack.speaker
     speaking = turn is not None and turn.participant_id == p.id

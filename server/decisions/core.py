@@ -126,6 +126,8 @@ class VoteClosed(Event):
     vote_id: int
     present: int
     counts: dict[str, int]
+    # rules.Result.to_dict(): outcome, label, words, and since issue #15 words_key/words_params (the words
+    # as a message key, so pages word them in their reader's language; older logs get them at replay).
     result: dict[str, Any]
     # A secret vote's close: what its record keeps once the ballots are shredded (no order, no times).
     shred: str = ""  # the seal whose key the store destroys once this event is durable
@@ -409,7 +411,9 @@ def decide_participant(
         case Propose(text=text):
             mine = [p for p in state.proposals.values() if p.proposer_id == pid and p.status == "open"]
             if len(mine) >= OPEN_PROPOSALS_EACH:
-                raise Rejection("too_many", f"You have {len(mine)} open proposals; withdraw one first.")
+                raise Rejection(
+                    "too_many", f"You have {len(mine)} open proposals; withdraw one first.", None, {"count": len(mine)}
+                )
             return [
                 ProposalMade(
                     at=now,
@@ -432,7 +436,12 @@ def decide_participant(
                 raise Rejection("bad_field", "The amendment is the same as the proposal's text.", "text")
             pending = [a for a in state.amendments.values() if a.by_id == pid and a.status == "pending"]
             if len(pending) >= PENDING_AMENDMENTS_EACH:
-                raise Rejection("too_many", f"You have {len(pending)} pending amendments; wait for them to be settled.")
+                raise Rejection(
+                    "too_many",
+                    f"You have {len(pending)} pending amendments; wait for them to be settled.",
+                    None,
+                    {"count": len(pending)},
+                )
             return [AmendmentProposed(at=now, amendment_id=state.next_id, proposal_id=proposal.id, text=new, by_id=pid)]
         case AcceptAmendment(amendment_id=amendment_id):
             amendment = _pending_amendment(state, amendment_id)
@@ -467,7 +476,9 @@ def decide_participant(
                     seal_size=_seal_size(vote) if vote.seal else 0,
                 )
             ]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def decide_facilitator(
@@ -546,7 +557,9 @@ def decide_facilitator(
             if action_id not in state.actions:
                 raise Rejection("unknown_action", "There is no such action point.", "action")
             return [ActionRemoved(at=now, action_id=action_id)]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def _open_vote(
@@ -590,7 +603,9 @@ def _open_vote(
             raise Rejection("bad_field", "A choice among options is for a question vote.", "ballot")
         options = tuple(clean_text(o, OPTION_MAX, "option", "options") for o in command.options)
         if not 2 <= len(options) <= OPTIONS_MAX or len(set(options)) != len(options):
-            raise Rejection("bad_field", f"Give 2 to {OPTIONS_MAX} different options.", "options")
+            raise Rejection(
+                "bad_field", f"Give 2 to {OPTIONS_MAX} different options.", "options", {"low": 2, "high": OPTIONS_MAX}
+            )
     elif command.options or command.multi:
         raise Rejection("bad_field", "Options are for a choice ballot.", "options")
     else:
@@ -629,14 +644,14 @@ def _seal_size(vote: Vote) -> int:
 
 def _target(command: OpenVote) -> int:
     if command.target is None:
-        raise Rejection("bad_field", f"Say which {command.subject}: 'target'.", "target")
+        raise Rejection("bad_field", f"Say which {command.subject}: 'target'.", "target", {"subject": command.subject})
     return command.target
 
 
 def _check_choices(vote: Vote, choices: tuple[str, ...]) -> tuple[str, ...]:
     allowed = vote.choices
     if not choices or any(c not in allowed for c in choices) or len(set(choices)) != len(choices):
-        raise Rejection("bad_choice", f"Choose from: {', '.join(allowed)}.", "choice")
+        raise Rejection("bad_choice", f"Choose from: {', '.join(allowed)}.", "choice", {"allowed": ", ".join(allowed)})
     if len(choices) > 1 and not vote.multi:
         raise Rejection("bad_choice", "Choose one option.", "choice")
     return tuple(sorted(choices, key=allowed.index))
@@ -661,7 +676,12 @@ def _proposal(state: DecisionsState, proposal_id: int) -> Proposal:
 def _open_proposal(state: DecisionsState, proposal_id: int) -> Proposal:
     proposal = _proposal(state, proposal_id)
     if proposal.status not in ("open", "failed", "no_quorum"):
-        raise Rejection("already_decided", f"That proposal is {proposal.status.replace('_', ' ')}.", "proposal")
+        raise Rejection(
+            "already_decided",
+            f"That proposal is {proposal.status.replace('_', ' ')}.",
+            "proposal",
+            {"status": proposal.status},
+        )
     return proposal
 
 
@@ -670,8 +690,23 @@ def _pending_amendment(state: DecisionsState, amendment_id: int) -> Amendment:
     if amendment is None:
         raise Rejection("unknown_amendment", "There is no such amendment.", "amendment")
     if amendment.status != "pending":
-        raise Rejection("already_decided", f"That amendment was {amendment.status}.", "amendment")
+        raise Rejection(
+            "already_decided", f"That amendment was {amendment.status}.", "amendment", {"status": amendment.status}
+        )
     return amendment
+
+
+def _keyed(result: r.Result, vote: Vote, counts: Mapping[str, int], present: int) -> r.Result:
+    """A result recorded before outcomes carried a message key: the key its words were made from.
+
+    Decided again from what the close recorded; taken only if that gives the very same words (the
+    record is what happened, and words from older code stay as they were, in English)."""
+    if result.words_key is not None:
+        return result
+    again = r.decide(vote.rule, vote.ballot, counts, result.turnout, present)
+    if again.words != result.words or again.outcome is not result.outcome:
+        return result
+    return dataclasses.replace(result, words_key=again.words_key, words_params=again.words_params)
 
 
 def _vote(state: DecisionsState, vote_id: int) -> Vote:
@@ -728,7 +763,7 @@ def apply(state: DecisionsState, ev: Event) -> DecisionsState:
             ballot = Ballot(tuple(ev.choices), ev.reason, ev.receipt, ev.at)
             return _put(state, "votes", _with_ballot(state.votes[ev.vote_id], ev.participant_id, ballot))
         case VoteClosed():
-            result = r.Result.from_dict(ev.result)
+            result = _keyed(r.Result.from_dict(ev.result), state.votes[ev.vote_id], ev.counts, ev.present)
             vote = dataclasses.replace(state.votes[ev.vote_id], closed_at=ev.at, present=ev.present, result=result)
             if ev.shred:  # a secret vote: keep the sorted record, forget who cast which ballot
                 vote = dataclasses.replace(

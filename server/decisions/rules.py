@@ -24,7 +24,7 @@ Always: **ties fail**, zero ballots fail, and a quorum that isn't met gives
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -83,6 +83,98 @@ OUTCOME_WORDS = {
     Outcome.NO_QUORUM: "No quorum",
 }
 
+# Words as message keys: the English here is the source of ``clients/i18n/server/en.json`` (a test checks
+# that the catalogue words every key as below), so a page words a rule or an outcome in its reader's
+# language from the key and its params.  A plural is {"one": ..., "other": ...}, chosen by ``count``.
+Words = str | dict[str, str]
+
+RULE_WORDS: dict[str, Words] = {
+    "server.rule.majority": "Simple majority: more yes than no; abstentions don't count",
+    "server.rule.majority_plus_one": "Majority plus one: yes must reach half the ballots cast plus one",
+    "server.rule.fraction": "{numerator}/{denominator} majority of yes and no; abstentions don't count",
+    "server.rule.modified_consensus": (
+        "Modified consensus: passes without blocks, or with {threshold}% agree over blocks"
+    ),
+    "server.rule.consensus": "Consensus: any block stops it",
+    "server.rule.consensus.stand_aside": "Consensus: any block stops it; fails if over {limit}% stand aside",
+    "server.rule.unanimity": "Unanimity: every ballot must agree",
+    "server.rule.plurality": "The option chosen most wins; a tie fails",
+}
+QUORUM_WORDS = {
+    "quorum_count": {"one": ". Quorum: {count} ballot", "other": ". Quorum: {count} ballots"},
+    "quorum_share": ". Quorum: {quorum}% of those present",
+}
+for _key, _words in list(RULE_WORDS.items()):  # each rule, with a quorum of either kind
+    assert isinstance(_words, str)
+    RULE_WORDS[f"{_key}.quorum_count"] = {
+        form: _words + tail
+        for form, tail in QUORUM_WORDS["quorum_count"].items()  # type: ignore[union-attr]
+    }
+    RULE_WORDS[f"{_key}.quorum_share"] = _words + str(QUORUM_WORDS["quorum_share"])
+
+RESULT_WORDS: dict[str, Words] = {
+    "server.words.no_quorum": {
+        "one": "{count} ballot; the quorum is {quorum}.",
+        "other": "{count} ballots; the quorum is {quorum}.",
+    },
+    "server.words.no_ballots": "No ballots were cast.",
+    "server.words.nobody_agreed": "Nobody agreed.",
+    "server.words.unanimity.passed": {"one": "{count} ballot, and it agrees.", "other": "All {count} ballots agree."},
+    "server.words.unanimity.blocked": {
+        "one": "{count} blocked; unanimity needs every ballot to agree.",
+        "other": "{count} blocked; unanimity needs every ballot to agree.",
+    },
+    "server.words.unanimity.failed": {
+        "one": "{count} of {total} ballots did not agree.",
+        "other": "{count} of {total} ballots did not agree.",
+    },
+    "server.words.consensus.blocked": {
+        "one": "{count} block: consensus stops at any block.",
+        "other": "{count} blocks: consensus stops at any block.",
+    },
+    "server.words.consensus.stood_aside": {
+        "one": "{count} of {total} stood aside: more than {limit}%.",
+        "other": "{count} of {total} stood aside: more than {limit}%.",
+    },
+    "server.words.no_blocks": "No blocks; {agree} agree, {aside} stand aside.",
+    "server.words.blocks_overridden": {
+        "one": "{count} block overridden: {agree} of {base} agree and block, {threshold}% needed.",
+        "other": "{count} blocks overridden: {agree} of {base} agree and block, {threshold}% needed.",
+    },
+    "server.words.blocks_stand": {
+        "one": "{count} block stands: {agree} of {base} agree and block, {threshold}% needed.",
+        "other": "{count} blocks stand: {agree} of {base} agree and block, {threshold}% needed.",
+    },
+    "server.words.majority": "{yes} yes to {no} no; {abstain} abstained.",
+    "server.words.majority.tie": "{yes} yes to {no} no; {abstain} abstained. A tie fails.",
+    "server.words.majority_plus_one": {
+        "one": "{yes} yes of {count} ballot; {need} needed.",
+        "other": "{yes} yes of {count} ballots; {need} needed.",
+    },
+    "server.words.fraction": "{yes} yes of {base} yes and no; {numerator}/{denominator} needed; {abstain} abstained.",
+    "server.words.fraction.tie": (
+        "{yes} yes of {base} yes and no; {numerator}/{denominator} needed; {abstain} abstained. A tie fails."
+    ),
+    "server.words.choice.none": "No option was chosen.",
+    "server.words.choice.tie": "A tie between {options} ({count} each) fails.",
+    "server.words.choice.not_half": {
+        "one": "{option} has {count} of {turnout} ballots: not more than half.",
+        "other": "{option} has {count} of {turnout} ballots: not more than half.",
+    },
+    "server.words.choice.passed": {
+        "one": "{option}: {count} of {turnout} ballots.",
+        "other": "{option}: {count} of {turnout} ballots.",
+    },
+}
+
+
+def english(table: Mapping[str, Words], key: str, params: Mapping[str, object]) -> str:
+    """A key's English words with its params (a plural by ``count``: English has one and other)."""
+    words = table[key]
+    if isinstance(words, dict):
+        words = words["one" if params.get("count") == 1 else "other"]
+    return words.format(**params)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -96,28 +188,27 @@ class Rule:
 
     def describe(self) -> str:
         """The rule in words, for the screen and the minutes."""
+        return english(RULE_WORDS, *self.words_key())
+
+    def words_key(self) -> tuple[str, dict[str, object]]:
+        """The rule as a message key and its params (``RULE_WORDS``), for pages in any language."""
+        key = f"server.rule.{self.kind.value}"
+        params: dict[str, object] = {}
         match self.kind:
-            case RuleKind.MAJORITY:
-                words = "Simple majority: more yes than no; abstentions don't count"
-            case RuleKind.MAJORITY_PLUS_ONE:
-                words = "Majority plus one: yes must reach half the ballots cast plus one"
             case RuleKind.FRACTION:
-                words = f"{self.numerator}/{self.denominator} majority of yes and no; abstentions don't count"
+                params = {"numerator": self.numerator, "denominator": self.denominator}
             case RuleKind.MODIFIED_CONSENSUS:
-                words = f"Modified consensus: passes without blocks, or with {self.threshold}% agree over blocks"
-            case RuleKind.CONSENSUS:
-                words = "Consensus: any block stops it"
-                if self.stand_aside_limit is not None:
-                    words += f"; fails if over {self.stand_aside_limit}% stand aside"
-            case RuleKind.UNANIMITY:
-                words = "Unanimity: every ballot must agree"
-            case RuleKind.PLURALITY:
-                words = "The option chosen most wins; a tie fails"
+                params = {"threshold": self.threshold}
+            case RuleKind.CONSENSUS if self.stand_aside_limit is not None:
+                key += ".stand_aside"
+                params = {"limit": self.stand_aside_limit}
         if self.quorum_count is not None:
-            words += f". Quorum: {self.quorum_count} ballots"
+            key += ".quorum_count"
+            params["count"] = self.quorum_count
         elif self.quorum_share is not None:
-            words += f". Quorum: {self.quorum_share}% of those present"
-        return words
+            key += ".quorum_share"
+            params["quorum"] = self.quorum_share
+        return key, params
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -162,10 +253,15 @@ def make_rule(
         rule_kind = RuleKind(kind)
     except ValueError:
         names = ", ".join(r.value for r in RuleKind)
-        raise Rejection("bad_rule", f"The rule must be one of: {names}.", "rule") from None
+        raise Rejection("bad_rule", f"The rule must be one of: {names}.", "rule", {"allowed": names}) from None
     if rule_kind not in RULES_FOR[ballot]:
         allowed = ", ".join(sorted(r.value for r in RULES_FOR[ballot]))
-        raise Rejection("bad_rule", f"A {ballot.value} ballot is decided by: {allowed}.", "rule")
+        raise Rejection(
+            "bad_rule",
+            f"A {ballot.value} ballot is decided by: {allowed}.",
+            "rule",
+            {"ballot": ballot.value, "allowed": allowed},
+        )
     numerator, denominator = 2, 3
     if rule_kind is RuleKind.FRACTION:
         numerator, denominator = parse_fraction(fraction or "2/3")
@@ -211,9 +307,11 @@ class Result:
     winner: str | None = None  # choice ballots: the winning option
     turnout: int = 0
     present: int = 0
+    words_key: str | None = None  # the words as a key of RESULT_WORDS (None: recorded before keys)
+    words_params: Mapping[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "outcome": self.outcome.value,
             "label": OUTCOME_WORDS[self.outcome],
             "words": self.words,
@@ -221,16 +319,24 @@ class Result:
             "turnout": self.turnout,
             "present": self.present,
         }
+        if self.words_key is not None:
+            data["words_key"] = self.words_key
+            data["words_params"] = dict(self.words_params or {})
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Result:
         winner = data.get("winner")
+        key = data.get("words_key")
+        params = data.get("words_params")
         return cls(
             outcome=Outcome(str(data["outcome"])),
             words=str(data["words"]),
             winner=None if winner is None else str(winner),
             turnout=int(data.get("turnout", 0)),  # type: ignore[call-overload]
             present=int(data.get("present", 0)),  # type: ignore[call-overload]
+            words_key=None if key is None else str(key),
+            words_params=dict(params) if isinstance(params, Mapping) else None,
         )
 
 
@@ -249,78 +355,78 @@ def decide(rule: Rule, ballot: BallotKind, counts: Mapping[str, int], turnout: i
     ``counts``: ballots per choice (for multi-choice ballots a ballot counts once per option
     chosen); ``turnout``: ballots cast; ``present``: participants present at the close.
     """
+
+    def result(outcome: Outcome, key: str, winner: str | None = None, **params: object) -> Result:
+        return Result(outcome, english(RESULT_WORDS, key, params), winner, turnout, present, key, params)
+
     needed = quorum_needed(rule, present)
     if turnout < needed:
-        return Result(Outcome.NO_QUORUM, f"{turnout} ballots; the quorum is {needed}.", None, turnout, present)
-
-    def result(outcome: Outcome, words: str, winner: str | None = None) -> Result:
-        return Result(outcome, words, winner, turnout, present)
-
+        return result(Outcome.NO_QUORUM, "server.words.no_quorum", count=turnout, quorum=needed)
     if turnout == 0:
-        return result(Outcome.FAILED, "No ballots were cast.")
+        return result(Outcome.FAILED, "server.words.no_ballots")
     if ballot is BallotKind.CHOICE:
-        return _choice(rule, counts, turnout, present)
+        return _choice(rule, counts, turnout, result)
     yes, no, abstain = counts.get("yes", 0), counts.get("no", 0), counts.get("abstain", 0)
     agree, aside, block = counts.get("agree", 0), counts.get("stand_aside", 0), counts.get("block", 0)
     match rule.kind:
         case RuleKind.UNANIMITY:
             if (yes or agree) == turnout:
-                return result(Outcome.PASSED, f"All {turnout} ballots agree.")
+                return result(Outcome.PASSED, "server.words.unanimity.passed", count=turnout)
             if block:
-                return result(Outcome.BLOCKED, f"{block} blocked; unanimity needs every ballot to agree.")
-            return result(Outcome.FAILED, f"{turnout - (yes or agree)} of {turnout} ballots did not agree.")
+                return result(Outcome.BLOCKED, "server.words.unanimity.blocked", count=block)
+            return result(
+                Outcome.FAILED, "server.words.unanimity.failed", count=turnout - (yes or agree), total=turnout
+            )
         case RuleKind.CONSENSUS:
             if block:
-                return result(Outcome.BLOCKED, f"{_n(block, 'block')}: consensus stops at any block.")
+                return result(Outcome.BLOCKED, "server.words.consensus.blocked", count=block)
             if not agree:
-                return result(Outcome.FAILED, "Nobody agreed.")
+                return result(Outcome.FAILED, "server.words.nobody_agreed")
             if rule.stand_aside_limit is not None and aside * 100 > rule.stand_aside_limit * turnout:
-                return result(Outcome.FAILED, f"{aside} of {turnout} stood aside: more than {rule.stand_aside_limit}%.")
-            return result(Outcome.PASSED, f"No blocks; {agree} agree, {aside} stand aside.")
+                limit = rule.stand_aside_limit
+                return result(
+                    Outcome.FAILED, "server.words.consensus.stood_aside", count=aside, total=turnout, limit=limit
+                )
+            return result(Outcome.PASSED, "server.words.no_blocks", agree=agree, aside=aside)
         case RuleKind.MODIFIED_CONSENSUS:
             if not agree:
-                return result(Outcome.BLOCKED if block else Outcome.FAILED, "Nobody agreed.")
+                return result(Outcome.BLOCKED if block else Outcome.FAILED, "server.words.nobody_agreed")
             if not block:
-                return result(Outcome.PASSED, f"No blocks; {agree} agree, {aside} stand aside.")
-            share = f"{agree} of {agree + block} agree and block"
+                return result(Outcome.PASSED, "server.words.no_blocks", agree=agree, aside=aside)
+            share = {"count": block, "agree": agree, "base": agree + block, "threshold": rule.threshold}
             if agree * 100 >= rule.threshold * (agree + block):
-                return result(Outcome.PASSED, f"{_n(block, 'block')} overridden: {share}, {rule.threshold}% needed.")
-            return result(Outcome.BLOCKED, f"{_n(block, 'block')} stand: {share}, {rule.threshold}% needed.")
+                return result(Outcome.PASSED, "server.words.blocks_overridden", **share)
+            return result(Outcome.BLOCKED, "server.words.blocks_stand", **share)
         case RuleKind.MAJORITY:
+            figures = {"yes": yes, "no": no, "abstain": abstain}
             if yes > no:
-                return result(Outcome.PASSED, f"{yes} yes to {no} no; {abstain} abstained.")
-            tie = " A tie fails." if yes == no else ""
-            return result(Outcome.FAILED, f"{yes} yes to {no} no; {abstain} abstained.{tie}")
+                return result(Outcome.PASSED, "server.words.majority", **figures)
+            return result(Outcome.FAILED, "server.words.majority" + (".tie" if yes == no else ""), **figures)
         case RuleKind.MAJORITY_PLUS_ONE:
             # yes >= turnout/2 + 1, in integers: 2*yes >= turnout + 2
-            need = turnout // 2 + 1
-            if 2 * yes >= turnout + 2:
-                return result(Outcome.PASSED, f"{yes} yes of {turnout} ballots; {need} needed.")
-            return result(Outcome.FAILED, f"{yes} yes of {turnout} ballots; {need} needed.")
+            outcome = Outcome.PASSED if 2 * yes >= turnout + 2 else Outcome.FAILED
+            return result(outcome, "server.words.majority_plus_one", yes=yes, count=turnout, need=turnout // 2 + 1)
         case RuleKind.FRACTION:
             p, q = rule.numerator, rule.denominator
             base = yes + no
-            words = f"{yes} yes of {base} yes and no; {p}/{q} needed; {abstain} abstained."
+            figures = {"yes": yes, "base": base, "numerator": p, "denominator": q, "abstain": abstain}
             if base and yes != no and yes * q >= p * base:
-                return result(Outcome.PASSED, words)
-            return result(Outcome.FAILED, words + (" A tie fails." if base and yes == no else ""))
+                return result(Outcome.PASSED, "server.words.fraction", **figures)
+            return result(Outcome.FAILED, "server.words.fraction" + (".tie" if base and yes == no else ""), **figures)
     raise ValueError(f"rule {rule.kind} does not decide a {ballot} ballot")
 
 
-def _choice(rule: Rule, counts: Mapping[str, int], turnout: int, present: int) -> Result:
+def _choice(rule: Rule, counts: Mapping[str, int], turnout: int, result: Callable[..., Result]) -> Result:
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] == 0:
-        return Result(Outcome.FAILED, "No option was chosen.", None, turnout, present)
+        return result(Outcome.FAILED, "server.words.choice.none")  # type: ignore[no-any-return]
     top, votes = ranked[0]
     if len(ranked) > 1 and ranked[1][1] == votes:
-        tied = [name for name, n in ranked if n == votes]
-        return Result(Outcome.FAILED, f"A tie between {', '.join(tied)} ({votes} each) fails.", None, turnout, present)
+        tied = ", ".join(name for name, n in ranked if n == votes)
+        return result(Outcome.FAILED, "server.words.choice.tie", options=tied, count=votes)  # type: ignore[no-any-return]
     if rule.kind is RuleKind.MAJORITY and not 2 * votes > turnout:
-        return Result(
-            Outcome.FAILED, f"{top} has {votes} of {turnout} ballots: not more than half.", None, turnout, present
-        )
-    return Result(Outcome.PASSED, f"{top}: {votes} of {turnout} ballots.", top, turnout, present)
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+        key = "server.words.choice.not_half"
+        return result(Outcome.FAILED, key, option=top, count=votes, turnout=turnout)  # type: ignore[no-any-return]
+    return result(  # type: ignore[no-any-return]
+        Outcome.PASSED, "server.words.choice.passed", top, option=top, count=votes, turnout=turnout
+    )

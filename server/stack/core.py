@@ -235,11 +235,38 @@ def is_written(participant_id: str) -> bool:
 # --- order -----------------------------------------------------------------------------
 
 
+# Why an entry has its place: a message key (``clients/i18n/server/<lang>.json``) and its English words.
+REASONS = {
+    "server.reason.moved": "moved by the facilitator",
+    "server.reason.written": "written point, read out by the facilitator",
+    "server.reason.process": "point of process: goes first",
+    "server.reason.information": "point of information: ahead of new points",
+    "server.reason.clarifying": "clarifying question: ahead of new points",
+    "server.reason.direct": "direct response: right after the current speaker",
+    "server.reason.in_order": "in the order hands went up",
+    "server.reason.not_spoken": "you haven't spoken yet",
+    "server.reason.not_spoken.priority": "you haven't spoken yet (and priority)",
+    "server.reason.not_spoken_item": "you haven't spoken on this item yet",
+    "server.reason.not_spoken_item.priority": "you haven't spoken on this item yet (and priority)",
+    "server.reason.priority": "priority you asked for",
+    "server.reason.spoken": "you have spoken already: after those who haven't",
+}
+
+
 @dataclass(frozen=True)
 class Place:
     entry: Entry
     position: int  # 0: next to speak
-    reason: str
+    reason_key: str  # one of REASONS: pages word it in their reader's language
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the minutes, older clients)."""
+        return REASONS[self.reason_key]
+
+    @property
+    def reason_params(self) -> dict[str, object]:
+        return {}  # no reason has variable parts yet; sent so pages treat every key alike
 
 
 def _spoken(stack: StackState) -> tuple[set[str], set[str]]:
@@ -275,28 +302,25 @@ def ordered(stack: StackState) -> list[Place]:
 
 
 def _reason(stack: StackState, entry: Entry, in_meeting: set[str], on_item: set[str]) -> str:
+    """The key of the reason for an entry's place (its words are in :data:`REASONS`)."""
     if entry.pinned is not None:
-        return "moved by the facilitator"
+        return "server.reason.moved"
     if is_written(entry.participant_id):
-        return "written point, read out by the facilitator"
+        return "server.reason.written"
     match entry.kind:
-        case Kind.PROCESS:
-            return "point of process: goes first"
-        case Kind.INFORMATION | Kind.CLARIFYING:
-            return f"{LABELS[entry.kind].lower()}: ahead of new points"
-        case Kind.DIRECT:
-            return "direct response: right after the current speaker"
+        case Kind.PROCESS | Kind.INFORMATION | Kind.CLARIFYING | Kind.DIRECT:
+            return f"server.reason.{entry.kind.value}"
     if not stack.progressive:
-        return "in the order hands went up"
+        return "server.reason.in_order"
     pid = entry.participant_id
     boosted = stack.priority_counts and pid in stack.opted
     if pid not in in_meeting:
-        return "you haven't spoken yet" + (" (and priority)" if boosted else "")
+        return "server.reason.not_spoken" + (".priority" if boosted else "")
     if pid not in on_item:
-        return "you haven't spoken on this item yet" + (" (and priority)" if boosted else "")
+        return "server.reason.not_spoken_item" + (".priority" if boosted else "")
     if boosted:
-        return "priority you asked for"
-    return "you have spoken already: after those who haven't"
+        return "server.reason.priority"
+    return "server.reason.spoken"
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -404,7 +428,7 @@ def decide_participant(stack: StackState, command: ParticipantCommand, pid: str,
                 k = Kind(kind)
             except ValueError:
                 names = ", ".join(k.value for k in Kind)
-                raise Rejection("bad_field", f"kind must be one of: {names}.", "kind") from None
+                raise Rejection("bad_field", f"kind must be one of: {names}.", "kind", {"allowed": names}) from None
             if stack.entry_of(pid) is not None:
                 raise Rejection("already_on_stack", "Your hand is already up. Lower it first to change its kind.")
             if not stack.open and k is Kind.NEW:
@@ -427,7 +451,9 @@ def decide_participant(stack: StackState, command: ParticipantCommand, pid: str,
             if group == stack.declared.get(pid, ""):
                 return []
             return [GroupDeclared(at=now, participant_id=pid, group=group)]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def decide_facilitator(stack: StackState, command: FacilitatorCommand, now: float) -> list[Event]:
@@ -452,27 +478,40 @@ def decide_facilitator(stack: StackState, command: FacilitatorCommand, now: floa
         case MoveEntry(entry_id=entry_id, position=position):
             _entry(stack, entry_id)
             if not 0 <= position < len(stack.entries):
-                raise Rejection("bad_field", f"position must be 0 to {len(stack.entries) - 1}.", "position")
+                last = len(stack.entries) - 1
+                raise Rejection("bad_field", f"position must be 0 to {last}.", "position", {"low": 0, "high": last})
             return [EntryMoved(at=now, entry_id=entry_id, position=position)]
         case ExtendTime(seconds=seconds):
             if stack.speaker is None:
                 raise Rejection("no_speaker", "Nobody has the floor.")
             if not 5 <= seconds <= 600:
-                raise Rejection("bad_field", "Extend by 5 to 600 seconds.", "seconds")
+                raise Rejection("bad_field", "Extend by 5 to 600 seconds.", "seconds", {"low": 5, "high": 600})
             return [TimeExtended(at=now, seconds=float(seconds))]
         case SetStackOpen(open=is_open):
             return [] if is_open == stack.open else [StackOpened(at=now, open=is_open)]
         case SetGroups(groups=groups):
             if len(groups) > GROUPS_MAX or len(set(groups)) != len(groups):
-                raise Rejection("bad_field", f"Offer up to {GROUPS_MAX} different groups.", "groups")
+                raise Rejection(
+                    "bad_field", f"Offer up to {GROUPS_MAX} different groups.", "groups", {"max": GROUPS_MAX}
+                )
             if any(not g.strip() or len(g) > GROUP_MAX for g in groups):
-                raise Rejection("bad_field", f"A group's name is 1 to {GROUP_MAX} characters.", "groups")
+                raise Rejection(
+                    "bad_field",
+                    f"A group's name is 1 to {GROUP_MAX} characters.",
+                    "groups",
+                    {"low": 1, "high": GROUP_MAX},
+                )
             cleaned = [" ".join(g.split()) for g in groups]
             return [] if tuple(cleaned) == stack.groups else [GroupsSet(at=now, groups=cleaned)]
         case SetStackSettings(progressive=progressive, priority_counts=counts, time_limit=limit):
             if limit is not None and not TIME_LIMIT_RANGE[0] <= limit <= TIME_LIMIT_RANGE[1]:
                 low, high = TIME_LIMIT_RANGE
-                raise Rejection("bad_field", f"The speaking time is {low:g} to {high:g} seconds.", "time_limit")
+                raise Rejection(
+                    "bad_field",
+                    f"The speaking time is {low:g} to {high:g} seconds.",
+                    "time_limit",
+                    {"low": int(low), "high": int(high)},
+                )
             return [
                 SettingsChanged(
                     at=now,
@@ -481,7 +520,9 @@ def decide_facilitator(stack: StackState, command: FacilitatorCommand, now: floa
                     time_limit=stack.time_limit if limit is None else float(limit),
                 )
             ]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def _entry(stack: StackState, entry_id: int) -> Entry:
