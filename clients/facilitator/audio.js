@@ -162,9 +162,9 @@ export function interpretation({ socket, confirmDialog }) {
     const room = el("select", { id: `in-edit-room-${id}` });
     const form = el("form", { class: "in-form in-edit", novalidate: true },
       el("div", { class: "in-fields" },
-        el("div", { class: "in-field in-grow" }, el("label", { for: name.id }, "Name"), name),
-        el("div", { class: "in-field in-lang" }, el("label", { for: language.id }, "Language code"), language),
-        el("div", { class: "in-field in-grow" }, el("label", { for: room.id }, "Where"), room)),
+        el("div", { class: "in-field in-grow" }, el("label", { for: name.id }, "Name", el("span", { class: "visually-hidden in-of" })), name),
+        el("div", { class: "in-field in-lang" }, el("label", { for: language.id }, "Language code", el("span", { class: "visually-hidden in-of" })), language),
+        el("div", { class: "in-field in-grow" }, el("label", { for: room.id }, "Where", el("span", { class: "visually-hidden in-of" })), room)),
       el("p", { class: "actions" },
         el("button", { type: "submit", class: "secondary small" }, "Save"),
         el("button", { type: "button", class: "danger small in-remove" }, "Remove channel")));
@@ -186,15 +186,20 @@ export function interpretation({ socket, confirmDialog }) {
       el("p", { class: "in-title" }, el("strong", { class: "in-name" }), el("span", { class: "in-where muted" })),
       el("p", { class: "in-live" }, el("span", { class: "in-live-who" }), el("span", { class: "in-since", role: "timer", "aria-live": "off" })),
       el("p", { class: "in-people muted" }),
+      el("p", { class: "in-caption muted" }),
       el("details", { class: "settings in-details" }, el("summary", {}, "Edit or remove"), form));
   }
 
   function updateChannel(li, c) {
     li._channel = c;
-    const [title, live, people, details] = li.children;
+    const [title, live, people, caption, details] = li.children;
+    const last = (c.captions || []).at(-1);
+    caption.hidden = !last;
+    setText(caption, last ? `Last caption: “${last.text}”` : "");
     setText(title.children[0], c.language ? `${c.name} (${c.language})` : c.name);
     setText(title.children[1], ` · ${roomName(c.room)}`);
-    setText(live.children[0], c.live ? `Live: ${c.live}` : "Nobody live: the channel is silent");
+    setText(live.children[0], (c.live ? `Live: ${c.live}` : "Nobody live: the channel is silent")
+      + (c.live && c.offer ? " · handover offered" : "") + (c.retour ? " · retour (listeners hear the floor)" : ""));
     live.classList.toggle("on", Boolean(c.live));
     const n = c.handovers || 0;
     setText(people, (c.interpreters?.length ? `Interpreters: ${c.interpreters.join(", ")}` : "No interpreter has joined yet")
@@ -206,6 +211,7 @@ export function interpretation({ socket, confirmDialog }) {
     syncValue(language, c.language || "");
     syncValue(room, c.room || "");
     details.querySelector("summary").setAttribute("aria-label", `Edit or remove ${c.name}`);
+    for (const of of form.querySelectorAll(".in-of")) setText(of, ` of ${c.name}`);  // each row's fields say whose they are
     tickRow(li);
   }
 

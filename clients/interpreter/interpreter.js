@@ -195,13 +195,24 @@ function render() {
   setText($("#channel-name"), role === "captioner" ? `Captions · ${label}` : label);
   setText($("#channel-where"), ch.room ? `In breakout room ${ch.room_name || ch.room}` : "Plenary");
   document.title = `${role === "captioner" ? "Captions" : "Booth"} · ${ch.name} — Plaza`;
+  if (ch.removed) {  // the facilitator removed the channel: nothing to do here any more
+    $("#name-step").hidden = true;
+    $("#booth").hidden = true;
+    $("#clash").hidden = true;
+    $("#problem").hidden = false;
+    setText($("#problem-heading"), "This channel was removed");
+    setText($("#problem-text"), "The facilitator removed this language channel: its listeners hear the floor.");
+    if (audio && audio.on) audio.stop();
+    return;
+  }
+  $("#problem").hidden = true;
   const named = role === "captioner" || Boolean(myName);
   $("#name-step").hidden = named;
   $("#booth").hidden = !named;
   if (!named) return;
-  renderClash();
   renderCaptions();
   if (role === "captioner") return;
+  renderClash();
   renderLive();
   renderSources();
   $("#media-off").hidden = booth.media !== false;
@@ -231,6 +242,7 @@ function renderLive() {
   const partners = booth.interpreters.filter((n) => n !== myName);
   $("#offer").hidden = !mine || offer === myName;
   $("#offer").disabled = !partners.length;
+  $("#withdraw").hidden = !mine || offer !== myName;
   const offerState = $("#offer-state");
   offerState.hidden = !(mine || (live && !mine && offer !== live));
   setText(offerState, mine
@@ -254,10 +266,15 @@ function renderLive() {
   seen = now;
 }
 
+/** A partner pressed "Go live" over the live voice (refused: one voice only); red on both pages for clash_shown s. */
 function renderClash() {
   const clash = booth.clash;
-  $("#clash").hidden = !clash;
-  if (clash) setText($("#clash-text"), `${clash.by} went live while ${booth.live && booth.live !== clash.by ? booth.live : "someone else"} was live. One of you: stop now.`);
+  const shown = Boolean(clash) && secondsLeft(socket, clash.at + (booth.clash_shown ?? 10)) > 0;
+  $("#clash").hidden = !shown;
+  if (!shown) return;
+  const live = booth.live && booth.live !== clash.by ? booth.live : "a partner";
+  setText($("#clash-text"), `${clash.by} pressed "Go live" while ${live} is live. Only ${live} is heard: ` +
+    `to change voices, ${live} offers the handover and ${clash.by} takes over.`);
 }
 
 function renderSources() {
@@ -291,6 +308,7 @@ $("#go-live").addEventListener("click", async () => {
 });
 $("#go-off").addEventListener("click", () => act("go_off"));
 $("#offer").addEventListener("click", () => act("offer_handover"));
+$("#withdraw").addEventListener("click", () => act("offer_handover", { on: false }));
 $("#take-over").addEventListener("click", async () => {
   if (audio && !audio.on && booth?.media !== false) startSound();
   await act("take_over");
@@ -310,7 +328,9 @@ $("#caption-form").addEventListener("submit", async (event) => {
 });
 
 function tick() {
-  if (!booth || role !== "interpreter") return;
+  if (!booth || broken) return;
+  if (booth.clash && !$("#clash").hidden) renderClash();  // it times out by itself
+  if (role !== "interpreter") return;
   const since = booth.live && booth.since;
   $("#clock").hidden = !since;
   $("#clock-hint").hidden = true;

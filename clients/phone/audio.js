@@ -192,9 +192,11 @@ function draw() {
     if (ctx.socket.connected) sendListen("");
   }
   const here = roomId ? (roomName ? `This room (${roomName})` : "This room") : "The floor";
-  const options = [{ id: "", label: here, note: "" },
+  // Audio off on the server: the choice is only whose captions to read.
+  setText($("#audio-choose label"), media ? "Listen to" : "Captions");
+  const options = [{ id: "", label: media ? here : "No captions", note: "" },
     ...offered.map((c) => ({ id: c.id, label: c.language ? `${c.name} (${c.language})` : c.name,
-      note: c.live ? "live" : "nobody interpreting now" }))];
+      note: !media ? "" : c.live ? "live" : "nobody interpreting now" }))];
   const select = $("#audio-channel");
   const signature = options.map((o) => `${o.id}:${o.label}:${o.note}`).join("\n");
   if (select.dataset.options !== signature) {

@@ -11,22 +11,23 @@ import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS }
 const SPEAKING_DB = -45;
 
 const PANEL = `
-  <p class="label" id="ra-label">Room audio</p>
+  <h2 class="visually-hidden" id="ra-label">Room audio</h2>
   <p id="ra-state" class="ra-state" aria-live="polite"></p>
   <p id="ra-refused" class="ra-refused" role="alert" hidden></p>
   <ul id="ra-heard" class="ra-heard" aria-label="Remote people heard in this room"></ul>
-  <p id="ra-none" class="ra-none" hidden>No remote person is speaking in this room yet.</p>
-  <div class="ra-mic"><label for="ra-mic-meter">This room's microphone</label>
-    <meter id="ra-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>
-  <p class="ra-actions"><button type="button" id="ra-mute" class="small" aria-pressed="false">Mute the room</button></p>`;
+  <p id="ra-none" class="ra-none" hidden>No remote person in this room yet.</p>
+  <div class="ra-mic" id="ra-mic"><label for="ra-mic-meter">Room mic</label>
+    <meter id="ra-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>`;
 
 let peer = null;
 let open = false;  // the room is open (audio makes sense)
+let height = 0;    // the panel's height last time: room.js fits the side column again when it changes
 
 export function initRoomAudio({ socket }) {
   const toggle = el("button", { type: "button", id: "ra-toggle", class: "secondary small", "aria-pressed": "false", hidden: true },
     "Turn on room audio");
-  $("#audio-toggle-home").append(toggle);
+  const mute = el("button", { type: "button", id: "ra-mute", class: "small", "aria-pressed": "false", hidden: true }, "Mute the room");
+  $("#audio-toggle-home").append(toggle, mute);
   const panel = el("section", { id: "room-audio", class: "room-audio", hidden: true, "aria-labelledby": "ra-label" });
   panel.innerHTML = PANEL;
   $("#audio-home").append(panel);
@@ -66,11 +67,13 @@ function draw() {
   $("#ra-refused").hidden = !refused;
   setText($("#ra-refused"), refused ? peer.error.message : "");
   panel.classList.toggle("refused", Boolean(refused));
+  // Said only when it matters: connected and unmuted, the green toggle says it all.
   setText($("#ra-state"), !on ? "" : {
     starting: "Starting…", connecting: "Connecting…", reconnecting: "Sound lost: reconnecting…",
-    connected: peer.muted ? "Muted: remote people don't hear the room." : "On: remote people hear the room, and the room hears them.",
+    connected: peer.muted ? "Muted: remote people don't hear the room." : "",
   }[peer.state] || "");
   if (on && peer.error && !refused) setText($("#ra-state"), peer.error.message);
+  $("#ra-state").hidden = !$("#ra-state").textContent;
   if (!micPossible() && !on) toggle.title = ERROR_WORDS.insecure;
   const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot && s.slot.kind !== "device");
   keyed($("#ra-heard"), on ? heard : [], (s) => s.i, (s) => {
@@ -78,11 +81,16 @@ function draw() {
     return el("li", {}, el("label", { for: id }), el("meter", { id, min: 0, max: 100, low: 60, high: 90, optimum: 50, value: 0 }));
   }, (li, s) => setText(li.firstChild, slotName(s.slot)));
   $("#ra-none").hidden = !on || heard.length > 0;
-  $("#ra-mute").parentElement.hidden = !on || !peer.hasMic;
-  $("#ra-mute").closest(".room-audio").querySelector(".ra-mic").hidden = !on || !peer.hasMic;
+  $("#ra-mute").hidden = !on || !peer.hasMic;
+  $("#ra-mic").hidden = !on || !peer.hasMic;
   $("#ra-mute").setAttribute("aria-pressed", String(peer.muted));
   setText($("#ra-mute"), peer.muted ? "Room muted: unmute" : "Mute the room");
   levels();
+  const now = panel.hidden ? 0 : panel.getBoundingClientRect().height;
+  if (now !== height) {  // who is here and the notes get what is left: let room.js fit them again
+    height = now;
+    requestAnimationFrame(() => dispatchEvent(new Event("resize")));
+  }
 }
 
 function levels() {

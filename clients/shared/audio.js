@@ -49,6 +49,7 @@ export const ERROR_WORDS = {
   mic_denied: "The microphone was not allowed. Allow it in the browser's site settings, then try again.",
   insecure: "The microphone needs a secure (https) link. You can still listen.",
   no_webrtc: "This browser cannot play live audio.",
+  ice_timeout: "The sound could not connect (the network may block it). Trying again…",
 };
 
 /** Every peer on the page, and a rolling log of levels, for tests and for the curious. */
@@ -476,9 +477,12 @@ export class AudioPeer extends EventTarget {
           this.attempt = 0;
           this.setState("connected", null);
         } else if (message.state === "failed" && REFUSED.has(message.code)) {
-          this.error = { code: message.code, message: ERROR_WORDS[message.code] || "Audio was refused." };
-          this.changed();
+          // Refused once connected (a second device in the room took the floor first): say so, stay off.
+          this.stop({ tell: false });
+          this.setState("refused", { code: message.code, message: ERROR_WORDS[message.code] || "Audio was refused." });
         } else if (message.state === "failed" || message.state === "closed") {
+          // The server dropped this peer (ICE timed out, the media process went away): offer again.
+          if (message.code) this.error = { code: message.code, message: ERROR_WORDS[message.code] || "The sound connection failed." };
           this.retry();
         }
         break;
