@@ -197,7 +197,7 @@ def translate(
     key = key_of(cmd.kind, cmd.id)
     original = originals.get(key)
     if original is None:
-        raise Rejection("unknown_item", "There is no such text to translate (it may have been withdrawn).", "id")
+        raise Rejection("unknown_item", "There is no such text to translate (it may have been withdrawn).", "item")
     before = state.texts.get(language, {}).get(key)
     if not cmd.text.strip():  # blank: take the translation back
         if before is None or not before.text:

@@ -215,10 +215,10 @@ MESSAGES: dict[str, Message] = {
     "translate": Message(
         {
             "kind": Field(str, max_length=16),
-            "id": Field(str, max_length=32),
+            "item": Field(str, max_length=32),  # the text's id ("id" is every message's own: echoed in the answer)
             "text": Field(str, max_length=tc.TEXT_MAX),
         },
-        lambda f: tc.Translate(f["kind"], f["id"], f["text"]),
+        lambda f: tc.Translate(f["kind"], f["item"], f["text"]),
         roles=("translator",),
     ),
     "screen_languages": Message(
