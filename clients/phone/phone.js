@@ -4,6 +4,7 @@ import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
 import { initOpenSpace, renderOpenSpace, tickOpenSpace } from "/static/phone/openspace.js";
 import { initCafe, renderCafe, tickCafe } from "/static/phone/cafe.js";
 import { initAudio, renderAudio } from "/static/phone/audio.js";
+import { showTranslated } from "/static/shared/translated.js";  // texts in the reader's language, when translated
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -701,7 +702,7 @@ function renderVote() {
   if (seenVote === undefined) seenVote = vote.open ? vote.vote : null;  // open before we came: no news
   setText($("#vote-heading"), vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open")
     : (vote.secret ? "Secret vote — closed" : "Vote closed"));
-  $("#vote-question").textContent = vote.question;
+  showTranslated($("#vote-question"), phone.translations, "vote", vote.vote, vote.question, { vote: true });
   $("#vote-rule").textContent = `Rule: ${vote.rule_words}.`;
   const key = `${vote.vote}:${vote.open}`;
   if (ballotFor !== key) {
@@ -843,7 +844,7 @@ function createProposal(p) {
 
 function updateProposal(li, p) {
   const [text, by, amendments] = li.children;
-  setText(text, p.text);
+  showTranslated(text, phone.translations, "proposal", p.proposal, p.text);
   setText(by, `Proposed by ${p.proposer}`);
   amendments.hidden = !p.amendments.length;
   const proposer = p.proposer_id === me.participant?.id;
