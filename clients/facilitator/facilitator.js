@@ -10,6 +10,13 @@ import { breakouts } from "/static/facilitator/breakouts.js";
 import { openSpaceConsole } from "/static/facilitator/openspace.js";
 import { cafeConsole } from "/static/facilitator/cafe.js";
 import { interpretation } from "/static/facilitator/audio.js";
+import { t, loadCatalogues, translatePage, languagePicker, onLanguageChange, errorText, serverText, has, LANGUAGES } from "/static/shared/i18n.js";
+
+// The console's words: its own language (the picker in the header, remembered on this device),
+// whatever language the big screen shows (set below, in "Meeting").
+await loadCatalogues(["common", "server", "facilitator", "openspace-console", "cafe-console"]);
+translatePage(document);
+$(".top").append(languagePicker({ id: "console-language" }));
 
 const meetingId = location.pathname.split("/").pop();
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
@@ -34,7 +41,7 @@ socket.addEventListener("message", ({ detail: message }) => {
     case "error":
       if (["bad_key", "unknown_meeting"].includes(message.code)) {
         socket.stop();
-        $("#console-error").textContent = `${message.message} Check the facilitator link you were given.`;
+        $("#console-error").textContent = t("facilitator.bad_link", { message: errorText(message) });
       }
       break;
   }
@@ -46,7 +53,7 @@ async function act(type, fields) {
     $("#console-error").textContent = "";
     return true;
   } catch (err) {
-    $("#console-error").textContent = err.message;
+    $("#console-error").textContent = errorText(err);
     return false;
   }
 }
@@ -67,16 +74,20 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
 
-function button(label, cls, onclick) {
-  return el("button", { type: "button", class: cls, onclick }, label);
+/** A button whose label is a catalogue key (re-worded by translatePage when the language changes). */
+function button(key, cls, onclick) {
+  return el("button", { type: "button", class: cls, onclick, "data-i18n": key }, t(key));
 }
+
+/** Fixed words in a node made here, re-worded by translatePage when the language changes. */
+const words = (key, tag = "span") => el(tag, { "data-i18n": key }, t(key));
 
 function render(view) {
   latest = view;
   setText($("#title"), view.title);
-  document.title = `${view.title} — Plaza console`;
+  document.title = t("facilitator.doc_title", { title: view.title });
   setText($("#code"), view.code);
-  setText($("#present"), String(view.present));
+  setText($("#present-count"), t("facilitator.here_count", { count: view.present }));
   $("#nobody").hidden = view.participants.length > 0;
   $("#end").disabled = view.ended;
   $("#ended-note").hidden = !view.ended;
@@ -91,6 +102,7 @@ function render(view) {
   if (view.openspace) openSpace.render(view.openspace, view);
   if (view.cafe) cafe.render(view.cafe, view);
   interpreting.render(view.audio, view);
+  renderScreenLanguages(view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
   keyed($("#people"), view.participants, (p) => p.id, personRow, (row, p) => updatePerson(row, p, view.ended));
@@ -126,8 +138,8 @@ const QUEUE_SHOWN = 4;  // names in the live panel's short queue; the rest are "
 
 function renderStack(stack, ended) {
   speaker = stack.speaker;
-  setText($("#speaker"), speaker ? speaker.name : "Nobody");
-  setText($("#speaker-kind"), speaker ? `(${speaker.label})` : "");
+  setText($("#speaker"), speaker ? speaker.name : t("facilitator.nobody"));
+  setText($("#speaker-kind"), speaker ? t("facilitator.kind_in_brackets", { kind: kindLabel(speaker) }) : "");
   $("#next-speaker").disabled = ended || (!speaker && stack.entries.length === 0);
   $("#end-turn").disabled = $("#extend").disabled = ended || !speaker;
   const entries = stack.entries.map((entry, index) => ({ ...entry, index }));
@@ -135,13 +147,13 @@ function renderStack(stack, ended) {
   $("#stack-empty").hidden = entries.length > 0;
   // The live panel's short queue: the first few names in order, then how many more.
   const more = entries.length - QUEUE_SHOWN;
-  const queue = entries.slice(0, QUEUE_SHOWN).map((e) => ({ key: e.entry, name: e.name, pos: e.index + 1, kind: e.label }));
+  const queue = entries.slice(0, QUEUE_SHOWN).map((e) => ({ key: e.entry, name: e.name, pos: e.index + 1, kind: kindLabel(e) }));
   if (more > 0) queue.push({ key: "more", more });
-  setText($("#live-queue-label"), entries.length ? `Waiting to speak (${entries.length})` : "Nobody is waiting to speak");
+  setText($("#live-queue-label"), entries.length ? t("facilitator.waiting_count", { count: entries.length }) : t("facilitator.nobody_waiting"));
   keyed($("#live-queue"), queue, (q) => q.key,
     (q) => (q.more ? el("li", { class: "more" }) : el("li", {}, el("span", { class: "pos" }), " ", el("span", { class: "who" }))),
     (li, q) => {
-      if (q.more) { setText(li, `+${q.more} more`); return; }
+      if (q.more) { setText(li, t("facilitator.more", { count: q.more })); return; }
       setText(li.querySelector(".pos"), `${q.pos}.`);
       setText(li.querySelector(".who"), q.name);
       li.title = q.kind;
@@ -161,23 +173,29 @@ function entryRow() {
     el("span", { class: "entry-who" }, el("span", { class: "name" }), " ", el("span", { class: "kind" })),
     el("span", { class: "reason muted" }),
     el("span", { class: "row-actions" },
-      button("Move up", "secondary small up", () => act("move_entry", { entry: row._entry.entry, position: row._entry.index - 1 })),
-      button("Skip", "secondary small skip", () => { keepKeyboard(row, "skip"); act("skip_entry", { entry: row._entry.entry }); }),
-      button("Take off stack", "danger small drop", () => { keepKeyboard(row, "drop"); act("remove_entry", { entry: row._entry.entry }); })));
+      button("facilitator.move_up", "secondary small up", () => act("move_entry", { entry: row._entry.entry, position: row._entry.index - 1 })),
+      button("facilitator.skip", "secondary small skip", () => { keepKeyboard(row, "skip"); act("skip_entry", { entry: row._entry.entry }); }),
+      button("facilitator.take_off_stack", "danger small drop", () => { keepKeyboard(row, "drop"); act("remove_entry", { entry: row._entry.entry }); })));
   return row;
 }
 
 function updateEntry(row, entry) {
   row._entry = entry;
   setText(row.querySelector(".name"), entry.name);
-  setText(row.querySelector(".kind"), `· ${entry.label}`);
-  setText(row.querySelector(".reason"), entry.reason);
+  setText(row.querySelector(".kind"), `· ${kindLabel(entry)}`);
+  setText(row.querySelector(".reason"), serverText(entry.reason_key, entry.reason_params, entry.reason));
   // Each name starts with the button's visible text (what a voice-control user says).
   const up = row.querySelector(".up");
-  up.setAttribute("aria-label", `Move up: ${entry.name}`);
+  up.setAttribute("aria-label", t("facilitator.move_up_name", { name: entry.name }));
   up.disabled = entry.index === 0;
-  row.querySelector(".skip").setAttribute("aria-label", `Skip ${entry.name}`);
-  row.querySelector(".drop").setAttribute("aria-label", `Take off stack: ${entry.name}`);
+  row.querySelector(".skip").setAttribute("aria-label", t("facilitator.skip_name", { name: entry.name }));
+  row.querySelector(".drop").setAttribute("aria-label", t("facilitator.take_off_stack_name", { name: entry.name }));
+}
+
+/** A place's kind (new point, point of process…) in the console's language. */
+function kindLabel(entry) {
+  if (entry.label_key && has(entry.label_key)) return t(entry.label_key, entry.label_params || {});
+  return has(`facilitator.kind.${entry.kind}`) ? t(`facilitator.kind.${entry.kind}`) : entry.label;
 }
 
 $("#next-speaker").addEventListener("click", () => act("next_speaker", {}));
@@ -196,7 +214,7 @@ new ResizeObserver(() => {
 // --- the agenda ------------------------------------------------------------------------------------
 
 function renderAgenda(agenda) {
-  setText($("#agenda-state"), agenda.approved ? "(approved)" : "(draft)");
+  setText($("#agenda-state"), t(agenda.approved ? "facilitator.agenda_approved" : "facilitator.agenda_draft"));
   $("#agenda-vote").hidden = agenda.approved;
   $("#agenda-vote").disabled = !agenda.ready;
   $("#item-now").hidden = !agenda.current;
@@ -208,28 +226,27 @@ function renderAgenda(agenda) {
 function agendaRow() {
   const li = el("li", {},
     el("div", { class: "item-row" },
-      el("span", { class: "name" }, el("span", { class: "item-name" }), el("span", { class: "muted by" }), el("span", { class: "muted waiting" }, " · waiting for you")),
+      el("span", { class: "name" }, el("span", { class: "item-name" }), el("span", { class: "muted by" }), el("span", { class: "muted waiting" }, " · ", words("facilitator.waiting_for_you"))),
       el("span", { class: "row-actions" },
-        button("Accept", "small accept", () => act("accept_item", { item: li._item.item })),
-        button("Decline", "danger small decline", () => act("decline_item", { item: li._item.item })),
-        button("Start", "small start", () => act("start_item", { item: li._item.item })),
-        button("Move up", "secondary small up", () => act("move_item", { item: li._item.item, position: li._item.index - 1 })))));
+        button("facilitator.accept", "small accept", () => act("accept_item", { item: li._item.item })),
+        button("facilitator.decline", "danger small decline", () => act("decline_item", { item: li._item.item })),
+        button("facilitator.start", "small start", () => act("start_item", { item: li._item.item })),
+        button("facilitator.move_up", "secondary small up", () => act("move_item", { item: li._item.item, position: li._item.index - 1 })))));
   return li;
 }
 
 function updateAgendaRow(li, item) {
   li._item = item;
   li.className = item.status;
-  setText(li.querySelector(".item-name"), `${item.title} (${item.minutes} min)`);
-  setText(li.querySelector(".by"), item.proposed_by ? ` · proposed by ${item.proposed_by}` : "");
+  setText(li.querySelector(".item-name"), t("facilitator.item_minutes", { title: item.title, count: item.minutes }));
+  setText(li.querySelector(".by"), item.proposed_by ? ` · ${t("facilitator.proposed_by_name", { name: item.proposed_by })}` : "");
   li.querySelector(".waiting").hidden = item.status !== "proposed";
   const show = { accept: item.status === "proposed", decline: item.status === "proposed",
     start: ["accepted", "done"].includes(item.status) && item.approved, up: item.index > 0 };
-  const names = { accept: "Accept", decline: "Decline", start: "Start", up: "Move up:" };
   for (const [cls, visible] of Object.entries(show)) {
     const b = li.querySelector(`.${cls}`);
     b.hidden = !visible;
-    b.setAttribute("aria-label", `${names[cls]} ${item.title}`);
+    b.setAttribute("aria-label", t(`facilitator.item_${cls}_label`, { title: item.title }));
   }
 }
 
@@ -248,33 +265,40 @@ $("#item-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = $("#item-title-input");
   const title = input.value.trim();
-  if (!title) { $("#console-error").textContent = "Give the item a title."; return; }
+  if (!title) { $("#console-error").textContent = t("facilitator.item_needs_title"); return; }
   const sent = values([input]);
   if (await act("add_item", { title, minutes: Number($("#item-minutes").value) || 10 })) clearSent([input], sent);
 });
 
 // --- the vote under way (in the live panel) -------------------------------------------------------
 
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const CHOICES = new Set(["yes", "no", "abstain", "agree", "stand_aside", "block"]);
+/** A ballot's fixed choices in the console's language; a choice ballot's options are as written. */
+const choiceLabel = (c) => (CHOICES.has(c.choice) ? t(`facilitator.choice.${c.choice}`) : c.label);
+/** An outcome's banner word (Passed, Blocked…) in the console's language. */
+const outcomeLabel = (result) => (has(`facilitator.outcome.${result.outcome}`) ? t(`facilitator.outcome.${result.outcome}`) : result.label);
+/** An outcome in words ("Passed — 3 yes of 4 yes and no; 2/3 needed"): the server's key, else its English. */
+const outcomeWords = (result) => serverText(result.words_key, result.words_params, result.words);
 
 function renderVote(vote) {
   $("#vote-now").hidden = !vote;
   if (!vote) return;
-  setText($("#vote-state"), vote.open ? "Vote open" : "Vote closed");
+  setText($("#vote-state"), t(vote.open ? "facilitator.vote_open" : "facilitator.vote_closed"));
   setText($("#vote-question"), vote.question);
-  setText($("#vote-rule"), `${vote.secret ? "Secret" : "Open"} vote. ${vote.rule_words}.`);
+  setText($("#vote-rule"), t(vote.secret ? "facilitator.secret_vote_rule" : "facilitator.open_vote_rule",
+    { rule: serverText(vote.rule_key, vote.rule_params, vote.rule_words) }));
   $("#vote-outcome").hidden = !vote.result;
-  setText($("#vote-words"), vote.result ? vote.result.words : "");
+  setText($("#vote-words"), vote.result ? outcomeWords(vote.result) : "");
   if (vote.result) {
-    setText($("#vote-outcome"), vote.result.label);
+    setText($("#vote-outcome"), outcomeLabel(vote.result));
     $("#vote-outcome").className = `outcome ${vote.result.outcome}`;
   }
-  const turnout = plural(vote.turnout ?? 0, "ballot", "ballots");
+  const turnout = t("facilitator.ballots", { count: vote.turnout ?? 0 });
   // ``counts`` is null while the results are hidden, and while a secret vote is open (turnout only).
   let tally;
-  if (vote.counts) tally = `${vote.choices.map((c) => `${c.label}: ${vote.counts[c.choice] ?? 0}`).join(" · ")} · ${turnout}`;
-  else if (vote.open && vote.hidden) tally = `Results hidden until the close · ${turnout}`;
-  else if (vote.secret) tally = `Secret ballot: ${turnout}${vote.open ? "; counts at the close" : ""}`;
+  if (vote.counts) tally = `${vote.choices.map((c) => `${choiceLabel(c)}: ${vote.counts[c.choice] ?? 0}`).join(" · ")} · ${turnout}`;
+  else if (vote.open && vote.hidden) tally = t("facilitator.results_hidden", { turnout });
+  else if (vote.secret) tally = t(vote.open ? "facilitator.secret_turnout_open" : "facilitator.secret_turnout", { turnout });
   else tally = turnout;
   setText($("#vote-tally"), tally);
   $("#close-vote").hidden = $("#cancel-vote").hidden = !vote.open;
@@ -283,7 +307,7 @@ function renderVote(vote) {
 
 $("#close-vote").addEventListener("click", () => act("close_vote", { vote: latest.vote.vote }));
 $("#cancel-vote").addEventListener("click", async () => {
-  if (await confirmDialog("Cancel this vote? Its ballots will not count.", "Cancel vote")) act("cancel_vote", { vote: latest.vote.vote });
+  if (await confirmDialog(t("facilitator.cancel_vote_confirm"), t("facilitator.cancel_vote"))) act("cancel_vote", { vote: latest.vote.vote });
 });
 $("#dismiss-vote").addEventListener("click", () => act("dismiss_vote", { vote: latest.vote.vote }));
 
@@ -306,11 +330,11 @@ function decisionRow(d) {
       const sent = values(inputs);
       if (await act("add_action", { vote: li._decision.vote, what: sent[0], who: sent[1] })) clearSent(inputs, sent);
     } },
-    el("label", { for: what.id }, "Action point", el("span", { class: "visually-hidden for-what" })),
+    el("label", { for: what.id }, words("facilitator.action_point"), el("span", { class: "visually-hidden for-what" })),
     what,
-    el("label", { for: who.id }, "Who", el("span", { class: "visually-hidden for-who" })),
+    el("label", { for: who.id }, words("facilitator.who"), el("span", { class: "visually-hidden for-who" })),
     who,
-    el("button", { type: "submit", class: "secondary small" }, "Add action point")));
+    el("button", { type: "submit", class: "secondary small", "data-i18n": "facilitator.add_action_point" }, t("facilitator.add_action_point"))));
   return li;
 }
 
@@ -318,33 +342,39 @@ function updateDecision(li, d) {
   li._decision = d;
   const outcome = li.querySelector(".outcome-inline");
   outcome.className = `outcome-inline ${d.result.outcome}`;
-  setText(outcome, `${d.result.label}: `);
+  setText(outcome, `${outcomeLabel(d.result)}: `);
   setText(li.querySelector(".question"), d.question);
-  setText(li.querySelector(".for-what"), ` for: ${d.question.slice(0, 80)}`);
-  setText(li.querySelector(".for-who"), ` does it (${d.question.slice(0, 80)})`);
+  setText(li.querySelector(".for-what"), ` ${t("facilitator.action_for", { question: d.question.slice(0, 80) })}`);
+  setText(li.querySelector(".for-who"), ` ${t("facilitator.who_for", { question: d.question.slice(0, 80) })}`);
   keyed(li.querySelector(".actions-list"), d.actions, (a) => a.action,
     (a) => el("li", {}, el("span", { class: "what" }), " ",
-      button("Remove", "danger small", () => act("remove_action", { action: a.action }))),
+      button("facilitator.remove", "danger small", () => act("remove_action", { action: a.action }))),
     (item, a) => {
       setText(item.querySelector(".what"), `${a.what} — ${a.who}`);
-      item.querySelector("button").setAttribute("aria-label", `Remove action ${a.what}`);
+      item.querySelector("button").setAttribute("aria-label", t("facilitator.remove_action", { what: a.what }));
     });
 }
 
 // --- the "Open a vote" form -------------------------------------------------------------------------
 
+// Each ballot's rules, worded from facilitator.rule.<ballot>.<rule>.
 const RULES = {
-  yes_no: [["majority", "Simple majority"], ["majority_plus_one", "Majority plus one"], ["fraction", "Supermajority (2/3, 3/4…)"], ["unanimity", "Unanimity"]],
-  consensus: [["consensus", "Consensus (any block stops it)"], ["modified_consensus", "Modified consensus (90% overrides blocks)"], ["unanimity", "Unanimity"]],
-  choice: [["plurality", "Most chosen option wins"], ["majority", "An option needs over half"]],
+  yes_no: ["majority", "majority_plus_one", "fraction", "unanimity"],
+  consensus: ["consensus", "modified_consensus", "unanimity"],
+  choice: ["plurality", "majority"],
 };
 
 function syncVoteForm() {
   const ballot = $("#vote-ballot").value;
   const rule = $("#vote-rule-input");
   if (rule.dataset.ballot !== ballot) {
+    const keep = rule.value;
     rule.dataset.ballot = ballot;
-    rule.replaceChildren(...RULES[ballot].map(([value, label]) => el("option", { value }, label)));
+    rule.replaceChildren(...RULES[ballot].map((value) => {
+      const key = `facilitator.rule.${ballot}.${value}`;
+      return el("option", { value, "data-i18n": key }, t(key));
+    }));
+    if (RULES[ballot].includes(keep)) rule.value = keep;
   }
   $("#question-box").hidden = $("#vote-subject").value !== "question";
   $("#options-box").hidden = ballot !== "choice";
@@ -355,12 +385,14 @@ function syncVoteForm() {
 for (const id of ["#vote-ballot", "#vote-rule-input", "#vote-quorum", "#vote-subject"]) $(id).addEventListener("change", syncVoteForm);
 
 function voteSubjects(view) {
-  const subjects = [["question", "A question"]];
-  if (view.agenda.ready) subjects.push(["agenda", "Approving the agenda"]);
+  const subjects = [["question", t("facilitator.subject_question")]];
+  if (view.agenda.ready) subjects.push(["agenda", t("facilitator.subject_agenda")]);
   for (const p of view.proposals) {
     if (!["open", "failed", "no_quorum"].includes(p.status)) continue;
-    subjects.push([`proposal:${p.proposal}`, `Proposal ${p.number ?? p.proposal}: ${p.text.slice(0, 60)}`]);
-    for (const a of p.amendments) subjects.push([`amendment:${a.amendment}`, `Amendment ${a.amendment} to proposal ${p.proposal}`]);
+    subjects.push([`proposal:${p.proposal}`, t("facilitator.subject_proposal", { number: p.number ?? p.proposal, text: p.text.slice(0, 60) })]);
+    for (const a of p.amendments) {
+      subjects.push([`amendment:${a.amendment}`, t("facilitator.subject_amendment", { amendment: a.amendment, proposal: p.proposal })]);
+    }
   }
   const select = $("#vote-subject");
   const keep = select.value;
@@ -409,7 +441,7 @@ function proposalRow() {
   const li = el("li", { class: "person" },
     el("p", { class: "proposal-text" }),
     el("span", { class: "muted meta" }),
-    button("Withdraw", "danger small withdraw", () => act("withdraw_proposal", { proposal: li._proposal.proposal })),
+    button("facilitator.withdraw", "danger small withdraw", () => act("withdraw_proposal", { proposal: li._proposal.proposal })),
     el("div", { class: "amendments" }));
   return li;
 }
@@ -417,20 +449,22 @@ function proposalRow() {
 function updateProposal(li, p) {
   li._proposal = p;
   setText(li.querySelector(".proposal-text"), p.text);
-  setText(li.querySelector(".meta"), `Proposal ${p.number ?? p.proposal} by ${p.proposer} · ${p.status.replace("_", " ")}`);
+  const status = has(`facilitator.proposal_status.${p.status}`) ? t(`facilitator.proposal_status.${p.status}`) : p.status.replace("_", " ");
+  setText(li.querySelector(".meta"), t("facilitator.proposal_meta", { number: p.number ?? p.proposal, name: p.proposer, status }));
   const withdraw = li.querySelector(".withdraw");
   withdraw.hidden = p.status !== "open";
-  withdraw.setAttribute("aria-label", `Withdraw proposal ${p.proposal}`);
+  withdraw.setAttribute("aria-label", t("facilitator.withdraw_proposal", { proposal: p.proposal }));
   keyed(li.querySelector(".amendments"), p.amendments, (a) => a.amendment,
     (a) => el("div", { class: "item-row" },
       el("span", { class: "name" }),
-      button("Proposer accepts", "secondary small", () => act("accept_amendment", { amendment: a.amendment })),
-      button("Withdraw", "danger small", () => act("withdraw_amendment", { amendment: a.amendment }))),
+      button("facilitator.proposer_accepts", "secondary small", () => act("accept_amendment", { amendment: a.amendment })),
+      button("facilitator.withdraw", "danger small", () => act("withdraw_amendment", { amendment: a.amendment }))),
     (row, a) => {
-      setText(row.querySelector(".name"), `Amendment by ${a.by || "the facilitator"}: “${a.text}”`);
+      setText(row.querySelector(".name"), a.by ? t("facilitator.amendment_by", { name: a.by, text: a.text })
+        : t("facilitator.amendment_by_facilitator", { text: a.text }));
       const [accept, withdrawIt] = row.querySelectorAll("button");
-      accept.setAttribute("aria-label", `Proposer accepts amendment ${a.amendment}`);
-      withdrawIt.setAttribute("aria-label", `Withdraw amendment ${a.amendment}`);
+      accept.setAttribute("aria-label", t("facilitator.proposer_accepts_amendment", { amendment: a.amendment }));
+      withdrawIt.setAttribute("aria-label", t("facilitator.withdraw_amendment", { amendment: a.amendment }));
     });
 }
 
@@ -445,10 +479,12 @@ $("#proposal-form").addEventListener("submit", async (event) => {
 
 function renderRoom(temperature, points, shown) {
   const live = temperature.live;
-  const counts = ["agree", "unsure", "disagree"].map((s) => `${s} ${live[s].reduce((a, b) => a + b, 0)}`);
+  const signal = (s, n) => t(`facilitator.signal.${s}`, { count: n });
+  const counts = ["agree", "unsure", "disagree"].map((s) => signal(s, live[s].reduce((a, b) => a + b, 0)));
   const check = temperature.check;
-  setText($("#room-mood"), `Hand signals in the last minute: ${counts.join(", ")}.` +
-    (check ? ` Last check “${check.question}”: ${Object.entries(check.counts).map(([k, n]) => `${k} ${n}`).join(", ")}.` : ""));
+  setText($("#room-mood"), t("facilitator.mood", { counts: counts.join(", ") }) +
+    (check ? ` ${t("facilitator.mood_check", { question: check.question,
+      counts: Object.entries(check.counts).map(([k, n]) => signal(k, n)).join(", ") })}` : ""));
   $("#no-points").hidden = points.length > 0;
   $("#hide-point").hidden = !shown;
   keyed($("#points"), points, (p) => p.point, pointRow, updatePoint);
@@ -459,19 +495,20 @@ function pointRow() {
     el("p", { class: "proposal-text" }),
     el("span", { class: "muted meta" }),
     el("span", { class: "row-actions" },
-      button("Show on screen", "secondary small show", () => act("show_point", { point: li._point.point })),
-      button("Read into stack", "secondary small read", () => act("read_point", { point: li._point.point })),
-      button("Dismiss", "danger small dismiss", () => act("dismiss_point", { point: li._point.point }))));
+      button("facilitator.show_on_screen", "secondary small show", () => act("show_point", { point: li._point.point })),
+      button("facilitator.read_into_stack", "secondary small read", () => act("read_point", { point: li._point.point })),
+      button("facilitator.dismiss", "danger small dismiss", () => act("dismiss_point", { point: li._point.point }))));
   return li;
 }
 
 function updatePoint(li, p) {
   li._point = p;
   setText(li.querySelector(".proposal-text"), p.text);
-  setText(li.querySelector(".meta"), `${p.author}${p.anonymous ? " (anonymous to the room)" : ""} · ${plural(p.upvotes, "upvote", "upvotes")}`);
-  li.querySelector(".show").setAttribute("aria-label", `Show on screen: ${p.text}`);
-  li.querySelector(".read").setAttribute("aria-label", `Read into stack: ${p.text}`);
-  li.querySelector(".dismiss").setAttribute("aria-label", `Dismiss: ${p.text}`);
+  setText(li.querySelector(".meta"), t(p.anonymous ? "facilitator.point_meta_anonymous" : "facilitator.point_meta",
+    { author: p.author, count: p.upvotes }));
+  li.querySelector(".show").setAttribute("aria-label", t("facilitator.show_on_screen_text", { text: p.text }));
+  li.querySelector(".read").setAttribute("aria-label", t("facilitator.read_into_stack_text", { text: p.text }));
+  li.querySelector(".dismiss").setAttribute("aria-label", t("facilitator.dismiss_text", { text: p.text }));
 }
 
 $("#hide-point").addEventListener("click", () => act("show_point", {}));
@@ -479,7 +516,7 @@ $("#check-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = $("#check-question");
   const sent = values([input]);
-  const question = input.value.trim() || "Are we ready to decide?";
+  const question = input.value.trim() || t("facilitator.are_we_ready_to_decide");
   if (await act("start_check", { question, seconds: Number($("#check-seconds").value) || 30 })) clearSent([input], sent);
 });
 
@@ -518,13 +555,13 @@ function tick() {
   const item = latest?.agenda?.current;
   if (item) {
     const left = secondsLeft(socket, item.deadline);
-    setText($("#item-countdown"), left < 0 ? `Over time ${clock(left)}` : `${clock(left)} left`);
+    setText($("#item-countdown"), t(left < 0 ? "facilitator.over_time" : "facilitator.clock_left", { clock: clock(left) }));
     $("#item-countdown").classList.toggle("over", left < 0);
   }
   const countdown = $("#console-countdown");
   if (!speaker) { setText(countdown, ""); return; }
   const left = secondsLeft(socket, speaker.deadline);
-  setText(countdown, left < 0 ? `Over time ${clock(left)}` : clock(left));
+  setText(countdown, left < 0 ? t("facilitator.over_time", { clock: clock(left) }) : clock(left));
   countdown.classList.toggle("over", left < 0);
 }
 setInterval(tick, 250);
@@ -540,14 +577,14 @@ function personRow(person) {
   const input = el("input", { type: "text", maxlength: 40, required: true, autocomplete: "off" });
   const form = el("form", { class: "rename-form", hidden: true, novalidate: true },
     el("label", {}, el("span", { class: "label-text" }), " ", input),
-    el("button", { type: "submit", class: "small" }, "Save"),
-    button("Cancel", "secondary small", () => closeRename(row, true)));
+    el("button", { type: "submit", class: "small", "data-i18n": "facilitator.save" }, t("facilitator.save")),
+    button("facilitator.cancel", "secondary small", () => closeRename(row, true)));
   const row = el("li", { class: "person" },
     el("span", { class: "name" }),
     el("span", { class: "where" }),
     el("span", { class: "row-actions" },
-      button("Rename", "secondary small rename", () => openRename(row)),
-      button("Remove from meeting", "danger small remove", () => removePerson(row))),
+      button("facilitator.rename", "secondary small rename", () => openRename(row)),
+      button("facilitator.remove_from_meeting", "danger small remove", () => removePerson(row))),
     form);
   input.addEventListener("keydown", (event) => { if (event.key === "Escape") closeRename(row, true); });
   form.addEventListener("submit", async (event) => {
@@ -562,13 +599,13 @@ function updatePerson(row, person, ended) {
   row._person = person;
   row.classList.toggle("away", !person.present);
   setText(row.querySelector(".name"), person.name);
-  setText(row.querySelector(".where"), person.present ? "here" : "away");
+  setText(row.querySelector(".where"), t(person.present ? "facilitator.here" : "facilitator.away"));
   const rename = row.querySelector(".rename");
   const remove = row.querySelector(".remove");
-  rename.setAttribute("aria-label", `Rename ${person.name}`);
-  remove.setAttribute("aria-label", `Remove from meeting: ${person.name}`);
+  rename.setAttribute("aria-label", t("facilitator.rename_name", { name: person.name }));
+  remove.setAttribute("aria-label", t("facilitator.remove_name", { name: person.name }));
   rename.disabled = remove.disabled = ended;
-  setText(row.querySelector(".label-text"), `New name for ${person.name}`);
+  setText(row.querySelector(".label-text"), t("facilitator.new_name_for", { name: person.name }));
 }
 
 function openRename(row) {
@@ -587,16 +624,89 @@ function closeRename(row, focus) {
 
 async function removePerson(row) {
   const person = row._person;
-  if (await confirmDialog(`Remove ${person.name} from the meeting? Their phone leaves the meeting (they may join again).`, "Remove from meeting")) {
+  if (await confirmDialog(t("facilitator.remove_confirm", { name: person.name }), t("facilitator.remove_from_meeting"))) {
     keepKeyboard(row, "remove");
     await act("remove_participant", { participant: person.id });
   }
 }
 
 $("#end").addEventListener("click", async () => {
-  if (await confirmDialog("End the meeting for everyone? This can't be undone.", "End meeting")) {
+  if (await confirmDialog(t("facilitator.end_confirm"), t("facilitator.end_meeting"))) {
     await act("end_meeting", {});
   }
+});
+
+// --- the big screen's language -------------------------------------------------------------------------
+//
+// One language, or two (side by side in every text, or alternating every 8 seconds): the screen words
+// its fixed texts that way (screen/words.js).  ``screen_languages`` is the translations feature's
+// message; a server without it answers ``unknown_type``, and the console says so rather than failing.
+
+const languageName = (code) => LANGUAGES.find((l) => l.code === code)?.name || code;
+
+function fillLanguages() {
+  const first = $("#screen-lang-1");
+  const second = $("#screen-lang-2");
+  const option = (code) => el("option", { value: code, lang: code }, languageName(code));
+  if (!first.options.length) first.append(...LANGUAGES.map((l) => option(l.code)));
+  const none = el("option", { value: "", "data-i18n": "facilitator.screen_lang.none" }, t("facilitator.screen_lang.none"));
+  if (!second.options.length) second.append(none, ...LANGUAGES.map((l) => option(l.code)));
+  syncScreenForm();
+}
+
+function syncScreenForm() {
+  const two = Boolean($("#screen-lang-2").value);
+  for (const input of $("#screen-lang-mode").querySelectorAll("input")) input.disabled = !two;
+  $("#screen-lang-mode").classList.toggle("off", !two);
+  // The second language can't be the first.
+  for (const option of $("#screen-lang-2").options) option.disabled = option.value !== "" && option.value === $("#screen-lang-1").value;
+}
+
+let screenShown = "";  // the screen's setting as the form last showed it from a view
+
+function renderScreenLanguages(view) {
+  const setting = view.translations?.screen || view.screen_languages || null;
+  const languages = setting?.languages?.length ? setting.languages : ["en"];
+  const mode = setting?.mode === "alternate" ? "alternate" : "side";
+  const shown = JSON.stringify([languages, mode]);
+  if (shown === screenShown) return;
+  // The form follows the server only while the facilitator isn't changing it.
+  if (!$("#screen-lang-form").contains(document.activeElement)) {
+    screenShown = shown;
+    $("#screen-lang-1").value = languages[0];
+    $("#screen-lang-2").value = languages[1] || "";
+    for (const input of document.querySelectorAll('input[name="screen-mode"]')) input.checked = input.value === mode;
+    syncScreenForm();
+  }
+}
+
+for (const id of ["#screen-lang-1", "#screen-lang-2"]) $(id).addEventListener("change", syncScreenForm);
+$("#screen-lang-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const first = $("#screen-lang-1").value;
+  const second = $("#screen-lang-2").value;
+  const languages = second && second !== first ? [first, second] : [first];
+  const mode = document.querySelector('input[name="screen-mode"]:checked')?.value || "side";
+  const status = $("#screen-lang-status");
+  try {
+    await socket.request("screen_languages", { languages, mode });
+    screenShown = JSON.stringify([languages, mode]);
+    const names = languages.map(languageName).join(" + ");
+    status.textContent = languages.length > 1
+      ? t(mode === "alternate" ? "facilitator.screen_lang.sent_alternate" : "facilitator.screen_lang.sent_side", { languages: names })
+      : t("facilitator.screen_lang.sent", { languages: names });
+  } catch (err) {
+    status.textContent = err.code === "unknown_type" ? t("facilitator.screen_lang.unsupported") : errorText(err);
+  }
+});
+fillLanguages();
+
+// --- the console's own language --------------------------------------------------------------------------
+
+// The page's fixed words are re-worded by the engine (data-i18n); what came from a view is drawn again.
+onLanguageChange(() => {
+  if (latest) render(latest);
+  syncVoteForm();
 });
 
 // --- keyboard shortcuts (listed on the page, and on each button as aria-keyshortcuts) ----------------
@@ -609,7 +719,7 @@ function openVoteForm() {
 /** Whether a shortcut's button can be used now; if not, the console says so. */
 function usable(target) {
   if (!target.disabled && !target.closest("[hidden]")) return true;
-  $("#console-error").textContent = `“${target.textContent}” can't be used right now.`;
+  $("#console-error").textContent = t("facilitator.cannot_use_now", { label: target.textContent });
   return false;
 }
 
@@ -618,8 +728,8 @@ async function closeVoteAsked() {
   const target = $("#close-vote");
   if (!usable(target)) return;
   const vote = latest.vote.vote;
-  const question = latest.vote.question ? `“${latest.vote.question}”` : "the open vote";
-  const sure = await confirmDialog(`Close ${question} now? Its outcome is recorded and can't be undone.`, "Close vote");
+  const sure = await confirmDialog(latest.vote.question ? t("facilitator.close_vote_confirm", { question: latest.vote.question })
+    : t("facilitator.close_open_vote_confirm"), t("facilitator.close_vote"));
   if (!sure || !latest.vote || latest.vote.vote !== vote || !latest.vote.open) return;  // closed meanwhile: nothing to do
   if (usable(target)) target.click();
 }
