@@ -188,7 +188,7 @@ FacilitatorCommand = AddItem | EditItem | AcceptItem | DeclineItem | MoveItem | 
 def _minutes(value: int) -> int:
     low, high = MINUTES_RANGE
     if not low <= value <= high:
-        raise Rejection("bad_field", f"A time box is {low} to {high} minutes.", "minutes")
+        raise Rejection("bad_field", f"A time box is {low} to {high} minutes.", "minutes", {"low": low, "high": high})
     return value
 
 
@@ -201,7 +201,7 @@ def decide_propose(agenda: AgendaState, command: ProposeItem, pid: str, now: flo
     if len(waiting) >= PROPOSED_EACH:
         raise Rejection("too_many", "Your proposed items are waiting for the facilitator; wait for them first.")
     if len(agenda.items) >= ITEMS_MAX:
-        raise Rejection("too_many", f"The agenda has {ITEMS_MAX} items already.")
+        raise Rejection("too_many", f"The agenda has {ITEMS_MAX} items already.", None, {"max": ITEMS_MAX})
     return [
         ItemAdded(
             at=now,
@@ -219,7 +219,7 @@ def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: fl
     match command:
         case AddItem(title=title, description=description, minutes=minutes):
             if len(agenda.items) >= ITEMS_MAX:
-                raise Rejection("too_many", f"The agenda has {ITEMS_MAX} items already.")
+                raise Rejection("too_many", f"The agenda has {ITEMS_MAX} items already.", None, {"max": ITEMS_MAX})
             return [
                 ItemAdded(
                     at=now,
@@ -257,7 +257,12 @@ def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: fl
         case MoveItem(item_id=item_id, position=position):
             item = _item(agenda, item_id)
             if not 0 <= position < len(agenda.items):
-                raise Rejection("bad_field", f"position must be 0 to {len(agenda.items) - 1}.", "position")
+                raise Rejection(
+                    "bad_field",
+                    f"position must be 0 to {len(agenda.items) - 1}.",
+                    "position",
+                    {"low": 0, "high": len(agenda.items) - 1},
+                )
             return (
                 [] if agenda.items.index(item) == position else [ItemMoved(at=now, item_id=item.id, position=position)]
             )
@@ -275,7 +280,9 @@ def decide_facilitator(agenda: AgendaState, command: FacilitatorCommand, now: fl
             if agenda.current is None:
                 raise Rejection("no_item", "No item is under way.")
             return [ItemEnded(at=now, item_id=agenda.current)]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def _item(agenda: AgendaState, item_id: str) -> Item:

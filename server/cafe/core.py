@@ -550,13 +550,13 @@ def table_of(cs: CafeState, table_id: str, name: str = "table") -> Table:
 def _in_range(value: int, bounds: tuple[int, int], sentence: str, name: str, code: str = "bad_field") -> int:
     lo, hi = bounds
     if not lo <= value <= hi:
-        raise Rejection(code, sentence.format(lo=lo, hi=hi), name)
+        raise Rejection(code, sentence.format(lo=lo, hi=hi), name, {"low": lo, "high": hi})
     return value
 
 
 def _not_started(cs: CafeState, what: str) -> None:
     if cs.rounds:
-        raise Rejection("cafe_started", f"Round 1 has started: {what} stays as it is.")
+        raise Rejection("cafe_started", f"Round 1 has started: {what} stays as it is.", None, {"what": what})
 
 
 def _not_over(cs: CafeState) -> None:
@@ -594,7 +594,12 @@ def tables_for(cs: CafeState, people: int) -> list[str]:
     count = min(wanted, len(cs.tables), people)
     if -(-people // max(1, count)) > TABLE_MAX:
         need = -(-people // TABLE_MAX)
-        raise Rejection("too_few_tables", f"{people} people need at least {need} tables of at most {TABLE_MAX}.")
+        raise Rejection(
+            "too_few_tables",
+            f"{people} people need at least {need} tables of at most {TABLE_MAX}.",
+            None,
+            {"count": people, "need": need, "max": TABLE_MAX},
+        )
     others = [t for t in cs.tables if t not in cs.hosts][: max(0, count - len(hosted))]
     use = set(hosted) | set(others)
     return [t for t in cs.tables if t in use]
@@ -650,7 +655,9 @@ def _questions(questions: tuple[str, ...], rounds: int) -> tuple[str, ...]:
 def set_question(cs: CafeState, number: int, question: str, now: float) -> list[Event]:
     _in_range(number, (1, cs.rounds_total), "Rounds are numbered {lo} to {hi}.", "round")
     if number <= len(cs.rounds):
-        raise Rejection("round_started", f"Round {number} has started: its question stays.", "round")
+        raise Rejection(
+            "round_started", f"Round {number} has started: its question stays.", "round", {"number": number}
+        )
     text = optional_text(question, QUESTION_MAX, "question", "question")
     if text == cs.question(number):
         return []
@@ -662,14 +669,14 @@ def set_question(cs: CafeState, number: int, question: str, now: float) -> list[
 def _table_name(cs: CafeState, name: str, table: str = "") -> str:
     text = optional_text(name, NAME_MAX, "table's name", "name")
     if text and any(t.name.casefold() == text.casefold() and t.id != table for t in cs.tables.values()):
-        raise Rejection("bad_field", f"There is already a table called {text}.", "name")
+        raise Rejection("bad_field", f"There is already a table called {text}.", "name", {"name": text})
     return text
 
 
 def add_tables(cs: CafeState, count: int, names: tuple[str, ...], key: str, now: float) -> list[Event]:
     _in_range(count, (1, TABLES_MAX), "Add {lo} to {hi} tables.", "count")
     if len(cs.tables) + count > TABLES_MAX:
-        raise Rejection("too_many", f"A café has at most {TABLES_MAX} tables.", "count")
+        raise Rejection("too_many", f"A café has at most {TABLES_MAX} tables.", "count", {"max": TABLES_MAX})
     if len(names) > count:
         raise Rejection("bad_field", "More names than tables.", "names")
     if not key:
@@ -679,7 +686,7 @@ def add_tables(cs: CafeState, count: int, names: tuple[str, ...], key: str, now:
     for i in range(count):
         name = _table_name(cs, names[i], "") if i < len(names) else ""
         if name and name.casefold() in taken:
-            raise Rejection("bad_field", f"There is already a table called {name}.", "names")
+            raise Rejection("bad_field", f"There is already a table called {name}.", "names", {"name": name})
         taken.add(name.casefold())
         number = cs.next_table + i
         table = f"c{number}"
@@ -696,7 +703,7 @@ def name_table(cs: CafeState, table_id: str, name: str, now: float) -> list[Even
 def remove_table(cs: CafeState, table_id: str, now: float) -> list[Event]:
     table = table_of(cs, table_id)
     if any(table.id in seats.values() for seats in cs.plan) or any(table.id in rnd for rnd in cs.sat):
-        raise Rejection("table_in_use", f"People are seated at {table.label}.", "table")
+        raise Rejection("table_in_use", f"People are seated at {table.label}.", "table", {"table": table.label})
     return [TableRemoved(at=now, table=table.id)]
 
 
@@ -713,7 +720,12 @@ def appoint_host(cs: CafeState, pid: str, table_id: str, now: float) -> list[Eve
             return []
         free = [t for t in cs.tables if t not in cs.hosts]
         if not free:
-            raise Rejection("too_many_hosts", f"Every table has a host ({len(cs.tables)} tables).", "participant")
+            raise Rejection(
+                "too_many_hosts",
+                f"Every table has a host ({len(cs.tables)} tables).",
+                "participant",
+                {"count": len(cs.tables)},
+            )
         table = cs.tables[free[0]]
     if cs.hosts.get(table.id) == (pid or None):
         return []
@@ -854,7 +866,12 @@ def take_seat(cs: CafeState, pid: str, hint: str, by: str, now: float) -> list[E
     if here:
         if hint and hint != here:
             label = cs.tables[here].label
-            raise Rejection("already_seated", f"Your seat is at {label}; ask the facilitator to move you.", "table")
+            raise Rejection(
+                "already_seated",
+                f"Your seat is at {label}; ask the facilitator to move you.",
+                "table",
+                {"table": label},
+            )
         return []
     if hint:
         table_of(cs, hint)
@@ -873,7 +890,7 @@ def move_to_table(cs: CafeState, pid: str, table_id: str, now: float) -> list[Ev
     if cs.host_of(pid):
         raise Rejection("host_stays", "Hosts stay at their table; appoint another host first.", "participant")
     if len(seated_people(cs, current).get(table.id, [])) >= capacity(cs, current):
-        raise Rejection("table_full", f"{table.title} is full this round.", "table")
+        raise Rejection("table_full", f"{table.title} is full this round.", "table", {"table": table.title})
     moves: list[list[object]] = [[current, pid, table.id]]
     if not here:  # someone with no seat: the later rounds seat them as a late arrival
         moves += _late_moves(cs, pid, current + 1) if current < cs.rounds_total else []
@@ -904,10 +921,17 @@ def start_round(
         if cs.running is not None or cs.harvest or cs.next_at is None or now < cs.next_at or number != upcoming:
             return []
     if cs.running is not None:
-        raise Rejection("round_running", f"Round {cs.running.number} is running; end it first.")
+        raise Rejection(
+            "round_running", f"Round {cs.running.number} is running; end it first.", None, {"number": cs.running.number}
+        )
     _not_over(cs)
     if upcoming > cs.rounds_total:
-        raise Rejection("no_more_rounds", f"All {cs.rounds_total} rounds were held; open the harvest.")
+        raise Rejection(
+            "no_more_rounds",
+            f"All {cs.rounds_total} rounds were held; open the harvest.",
+            None,
+            {"count": cs.rounds_total},
+        )
     out: list[Event] = []
     if not cs.plan:
         if len(people) < 2:
@@ -985,7 +1009,9 @@ def mark_note(cs: CafeState, pid: str | None, note_id: int, strong: bool, named:
     """The host (or the facilitator, ``pid`` None) marks one of the table's ideas as among the strongest."""
     table = note_table(cs, note_id, named)
     if pid is not None and cs.hosts.get(table.id) != pid:
-        raise Rejection("not_host", f"Only the host of {table.label} marks its strongest ideas.", "note")
+        raise Rejection(
+            "not_host", f"Only the host of {table.label} marks its strongest ideas.", "note", {"table": table.label}
+        )
     if (note_id in table.strong) == strong:
         return []
     return [NoteMarked(at=now, table=table.id, note_id=note_id, strong=strong)]
@@ -1004,7 +1030,9 @@ def write_summary(cs: CafeState, pid: str, text: str, now: float) -> list[Event]
 
 def open_harvest(cs: CafeState, now: float) -> list[Event]:
     if cs.running is not None:
-        raise Rejection("round_running", f"Round {cs.running.number} is running; end it first.")
+        raise Rejection(
+            "round_running", f"Round {cs.running.number} is running; end it first.", None, {"number": cs.running.number}
+        )
     if cs.harvest:
         raise Rejection("harvest_open", "The harvest is open already.")
     if not cs.rounds:

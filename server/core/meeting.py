@@ -269,7 +269,9 @@ def decide(state: MeetingState, command: Command, actor: Actor, inputs: Inputs) 
     feature = registry.for_command(command)
     if feature is not None:
         return feature.decide(state, command, actor, inputs)
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def room_of(state: MeetingState, participant_id: str) -> str:
@@ -289,7 +291,7 @@ def stack_in(state: MeetingState, room: str) -> sk.StackState:
 def require(actor: Actor, *roles: Role) -> None:
     """Only these roles may do it (for feature packages)."""
     if actor.role not in roles:
-        raise Rejection("not_allowed", f"Only the {roles[0].value} can do that.")
+        raise Rejection("not_allowed", f"Only the {roles[0].value} can do that.", None, {"role": roles[0].value})
 
 
 def joined(state: MeetingState, actor: Actor) -> Participant:
@@ -304,7 +306,7 @@ def existing(state: MeetingState, participant_id: str) -> Participant:
 
 def _require(actor: Actor, role: Role) -> None:
     if actor.role is not role:
-        raise Rejection("not_allowed", f"Only the {role.value} can do that.")
+        raise Rejection("not_allowed", f"Only the {role.value} can do that.", None, {"role": role.value})
 
 
 def _joined(state: MeetingState, actor: Actor) -> Participant:

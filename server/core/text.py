@@ -13,9 +13,11 @@ def clean_text(value: str, limit: int, what: str, field_name: str) -> str:
     text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = " ".join(text.split())
     if not text:
-        raise Rejection("bad_field", f"The {what} can't be empty.", field_name)
+        raise Rejection("bad_field", f"The {what} can't be empty.", field_name, {"what": what})
     if len(text) > limit:
-        raise Rejection("bad_field", f"The {what} can be at most {limit} characters.", field_name)
+        raise Rejection(
+            "bad_field", f"The {what} can be at most {limit} characters.", field_name, {"what": what, "max": limit}
+        )
     return text
 
 

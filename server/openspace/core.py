@@ -667,13 +667,15 @@ def topic_of(os: OpenSpaceState, topic_id: str, name: str = "topic") -> Topic:
     if topic is None:
         raise Rejection("unknown_topic", "There is no such topic.", name)
     if not topic.active:
-        raise Rejection("topic_gone", f"“{topic.title}” was withdrawn or merged.", name)
+        raise Rejection("topic_gone", f"“{topic.title}” was withdrawn or merged.", name, {"topic": topic.title})
     return topic
 
 
 def conveners_only(topic: Topic, pid: str) -> None:
     if pid not in topic.conveners:
-        raise Rejection("not_convener", f"Only the conveners of “{topic.title}” can do that.", "topic")
+        raise Rejection(
+            "not_convener", f"Only the conveners of “{topic.title}” can do that.", "topic", {"topic": topic.title}
+        )
 
 
 def conflict_count(os: OpenSpaceState, cells: Mapping[str, tuple[str, str]] | None = None) -> int:
@@ -697,26 +699,28 @@ def set_theme(os: OpenSpaceState, theme: str, now: float) -> list[Event]:
 def set_topic_limit(os: OpenSpaceState, limit: int, now: float) -> list[Event]:
     lo, hi = TOPIC_LIMIT_RANGE
     if not lo <= limit <= hi:
-        raise Rejection("bad_field", f"Each person may post {lo} to {hi} topics.", "limit")
+        raise Rejection("bad_field", f"Each person may post {lo} to {hi} topics.", "limit", {"low": lo, "high": hi})
     return [] if limit == os.topic_limit else [TopicLimitSet(at=now, limit=limit)]
 
 
 def _capacity(capacity: int) -> int:
     if not 1 <= capacity <= CAPACITY_MAX:
-        raise Rejection("bad_field", f"A space holds 1 to {CAPACITY_MAX} people.", "capacity")
+        raise Rejection(
+            "bad_field", f"A space holds 1 to {CAPACITY_MAX} people.", "capacity", {"low": 1, "high": CAPACITY_MAX}
+        )
     return capacity
 
 
 def _space_name(os: OpenSpaceState, name: str, space_id: str = "") -> str:
     text = clean_text(name, SPACE_NAME_MAX, "space's name", "name")
     if any(s.name.casefold() == text.casefold() and s.id != space_id for s in os.spaces.values()):
-        raise Rejection("bad_field", f"There is already a space called {text}.", "name")
+        raise Rejection("bad_field", f"There is already a space called {text}.", "name", {"name": text})
     return text
 
 
 def add_space(os: OpenSpaceState, name: str, capacity: int, now: float) -> list[Event]:
     if len(os.spaces) >= SPACES_MAX:
-        raise Rejection("too_many", f"At most {SPACES_MAX} spaces.", "name")
+        raise Rejection("too_many", f"At most {SPACES_MAX} spaces.", "name", {"max": SPACES_MAX})
     text = _space_name(os, name)
     return [SpaceSet(at=now, space=f"s{os.next_space}", name=text, capacity=_capacity(capacity))]
 
@@ -733,7 +737,9 @@ def edit_space(os: OpenSpaceState, command: EditSpace, now: float) -> list[Event
 def remove_space(os: OpenSpaceState, space_id: str, now: float) -> list[Event]:
     space = space_of(os, space_id)
     if any(c[1] == space.id for c in os.cells.values()):
-        raise Rejection("space_in_use", f"Topics are on the wall in {space.name}; move them first.", "space")
+        raise Rejection(
+            "space_in_use", f"Topics are on the wall in {space.name}; move them first.", "space", {"space": space.name}
+        )
     return [SpaceRemoved(at=now, space=space.id)]
 
 
@@ -744,7 +750,7 @@ def _times(start: int, end: int) -> None:
 
 def add_slot(os: OpenSpaceState, start: int, end: int, now: float) -> list[Event]:
     if len(os.slots) >= SLOTS_MAX:
-        raise Rejection("too_many", f"At most {SLOTS_MAX} slots.", "start")
+        raise Rejection("too_many", f"At most {SLOTS_MAX} slots.", "start", {"max": SLOTS_MAX})
     _times(start, end)
     return [SlotSet(at=now, slot=f"t{os.next_slot}", start=start, end=end)]
 
@@ -773,10 +779,12 @@ def remove_slot(os: OpenSpaceState, slot_id: str, now: float) -> list[Event]:
 
 def post_topic(os: OpenSpaceState, pid: str, command: PostTopic, now: float) -> list[Event]:
     if len(os.topics) >= TOPICS_MAX:
-        raise Rejection("too_many", f"The marketplace holds at most {TOPICS_MAX} topics.", "title")
+        raise Rejection("too_many", f"The marketplace holds at most {TOPICS_MAX} topics.", "title", {"max": TOPICS_MAX})
     mine = sum(1 for t in os.topics.values() if t.convener == pid and t.active)
     if mine >= os.topic_limit:
-        raise Rejection("topic_limit", f"Each person may convene {os.topic_limit} topics.", "title")
+        raise Rejection(
+            "topic_limit", f"Each person may convene {os.topic_limit} topics.", "title", {"count": os.topic_limit}
+        )
     title = clean_text(command.title, TITLE_MAX, "title", "title")
     description = optional_text(command.description, DESCRIPTION_MAX, "description", "description")
     return [
@@ -817,7 +825,12 @@ def set_unavailable(os: OpenSpaceState, pid: str, slots: tuple[str, ...], now: f
     for t in os.active_topics():
         cell = os.cells.get(t.id)
         if pid in t.conveners and cell and cell[0] in wanted:
-            raise Rejection("convener_unavailable", f"“{t.title}” is on the wall in that slot; move it first.", "slots")
+            raise Rejection(
+                "convener_unavailable",
+                f"“{t.title}” is on the wall in that slot; move it first.",
+                "slots",
+                {"topic": t.title},
+            )
     if frozenset(wanted) == os.unavailable.get(pid, frozenset()):
         return []
     return [UnavailableSet(at=now, participant_id=pid, slots=wanted)]
@@ -833,7 +846,9 @@ def withdraw(os: OpenSpaceState, pid: str | None, topic_id: str, now: float) -> 
     if pid is not None:
         conveners_only(topic, pid)
     if _started_cell(os, topic):
-        raise Rejection("slot_started", f"“{topic.title}” is in a slot that has started.", "topic")
+        raise Rejection(
+            "slot_started", f"“{topic.title}” is in a slot that has started.", "topic", {"topic": topic.title}
+        )
     return [TopicWithdrawn(at=now, topic=topic.id, by="facilitator" if pid is None else "convener")]
 
 
@@ -844,7 +859,9 @@ def merge(os: OpenSpaceState, pid: str, command: MergeTopics, now: float) -> lis
     if topic.id == into.id:
         raise Rejection("bad_field", "A topic can't merge into itself.", "into")
     if _started_cell(os, topic):
-        raise Rejection("slot_started", f"“{topic.title}” is in a slot that has started.", "topic")
+        raise Rejection(
+            "slot_started", f"“{topic.title}” is in a slot that has started.", "topic", {"topic": topic.title}
+        )
     slot = os.cells.get(into.id, ("", ""))[0]
     if slot:
         for c in topic.conveners - into.conveners:
@@ -972,7 +989,9 @@ def move_topic(os: OpenSpaceState, pid: str | None, command: MoveTopic, now: flo
             raise Rejection("cell_locked", "That cell is locked.", "space")
         other = os.at(*target)
         if other is not None:
-            raise Rejection("cell_taken", f"“{os.topics[other].title}” is in that cell.", "space")
+            raise Rejection(
+                "cell_taken", f"“{os.topics[other].title}” is in that cell.", "space", {"topic": os.topics[other].title}
+            )
     else:
         if old is not None and old[0] == slot.id:
             return []
@@ -1067,7 +1086,9 @@ def check_in(os: OpenSpaceState, pid: str, topic_id: str, now: float) -> list[Ev
         raise Rejection("slot_not_running", "No slot is running: circles meet during a slot.", "topic")
     cell = os.cells.get(topic.id)
     if cell is None or cell[0] != running.id:
-        raise Rejection("other_slot", f"“{topic.title}” doesn't meet in the slot that is running.", "topic")
+        raise Rejection(
+            "other_slot", f"“{topic.title}” doesn't meet in the slot that is running.", "topic", {"topic": topic.title}
+        )
     return [] if here == topic.id else [CheckedIn(at=now, participant_id=pid, topic=topic.id)]
 
 
@@ -1100,7 +1121,9 @@ def write_harvest(
 ) -> list[Event]:
     topic = topic_of(os, command.topic)
     if os.reporter(topic.id) != pid:
-        raise Rejection("not_reporter", f"Only the reporter of “{topic.title}” writes its report.", "topic")
+        raise Rejection(
+            "not_reporter", f"Only the reporter of “{topic.title}” writes its report.", "topic", {"topic": topic.title}
+        )
     texts = [
         optional_text_keep_lines(value, HARVEST_MAX, what, name)
         for value, what, name in (
@@ -1115,7 +1138,9 @@ def write_harvest(
         people = [names[p] for p in os.came.get(topic.id, ()) if p in names]
     else:
         if len(command.participants) > PARTICIPANTS_MAX:
-            raise Rejection("bad_field", f"At most {PARTICIPANTS_MAX} names.", "participants")
+            raise Rejection(
+                "bad_field", f"At most {PARTICIPANTS_MAX} names.", "participants", {"max": PARTICIPANTS_MAX}
+            )
         people = [clean_text(n, NAME_MAX, "name", "participants") for n in command.participants]
     people = list(dict.fromkeys(people))
     old = os.reports.get(topic.id)
@@ -1142,7 +1167,7 @@ def open_dots(os: OpenSpaceState, dots: int, now: float) -> list[Event]:
         raise Rejection("dots_open", "Dot-voting is already open.")
     lo, hi = DOTS_RANGE
     if not lo <= dots <= hi:
-        raise Rejection("bad_field", f"Each person gets {lo} to {hi} dots.", "dots")
+        raise Rejection("bad_field", f"Each person gets {lo} to {hi} dots.", "dots", {"low": lo, "high": hi})
     if not os.reports:
         raise Rejection("no_reports", "There are no reports to place dots on yet.")
     return [DotsOpened(at=now, dots=dots)]
@@ -1163,7 +1188,7 @@ def place_dots(os: OpenSpaceState, pid: str, command: PlaceDots, now: float) -> 
     mine = dots.placed.get(pid, {})
     total = sum(n for t, n in mine.items() if t != command.topic) + command.dots
     if total > dots.budget:
-        raise Rejection("over_budget", f"You have {dots.budget} dots in all.", "dots")
+        raise Rejection("over_budget", f"You have {dots.budget} dots in all.", "dots", {"count": dots.budget})
     if mine.get(command.topic, 0) == command.dots:
         return []
     return [DotsPlaced(at=now, participant_id=pid, topic=command.topic, dots=command.dots)]
@@ -1196,13 +1221,18 @@ def plan_actions(os: OpenSpaceState, slot_id: str, now: float) -> list[Event]:
     if not todo:
         raise Rejection("nothing_adopted", "No priority is adopted (and not yet planned).", "slot")
     if len(os.topics) + len(todo) > TOPICS_MAX:
-        raise Rejection("too_many", f"The marketplace holds at most {TOPICS_MAX} topics.", "slot")
+        raise Rejection("too_many", f"The marketplace holds at most {TOPICS_MAX} topics.", "slot", {"max": TOPICS_MAX})
     free = sorted(
         (sp for sp in os.spaces if (slot.id, sp) not in os.locked and os.at(slot.id, sp) is None),
         key=lambda sp: -os.spaces[sp].capacity,
     )
     if len(free) < len(todo):
-        raise Rejection("slot_full", f"That slot has {len(free)} free spaces for {len(todo)} priorities.", "slot")
+        raise Rejection(
+            "slot_full",
+            f"That slot has {len(free)} free spaces for {len(todo)} priorities.",
+            "slot",
+            {"count": len(free), "priorities": len(todo)},
+        )
     topics: list[dict[str, object]] = []
     for n, ((priority, adopters), space) in enumerate(zip(todo, free, strict=False)):
         for pid in adopters:

@@ -141,7 +141,9 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
                 raise Rejection("bad_key", "The spaces' device links derive from the facilitator's key.", "key")
             digests = {sp: m.digest(room_key(inputs.key, sp)) for sp in os.spaces if sp not in os.device_keys}
             return oc.device_keys(os, digests, now)
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def apply(state: m.MeetingState, ev: Event) -> m.MeetingState:

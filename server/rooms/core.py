@@ -473,12 +473,12 @@ def start(
             raise Rejection("bad_field", "A room needs at least 2 people.", "per_room")
         count = max(1, -(-len(present) // per_room))
     if count > ROOMS_MAX:
-        raise Rejection("too_many_rooms", f"At most {ROOMS_MAX} rooms at once.", "rooms")
+        raise Rejection("too_many_rooms", f"At most {ROOMS_MAX} rooms at once.", "rooms", {"max": ROOMS_MAX})
     if len(command.names) > count:
         raise Rejection("bad_field", "More names than rooms.", "names")
     lo, hi = MINUTES_RANGE
     if not lo <= command.minutes <= hi:
-        raise Rejection("bad_field", f"A round lasts {lo} to {hi} minutes.", "minutes")
+        raise Rejection("bad_field", f"A round lasts {lo} to {hi} minutes.", "minutes", {"low": lo, "high": hi})
     if not 0 <= command.capacity <= CAPACITY_MAX:
         raise Rejection("bad_field", "A room's capacity must be 0 (no limit) or more.", "capacity")
     names = [clean_text(n, NAME_MAX, "room name", "names") for n in command.names]
@@ -519,7 +519,7 @@ def take_room(rooms: RoomsState, pid: str, wanted: str, groups: Mapping[str, str
                 "not_assigned", "People don't choose their room this time; ask the facilitator to move you.", "room"
             )
         if room.capacity and rooms.counts[room.id] >= room.capacity:
-            raise Rejection("room_full", f"{room.name} is full; pick another room.", "room")
+            raise Rejection("room_full", f"{room.name} is full; pick another room.", "room", {"room": room.name})
         return [Placed(at=now, round=rnd.id, moves={pid: room.id}, by="self")]
     if here is not None:
         return []
@@ -540,7 +540,7 @@ def move(rooms: RoomsState, pid: str, wanted: str, now: float) -> list[Event]:
     if wanted:
         room = open_room(rooms, rnd, wanted)
         if room.capacity and rooms.counts[room.id] >= room.capacity:
-            raise Rejection("room_full", f"{room.name} is full.", "room")
+            raise Rejection("room_full", f"{room.name} is full.", "room", {"room": room.name})
     return [Placed(at=now, round=rnd.id, moves={pid: wanted}, by="facilitator")]
 
 
@@ -556,7 +556,7 @@ def open_room(rooms: RoomsState, rnd: Round | None, room_id: str) -> Room:
     if room is None or (rnd is not None and room.round != rnd.id):
         raise Rejection("unknown_room", "There is no such room in this round.", "room")
     if not room.open:
-        raise Rejection("room_closed", f"{room.name} is closed.", "room")
+        raise Rejection("room_closed", f"{room.name} is closed.", "room", {"room": room.name})
     return room
 
 
@@ -574,7 +574,7 @@ def volunteer(rooms: RoomsState, pid: str, now: float) -> list[Event]:
         return []
     if room.rapporteur is not None and rooms.placed.get(room.rapporteur) == room.id:
         # A rapporteur who left the room (moved, or removed from the meeting) leaves the role open.
-        raise Rejection("rapporteur_taken", f"{room.name} already has a rapporteur.")
+        raise Rejection("rapporteur_taken", f"{room.name} already has a rapporteur.", None, {"room": room.name})
     return [RapporteurSet(at=now, room=room.id, participant_id=pid, by="self")]
 
 
@@ -603,7 +603,7 @@ def write_report(rooms: RoomsState, pid: str, text: str, now: float) -> list[Eve
 
 def add_note(notes: tuple[Note, ...], room: str, pid: str, text: str, note_id: int, now: float) -> list[Event]:
     if len(notes) >= NOTES_MAX:
-        raise Rejection("too_many", f"A room keeps at most {NOTES_MAX} notes.")
+        raise Rejection("too_many", f"A room keeps at most {NOTES_MAX} notes.", None, {"max": NOTES_MAX})
     note = clean_text(text, NOTE_MAX, "note", "text")
     return [NoteAdded(at=now, room=room, note_id=note_id, participant_id=pid, text=note)]
 
@@ -649,7 +649,9 @@ def optional_text_keep_lines(value: str, limit: int, what: str, field_name: str)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     if len(text) > limit:
-        raise Rejection("bad_field", f"The {what} can be at most {limit} characters.", field_name)
+        raise Rejection(
+            "bad_field", f"The {what} can be at most {limit} characters.", field_name, {"what": what, "max": limit}
+        )
     return text
 
 

@@ -69,7 +69,9 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             rnd = rc.running_round(rooms)
             lo, hi = rc.RETURN_RANGE
             if not lo <= seconds <= hi:
-                raise Rejection("bad_field", f"The return countdown lasts {lo} to {hi} seconds.", "seconds")
+                raise Rejection(
+                    "bad_field", f"The return countdown lasts {lo} to {hi} seconds.", "seconds", {"low": lo, "high": hi}
+                )
             if seconds == 0:
                 return [rc.BreakoutsEnded(at=now, round=rnd.id)]
             return [rc.CalledBack(at=now, round=rnd.id, return_at=now + seconds)]
@@ -117,7 +119,7 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
             if room is None:
                 raise Rejection("unknown_room", "There is no such room.", "room")
             if room.rapporteur is None or not _member(state, room.rapporteur):
-                raise Rejection("no_rapporteur", f"{room.name} has no rapporteur.", "room")
+                raise Rejection("no_rapporteur", f"{room.name} has no rapporteur.", "room", {"room": room.name})
             if rooms.placed.get(room.rapporteur):
                 raise Rejection("in_room", "The rapporteur is still in a breakout room.", "room")
             if state.stack.entry_of(room.rapporteur) is not None:
@@ -128,7 +130,9 @@ def decide(state: m.MeetingState, command: Any, actor: m.Actor, inputs: Inputs) 
                     at=now, entry_id=state.stack.next_id, participant_id=room.rapporteur, kind=sk.Kind.NEW.value
                 )
             ]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def _member(state: m.MeetingState, pid: str) -> bool:
@@ -202,7 +206,7 @@ def stack_of(state: m.MeetingState, room_id: str, closed: bool = False) -> sk.St
     if room is None:
         raise Rejection("unknown_room", "There is no such room.", "room")
     if not closed and not room.open:
-        raise Rejection("room_closed", f"{room.name} is closed.", "room")
+        raise Rejection("room_closed", f"{room.name} is closed.", "room", {"room": room.name})
     return room.stack
 
 

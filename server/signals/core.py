@@ -252,7 +252,9 @@ def decide_participant(
         case PostPoint(text=text, anonymous=anonymous):
             mine = len(state.open_by_author.get(pid, ()))
             if mine >= POINTS_EACH:
-                raise Rejection("too_many", f"You have {mine} open points; wait until some are answered.")
+                raise Rejection(
+                    "too_many", f"You have {mine} open points; wait until some are answered.", None, {"count": mine}
+                )
             if len(state.points) >= POINTS_MAX:
                 raise Rejection("too_many", "This meeting has all the written points it can take.")
             return [
@@ -277,7 +279,9 @@ def decide_participant(
             if point.author != pid:
                 raise Rejection("not_author", "Only its author can withdraw a point.", "point")
             return [PointSettled(at=now, point_id=point_id, status="withdrawn")]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: float) -> list[Event]:
@@ -285,7 +289,12 @@ def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: fl
         case StartCheck(question=question, seconds=seconds):
             low, high = CHECK_SECONDS
             if not low <= seconds <= high:
-                raise Rejection("bad_field", f"A temperature check lasts {low} to {high} seconds.", "seconds")
+                raise Rejection(
+                    "bad_field",
+                    f"A temperature check lasts {low} to {high} seconds.",
+                    "seconds",
+                    {"low": low, "high": high},
+                )
             last = state.last_check
             if last is not None and now <= last.deadline:
                 raise Rejection("check_running", "A temperature check is running: wait for it to end.")
@@ -304,7 +313,9 @@ def decide_facilitator(state: SignalsState, command: FacilitatorCommand, now: fl
         case DismissPoint(point_id=point_id):
             open_point(state, point_id)
             return [PointSettled(at=now, point_id=point_id, status="dismissed")]
-    raise Rejection("unknown_type", f"Unknown command {type(command).__name__}.")
+    raise Rejection(
+        "unknown_type", f"Unknown command {type(command).__name__}.", None, {"type": type(command).__name__}
+    )
 
 
 def open_point(state: SignalsState, point_id: int) -> Point:
@@ -313,7 +324,7 @@ def open_point(state: SignalsState, point_id: int) -> Point:
     if point is None:
         raise Rejection("unknown_point", "There is no such written point.", "point")
     if point.status != "open":
-        raise Rejection("point_closed", f"That point was {point.status}.", "point")
+        raise Rejection("point_closed", f"That point was {point.status}.", "point", {"status": point.status})
     return point
 
 
