@@ -203,6 +203,7 @@ def test_a_translation_as_long_as_the_kinds_limit_is_accepted_even_when_longer_t
     assert a.translate("es", "vote", "3", "y" * dc.QUESTION_MAX)
     err = a.refused(tc.Translate("vote", "3", "y" * (dc.QUESTION_MAX + 1)), translator("es"), "too_long")
     assert err.field == "text" and str(dc.QUESTION_MAX) in err.reason
+    assert err.params == {"limit": dc.QUESTION_MAX}  # a page words error.too_long with it
 
 
 def test_a_removed_language_refuses_its_translator_and_adding_it_back_restores_its_translations() -> None:
@@ -261,7 +262,8 @@ def test_a_replay_of_the_log_gives_the_same_state_and_views() -> None:
     stored = [events.from_dict(ev.to_dict()) for ev in [*created, *a.log]]  # through the log's dicts
     replayed = m.fold(enumerate(stored, start=1))
     assert tf.of(replayed) == tf.of(a.state)
-    assert views.phone_view(replayed, frozenset())["translations"] == views.phone_view(a.state, frozenset())[
-        "translations"
-    ]
+    assert (
+        views.phone_view(replayed, frozenset())["translations"]
+        == views.phone_view(a.state, frozenset())["translations"]
+    )
     assert tf.translator_view(replayed, "es") == tf.translator_view(a.state, "es")

@@ -174,7 +174,12 @@ def add_language(state: TranslationsState, language: str, key: str, now: float) 
     if code in state.languages:
         return []
     if len(state.languages) >= LANGUAGES_MAX:
-        raise Rejection("too_many", f"A meeting has at most {LANGUAGES_MAX} translation languages.", "language")
+        raise Rejection(
+            "too_many",
+            f"A meeting has at most {LANGUAGES_MAX} translation languages.",
+            "language",
+            params={"max": LANGUAGES_MAX},
+        )
     if not key:
         raise Rejection("bad_key", "Translator links derive from the facilitator's key.", "key")
     return [LanguageAdded(at=now, language=code, translator_digest=digest(translator_key(key, code)))]
@@ -205,7 +210,12 @@ def translate(
         return [Translated(at=now, language=language, kind=cmd.kind, id=cmd.id, text="", original_hash="")]
     text = clean_text(cmd.text, TEXT_MAX, "translation", "text")
     if len(text) > original.limit:
-        raise Rejection("too_long", f"A translation of this text can be at most {original.limit} characters.", "text")
+        raise Rejection(
+            "too_long",
+            f"A translation of this text can be at most {original.limit} characters.",
+            "text",
+            params={"limit": original.limit},
+        )
     wanted = text_hash(original.text)
     if before is not None and before.text == text and before.original_hash == wanted:
         return []
