@@ -9,6 +9,7 @@ can be traced to who spoke: forwarded as sent, never re-encoded, never two voice
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -23,8 +24,8 @@ from server.media.service import check_offer
 from server.media.testing import (
     LinkClient,
     MediaProcess,
+    OpusSignalTrack,
     PeerClient,
-    SignalTrack,
     join,
     loopback_only,
     start_media,
@@ -80,6 +81,22 @@ async def rate(peer: PeerClient, slot: int, seconds: float = 2.0) -> float:
     return (peer.stats[slot].count - before) / seconds
 
 
+async def share(publisher: PeerClient, peer: PeerClient, slot: int, seconds: float = 2.0) -> float:
+    """Of the packets ``publisher`` sends over the next ``seconds``, the share slot ``slot`` of ``peer`` gets.
+
+    Counted against what was sent rather than against 50 a second, so that a busy test machine slowing
+    the publisher down does not count as loss.
+    """
+    mic = publisher.mic
+    assert isinstance(mic, OpusSignalTrack)
+    sent, got = mic.k, peer.stats[slot].count
+    await asyncio.sleep(seconds)
+    sent = mic.k - sent
+    with contextlib.suppress(TimeoutError):  # the last ones in flight (a busy machine delays them)
+        await wait_until(lambda: peer.stats[slot].count - got >= sent, 1.0)
+    return (peer.stats[slot].count - got) / max(1, sent)
+
+
 def voices(heard: list[bytes], *publishers: PeerClient) -> list[int]:
     """Which publishers (by index) sent the packets ``heard``; only packets one of them alone sent count.
 
@@ -98,7 +115,7 @@ def voices(heard: list[bytes], *publishers: PeerClient) -> list[int]:
 
 
 async def test_a_publishers_packets_reach_every_listener_as_sent(link: LinkClient) -> None:
-    speaker = PeerClient(mic=SignalTrack(seed=1), record=True)
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1), record=True)
     listeners = [PeerClient(record=True) for _ in range(3)]
     try:
         assert (await join(link, "dev", speaker, FLOOR))["t"] == "answer"
@@ -106,8 +123,8 @@ async def test_a_publishers_packets_reach_every_listener_as_sent(link: LinkClien
             assert (await join(link, f"l{i}", lis, listens("m/floor/")))["t"] == "answer"
         await connected(speaker, *listeners)
         await wait_until(lambda: all(lis.stats[0].count > 20 for lis in listeners), 5, "packets in slot 0")
-        rates = await asyncio.gather(*(rate(lis, 0) for lis in listeners))
-        assert all(47 <= r <= 53 for r in rates), rates  # 50 packets a second: every 20 ms frame
+        shares = await asyncio.gather(*(share(speaker, lis, 0) for lis in listeners))
+        assert all(0.95 <= r <= 1.05 for r in shares), shares  # every packet, once
         for i, lis in enumerate(listeners):
             assert link.slots(f"l{i}") == ["m/floor/dev", None, None, None, None, None, None, None]
             assert lis.counts()[1:] == [0] * 7
@@ -120,9 +137,9 @@ async def test_a_publishers_packets_reach_every_listener_as_sent(link: LinkClien
 
 async def test_slots_fill_in_hear_order_stay_stable_and_never_hold_your_own_voice(link: LinkClient) -> None:
     listener = PeerClient()
-    floor = PeerClient(mic=SignalTrack(seed=1))
-    interpreter = PeerClient(mic=SignalTrack(seed=2))
-    remote = PeerClient(mic=SignalTrack(seed=3))
+    floor = PeerClient(mic=OpusSignalTrack(seed=1))
+    interpreter = PeerClient(mic=OpusSignalTrack(seed=2))
+    remote = PeerClient(mic=OpusSignalTrack(seed=3))
     try:
         await join(link, "lis", listener, listens("m/c/ch1", "m/floor/"))
         await connected(listener)
@@ -145,16 +162,16 @@ async def test_slots_fill_in_hear_order_stay_stable_and_never_hold_your_own_voic
         await link.wait_for(lambda m: m["t"] == "state" and m["peer"] == "dev" and m["state"] == "closed", since=since)
         await link.wait_for(lambda m: m["t"] == "slots" and m["peer"] == "lis", since=since)
         assert link.slots("lis") == [None, "m/c/ch1", "m/floor/p/a", None, None, None, None, None]
-        assert await rate(listener, 1, 1.0) >= 45 and await rate(listener, 2, 1.0) >= 45
+        assert await share(interpreter, listener, 1) >= 0.95 and await share(remote, listener, 2) >= 0.95
         assert await rate(listener, 0, 1.0) == 0
     finally:
         await closing(listener, floor, interpreter, remote)
 
 
 async def test_a_new_plan_moves_the_audio(link: LinkClient) -> None:
-    room_a = PeerClient(mic=SignalTrack(seed=1), record=True)
-    room_b = PeerClient(mic=SignalTrack(seed=2), record=True)
-    person = PeerClient(mic=SignalTrack(seed=3), record=True)
+    room_a = PeerClient(mic=OpusSignalTrack(seed=1), record=True)
+    room_b = PeerClient(mic=OpusSignalTrack(seed=2), record=True)
+    person = PeerClient(mic=OpusSignalTrack(seed=3), record=True)
     try:
         await join(link, "a", room_a, sends("m/r/a/dev", "m/r/a/", exclusive=True))
         await join(link, "b", room_b, sends("m/r/b/dev", "m/r/b/", exclusive=True))
@@ -178,9 +195,9 @@ async def test_a_new_plan_moves_the_audio(link: LinkClient) -> None:
 
 
 async def test_an_exclusive_source_refuses_a_second_publisher(link: LinkClient) -> None:
-    first = PeerClient(mic=SignalTrack(seed=1), record=True)
-    second = PeerClient(mic=SignalTrack(seed=2), record=True)
-    third = PeerClient(mic=SignalTrack(seed=3), record=True)
+    first = PeerClient(mic=OpusSignalTrack(seed=1), record=True)
+    second = PeerClient(mic=OpusSignalTrack(seed=2), record=True)
+    third = PeerClient(mic=OpusSignalTrack(seed=3), record=True)
     listener = PeerClient(record=True)
     try:
         assert (await join(link, "d1", first, FLOOR))["t"] == "answer"
@@ -213,8 +230,8 @@ async def test_an_exclusive_source_refuses_a_second_publisher(link: LinkClient) 
 
 async def test_a_handover_is_the_latest_plan_one_voice_and_no_gap(link: LinkClient) -> None:
     """Interpreter B takes over channel 1 from A: listeners hear B only, in the same slot, on one timeline."""
-    a = PeerClient(mic=SignalTrack(seed=1), record=True)
-    b = PeerClient(mic=SignalTrack(seed=2), record=True)
+    a = PeerClient(mic=OpusSignalTrack(seed=1), record=True)
+    b = PeerClient(mic=OpusSignalTrack(seed=2), record=True)
     listener = PeerClient(record=True)
     try:
         await join(link, "a", a, sends("m/c/ch1", "m/floor/"))
@@ -225,28 +242,33 @@ async def test_a_handover_is_the_latest_plan_one_voice_and_no_gap(link: LinkClie
         assert voices(listener.stats[0].payloads, a, b) == [0]
         slots_messages = sum(1 for m in link.messages if m["t"] == "slots" and m["peer"] == "lis")
         mark = len(listener.stats[0].payloads)
+        sent_a, sent_b = a.mic.k, b.mic.k  # type: ignore[union-attr]
         await link.send({"t": "plan", "peer": "b", "plan": sends("m/c/ch1", "m/floor/")})  # take over
         await link.send({"t": "plan", "peer": "a", "plan": listens("m/floor/")})  # and A goes off
         await asyncio.sleep(2.0)
-        # the slot did not move, and carried on at 50 packets a second (not 100: one voice)
+        sent_a, sent_b = a.mic.k - sent_a, b.mic.k - sent_b  # type: ignore[union-attr]
+        # the slot did not move
         assert sum(1 for m in link.messages if m["t"] == "slots" and m["peer"] == "lis") == slots_messages
         assert link.slots("lis") == ["m/c/ch1"] + [None] * 7
         st = listener.stats[0]
-        payloads, stamps = st.payloads[mark:], st.timestamps[mark - 1 :]
+        payloads = st.payloads[mark:]
         only_a, only_b = a.sent - b.sent, b.sent - a.sent
         a_last = max((i for i, p in enumerate(payloads) if p in only_a), default=-1)
         b_first = min(i for i, p in enumerate(payloads) if p in only_b)
         assert a_last < b_first  # never interleaved: A until the handover, then B only
         assert voices(payloads[b_first:], a, b) == [1]
-        assert 90 <= len(payloads) <= 110, len(payloads)
-        steps = [y - x for x, y in itertools.pairwise(stamps)]
-        assert all(0 < s <= 48000 * 0.1 for s in steps), sorted(steps)[-5:]  # forward, and no gap over 100 ms
+        # both microphones ran all along: one voice's worth of packets, not two
+        assert 0.9 * min(sent_a, sent_b) <= len(payloads) <= 1.1 * max(sent_a, sent_b) + 2, (len(payloads), sent_a)
+        # one timeline: timestamps only go forward, and never further than the time that passed (+100 ms)
+        stamps, arrivals = st.timestamps[mark - 1 :], st.arrivals[mark - 1 :]
+        for (t0, a0), (t1, a1) in itertools.pairwise(zip(stamps, arrivals, strict=True)):
+            assert 0 < t1 - t0 and (t1 - t0) / 48000 <= (a1 - a0) + 0.1, (t1 - t0, a1 - a0)
     finally:
         await closing(a, b, listener)
 
 
 async def test_a_bad_offer_gets_bad_sdp_and_the_link_carries_on(link: LinkClient) -> None:
-    good = PeerClient(mic=SignalTrack(seed=1))
+    good = PeerClient(mic=OpusSignalTrack(seed=1))
     try:
         sdp = await good.offer()
         video = sdp.replace("m=audio", "m=video")
@@ -276,7 +298,7 @@ async def test_a_bad_offer_gets_bad_sdp_and_the_link_carries_on(link: LinkClient
 
 @pytest.mark.parametrize("media", [{"PLAZA_ICE_TIMEOUT": "2"}], indirect=True)
 async def test_a_peer_that_never_connects_is_closed_after_the_ice_timeout(link: LinkClient) -> None:
-    silent = PeerClient(mic=SignalTrack(seed=1))
+    silent = PeerClient(mic=OpusSignalTrack(seed=1))
     try:
         reply = await link.offer("ghost", await silent.offer(), FLOOR)  # its answer is never applied
         assert reply["t"] == "answer"
@@ -287,7 +309,7 @@ async def test_a_peer_that_never_connects_is_closed_after_the_ice_timeout(link: 
         stats = await link.stats()
         assert stats["peers"] == 0 and stats["sources"] == 0
         # and its exclusive key is free for a device that does connect
-        device = PeerClient(mic=SignalTrack(seed=2))
+        device = PeerClient(mic=OpusSignalTrack(seed=2))
         assert (await join(link, "dev", device, FLOOR))["t"] == "answer"
         await connected(device)
         await device.close()
@@ -313,7 +335,7 @@ async def test_a_dropped_link_closes_its_peers_after_five_seconds_unless_it_come
 ) -> None:
     first = await LinkClient.connect(media.url, SECRET, process="plaza-1")
     other = await LinkClient.connect(media.url, SECRET, process="plaza-2")
-    speaker = PeerClient(mic=SignalTrack(seed=1))
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1))
     listener = PeerClient()
     kept = PeerClient()
     try:
@@ -328,12 +350,12 @@ async def test_a_dropped_link_closes_its_peers_after_five_seconds_unless_it_come
         first = await LinkClient.connect(media.url, SECRET, process="plaza-1")
         await asyncio.sleep(4)
         assert (await other.stats())["peers"] == 3
-        assert await rate(listener, 0, 1.0) >= 45
+        assert await share(speaker, listener, 0, 1.0) >= 0.95
         # plaza-1 gone for good: after 5 s its two peers are closed, plaza-2's listener is not
         await first.close()
         dropped = time.monotonic()
         await wait_until(lambda: kept.stats[0].count > 0, 1)
-        assert await rate(kept, 0, 3.0) >= 45  # still the speaker's audio during the grace
+        assert await share(speaker, kept, 0, 3.0) >= 0.95  # still the speaker's audio during the grace
         stats = await other.stats()
         assert stats["peers"] == 3
         await wait_until(lambda: speaker.failed.is_set() or speaker.pc.connectionState != "connected", 15)
@@ -347,7 +369,7 @@ async def test_a_dropped_link_closes_its_peers_after_five_seconds_unless_it_come
 
 
 async def test_one_peer_going_away_leaves_the_others_flowing(link: LinkClient) -> None:
-    speaker = PeerClient(mic=SignalTrack(seed=1))
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1))
     listeners = [PeerClient() for _ in range(4)]
     try:
         await join(link, "s", speaker, FLOOR)
@@ -358,14 +380,14 @@ async def test_one_peer_going_away_leaves_the_others_flowing(link: LinkClient) -
         await listeners[0].close()  # a browser tab closed
         # a phone gone off the Wi-Fi: its ICE transport just stops (no DTLS goodbye)
         await listeners[1].pc.getTransceivers()[0].receiver.transport.transport.stop()
-        rates = await asyncio.gather(*(rate(lis, 0, 2.0) for lis in listeners[2:]))
-        assert all(r >= 47 for r in rates), rates
+        shares = await asyncio.gather(*(share(speaker, lis, 0, 2.0) for lis in listeners[2:]))
+        assert all(r >= 0.95 for r in shares), shares
         await wait_until(
             lambda: any(m["t"] == "state" and m["peer"] == "l0" for m in link.messages), 35, "l0 reported gone"
         )
         assert [m for m in link.messages if m["t"] == "state" and m["peer"] == "l0"][-1]["state"] == "failed"
-        rates = await asyncio.gather(*(rate(lis, 0, 1.0) for lis in listeners[2:]))
-        assert all(r >= 45 for r in rates), rates
+        shares = await asyncio.gather(*(share(speaker, lis, 0, 1.0) for lis in listeners[2:]))
+        assert all(r >= 0.95 for r in shares), shares
     finally:
         await closing(speaker, *listeners)
 
@@ -390,7 +412,7 @@ async def test_too_many_peers(link: LinkClient) -> None:
 
 async def test_browsers_mdns_candidates_connect_through_peer_reflexive_candidates(link: LinkClient) -> None:
     """A browser's offer names its host candidates ``<uuid>.local`` (and Firefox ends with end-of-candidates)."""
-    speaker = PeerClient(mic=SignalTrack(seed=1))
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1))
     listener = PeerClient()
     try:
         offer = await speaker.offer(mdns=True)
@@ -406,7 +428,7 @@ async def test_browsers_mdns_candidates_connect_through_peer_reflexive_candidate
 
 
 async def test_an_offer_is_given_to_aiortc_without_mdns_candidates_nor_end_of_candidates() -> None:
-    peer = PeerClient(mic=SignalTrack(seed=1))
+    peer = PeerClient(mic=OpusSignalTrack(seed=1))
     try:
         plain = await peer.offer()
         named = re.sub(
@@ -425,7 +447,7 @@ async def test_an_offer_is_given_to_aiortc_without_mdns_candidates_nor_end_of_ca
 
 async def test_sigterm_closes_cleanly(media: MediaProcess) -> None:
     link = await LinkClient.connect(media.url, SECRET)
-    speaker = PeerClient(mic=SignalTrack(seed=1))
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1))
     try:
         await join(link, "s", speaker, FLOOR)
         await connected(speaker)

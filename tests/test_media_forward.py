@@ -111,3 +111,25 @@ def test_the_queue_and_buffer_stand_ins() -> None:
     q.put(None)
     q.put(None)
     assert calls == [(b"opus", 1234), (None, 0)]
+
+
+async def test_trimming_the_senders_history_keeps_one_packet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiortc negotiates no NACK for audio, so a sender's 128-packet history is dead weight for us."""
+    import aiortc.rtcrtpsender
+
+    monkeypatch.setattr(aiortc.rtcrtpsender, "RTP_HISTORY_SIZE", aiortc.rtcrtpsender.RTP_HISTORY_SIZE)
+    assert forward.trim_sender_history()
+    sender_pc, receiver_pc = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        sender = sender_pc.addTransceiver(SignalTrack(seed=1), direction="sendonly").sender
+        await sender_pc.setLocalDescription(await sender_pc.createOffer())
+        await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+        assert all(not c.rtcpFeedback for t in receiver_pc.getTransceivers() for c in t._codecs)  # no NACK
+        await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+        await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+        await asyncio.sleep(1.5)
+        history = sender._RTCRtpSender__rtp_history
+        assert sender._RTCRtpSender__packet_count > 20 and len(history) == 1
+    finally:
+        await sender_pc.close()
+        await receiver_pc.close()

@@ -87,6 +87,26 @@ async def check_internals() -> None:
         await pc.close()
 
 
+def trim_sender_history() -> bool:
+    """Keep 1 sent RTP packet per sender instead of aiortc's 128, process-wide (False: not possible here).
+
+    aiortc keeps each sender's last 128 packets to answer NACKs, but negotiates no NACK for audio
+    (no ``nack`` feedback on its Opus codec): for us that history is only memory, about 80 KB per
+    listener at 32 kb/s, and 128 more objects per slot for the garbage collector to walk.
+    ``aiortc.rtcrtpsender.RTP_HISTORY_SIZE`` is the module constant the sender reads on each packet.
+    """
+    import aiortc.codecs
+    import aiortc.rtcrtpsender
+
+    opus_nack = any(
+        fb.type == "nack" for c in aiortc.codecs.CODECS["audio"] for fb in (c.rtcpFeedback or []) if c.name == "opus"
+    )
+    if opus_nack or not isinstance(getattr(aiortc.rtcrtpsender, "RTP_HISTORY_SIZE", None), int):
+        return False
+    aiortc.rtcrtpsender.RTP_HISTORY_SIZE = 1
+    return True
+
+
 def _message(missing: list[str]) -> str:
     return (
         f"aiortc {aiortc.__version__} is installed, and its RTCRtpReceiver lacks {', '.join(missing)}: "

@@ -676,6 +676,7 @@ def _threads() -> int:
 async def run(settings: Settings, ready: Callable[[int], None] | None = None) -> None:
     loop = asyncio.get_running_loop()
     await forward.check_internals()
+    trimmed = forward.trim_sender_history()
     restrict_addresses(settings.addresses)
     service = MediaService(settings)
 
@@ -703,6 +704,7 @@ async def run(settings: Settings, ready: Callable[[int], None] | None = None) ->
                 "addresses": ",".join(settings.addresses) or "all",
                 "ice_timeout": settings.ice_timeout,
                 "max_peers": settings.max_peers,
+                "rtp_history_trimmed": trimmed,
             },
         )
         if ready is not None:

@@ -6,6 +6,8 @@
   track, else inactive), then 8 recvonly slots.  It counts the RTP packets each slot receives,
   with no decoding (the same forward hook as the media process), and notes "onsets" (a big Opus
   packet after small ones: a click after silence) for latency.
+- :class:`OpusSignalTrack` is the same microphone encoded once, ahead: its sender only packs
+  (benchmarks run hundreds of publishers without encoding for each).
 - :class:`SignalTrack` is a live-paced microphone: a click, speech-like noise, then silence, each
   second; the noise differs by ``seed`` so two publishers' packets can be told apart.
 
@@ -43,7 +45,7 @@ import websockets
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from av import AudioFrame
+from av import AudioFrame, CodecContext, Packet
 
 from server.media import forward
 
@@ -53,7 +55,7 @@ SPF = 960  # samples per 20 ms frame
 CYCLE_FRAMES = 50  # one second
 CLICK_FRAMES = 3  # 0-60 ms: a loud 1 kHz burst (the onset)
 SILENT_FROM = 40  # 800-1000 ms: digital silence (so the next onset shows)
-SMALL, BIG = 20, 100  # Opus payload bytes: silence below SMALL, the click above BIG
+SMALL = 20  # Opus payload bytes: digital silence encodes to 3; the click and speech to 60 or more
 
 
 def free_port() -> int:
@@ -190,7 +192,8 @@ class LinkClient:
                 i += 1
             left = deadline - time.monotonic()
             if left <= 0 or (self.closed.done() and i >= len(self.messages)):
-                raise TimeoutError(f"no such message in {timeout} s; got {self.messages[since:][-10:]}")
+                got = [{k: (v if k != "sdp" else "...") for k, v in m.items()} for m in self.messages[since:][-10:]]
+                raise TimeoutError(f"no such message in {timeout} s; the last ones: {got}")
             self._new.clear()
             try:
                 await asyncio.wait_for(self._new.wait(), left)
@@ -283,6 +286,59 @@ class SignalTrack(MediaStreamTrack):
         return self.t0 + math.floor(t - self.t0)
 
 
+class OpusSignalTrack(MediaStreamTrack):
+    """:class:`SignalTrack`'s second, Opus-encoded once at ``bitrate`` (a browser's is about 32 kb/s), then
+    sent live-paced as ``av.Packet`` objects: packet k leaves at t0 + (k+1) x 20 ms, when its frame is whole.
+    """
+
+    kind = "audio"
+
+    def __init__(self, seed: int = 1, bitrate: int = 32000) -> None:
+        super().__init__()
+        self.packets = encode_cycle(seed, bitrate)
+        self.k = 0
+        self.t0: float | None = None
+
+    async def recv(self) -> Packet:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.t0 is None:
+            self.t0 = time.time()
+        wait = self.t0 + (self.k + 1) * SPF / RATE - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        packet = Packet(self.packets[self.k % CYCLE_FRAMES])
+        packet.pts = self.k * SPF
+        packet.time_base = fractions.Fraction(1, RATE)
+        self.k += 1
+        return packet
+
+    def mouth(self, t: float) -> float:
+        """When the click heard at ``t`` was spoken (valid while the delay is under a second)."""
+        assert self.t0 is not None
+        return self.t0 + math.floor(t - self.t0)
+
+
+def encode_cycle(seed: int, bitrate: int) -> list[bytes]:
+    """One second of :func:`make_cycle` as 50 Opus packets (from the encoder's second pass: its steady state)."""
+    codec = CodecContext.create("libopus", "w")
+    codec.bit_rate = bitrate
+    codec.format = "s16"
+    codec.layout = "stereo"
+    codec.sample_rate = RATE
+    codec.time_base = fractions.Fraction(1, RATE)
+    codec.options = {"application": "voip"}
+    out: list[bytes] = []
+    for k, data in enumerate(make_cycle(seed) * 2):
+        frame = AudioFrame(format="s16", layout="stereo", samples=SPF)
+        frame.planes[0].update(data)
+        frame.pts = k * SPF
+        frame.sample_rate = RATE
+        frame.time_base = fractions.Fraction(1, RATE)
+        out += [bytes(p) for p in codec.encode(frame)]
+    return out[-CYCLE_FRAMES:]
+
+
 # -- a browser-like peer
 
 
@@ -295,6 +351,7 @@ class SlotStats:
     onsets: list[float] = field(default_factory=list)
     timestamps: list[int] = field(default_factory=list)  # RTP timestamps (unwrapped by aiortc's receiver)
     payloads: list[bytes] = field(default_factory=list)  # when recording
+    arrivals: list[float] = field(default_factory=list)  # when recording (time.time() of each packet)
     window: tuple[float, float] | None = None
     in_window: int = 0
 
@@ -352,12 +409,13 @@ class PeerClient:
             if st.window is not None and st.window[0] <= now < st.window[1]:
                 st.in_window += 1
             n = len(data)
-            if n >= BIG and st.small_run >= 3:
+            if n >= SMALL and st.small_run >= 3:
                 st.onsets.append(now)
             st.small_run = st.small_run + 1 if n < SMALL else 0
             if self.record:
                 st.timestamps.append(timestamp)
                 st.payloads.append(data)
+                st.arrivals.append(now)
 
         return sink
 
