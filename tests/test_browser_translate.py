@@ -157,6 +157,18 @@ async def test_a_translator_translates_a_proposal_and_a_spanish_phone_shows_it(
         await assert_accessible(small, "the translator's page on a phone")
         await shot(small, "translate-phone.png")
 
+        # The page in Arabic (its own words; the texts stay as typed): right to left, nothing sideways.
+        arabic = await open_page(browser, link.replace("#key=", "?lang=ar#key="), PHONE)
+        await expect(arabic.locator("html")).to_have_attribute("dir", "rtl")
+        await expect(arabic.get_by_role("heading", level=1)).to_have_text(re.compile("^الترجمة إلى "))
+        ar_card = arabic.locator('li.item[data-key="proposal:1"]')
+        await expect(ar_card.locator(".item-label")).to_have_text("المقترح \u20681\u2069")  # the number isolated
+        await expect(ar_card.locator(".status")).to_have_text("مترجم")
+        assert not await arabic.evaluate(WIDER_THAN_SCREEN)
+        assert await arabic.evaluate(ACROSS) == []
+        await assert_accessible(arabic, "the translator's page in Arabic")
+        await shot(arabic, "translate-phone-ar.png")
+
         # A link with a wrong key says so.
         wrong = await open_page(browser, link.replace("#key=", "#key=0"), LAPTOP)
         await expect(wrong.get_by_role("heading", level=1)).to_have_text("This link does not work")
