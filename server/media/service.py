@@ -288,6 +288,7 @@ class MediaService:
         self.grace: dict[str, asyncio.TimerHandle] = {}
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._offering = 0  # offers being answered
         self.stall_max = 0.0  # seconds the event loop was late, since the last stats
         self.stalls = 0  # stalls over 100 ms, since start
         self._last_stall_log = 0.0
@@ -452,7 +453,7 @@ class MediaService:
         old = self.peers.get(key)
         if old is not None:  # a new offer replaces the peer (no state message: the id now names the new one)
             self.close_peer(old, None)
-        if len(self.peers) >= self.settings.max_peers:
+        if len(self.peers) + self._offering >= self.settings.max_peers:
             refuse("too_many_peers", f"this media process serves at most {self.settings.max_peers} peers")
             return
         directions = offer.directions
@@ -460,37 +461,18 @@ class MediaService:
         if has_mic and plan.exclusive and plan.send and self._taken(plan.send, None):
             refuse("source_taken", f"{plan.send} already has a publisher")
             return
-        pc = RTCPeerConnection(self.config)
-        peer = Peer(self, process, pid, pc)
+        self._offering += 1  # counted against the cap while its answer is made
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-        except Exception as exc:
-            self.spawn(_close_pc(pc))
-            refuse("bad_sdp", f"the offer was refused: {type(exc).__name__}: {str(exc)[:200]}")
+            peer = await self._answer(process, pid, offer, has_mic, refuse)
+        finally:
+            self._offering -= 1
+        if peer is None:
             return
-        transceivers = {t.mid: t for t in pc.getTransceivers()}
-        mids = [t.mid for t in pc.getTransceivers()]  # created in m-line order from the offer
-        for i, mid in enumerate(mids):
-            transceiver = transceivers[mid]
-            if i == 0 and has_mic:
-                forward.hook_receiver(transceiver.receiver, peer.on_mic)
-                peer.has_mic = True
-            elif i > 0 and directions[i] == "recvonly" and len(peer.tracks) < SLOTS:
-                track = SlotTrack(len(peer.tracks))
-                transceiver.sender.replaceTrack(track)
-                transceiver.direction = "sendonly"
-                peer.tracks.append(track)
-            else:
-                transceiver.direction = "inactive"  # no receiver decoding what we do not forward
-        try:
-            await pc.setLocalDescription(await pc.createAnswer())
-        except Exception:
-            self.spawn(_close_pc(pc))
-            raise
         if has_mic and plan.exclusive and plan.send and self._taken(plan.send, None):  # claimed meanwhile
-            self.spawn(_close_pc(pc))
+            self.spawn(_close_pc(peer.pc))
             refuse("source_taken", f"{plan.send} already has a publisher")
             return
+        pc = peer.pc
         self.peers[key] = peer
 
         @pc.on("connectionstatechange")
@@ -505,6 +487,37 @@ class MediaService:
         if offer.mdns:
             self.spawn(resolve_mdns(pc, offer.mdns))
         log.debug("peer offered", extra={"link": process, "peer": pid, "mic": has_mic, "slots": len(peer.tracks)})
+
+    async def _answer(
+        self, process: str, pid: str, offer: Offer, has_mic: bool, refuse: Callable[[str, str], None]
+    ) -> Peer | None:
+        """A peer connection answering ``offer``, its mic hooked and its slots made (None: refused)."""
+        pc = RTCPeerConnection(self.config)
+        peer = Peer(self, process, pid, pc)
+        try:
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            except Exception as exc:
+                refuse("bad_sdp", f"the offer was refused: {type(exc).__name__}: {str(exc)[:200]}")
+                self.spawn(_close_pc(pc))
+                return None
+            transceivers = pc.getTransceivers()  # made in m-line order from the offer
+            for i, transceiver in enumerate(transceivers):
+                if i == 0 and has_mic:
+                    forward.hook_receiver(transceiver.receiver, peer.on_mic)
+                    peer.has_mic = True
+                elif i > 0 and offer.directions[i] == "recvonly" and len(peer.tracks) < SLOTS:
+                    track = SlotTrack(len(peer.tracks))
+                    transceiver.sender.replaceTrack(track)
+                    transceiver.direction = "sendonly"
+                    peer.tracks.append(track)
+                else:
+                    transceiver.direction = "inactive"  # no receiver decoding what we do not forward
+            await pc.setLocalDescription(await pc.createAnswer())
+        except BaseException:
+            self.spawn(_close_pc(pc))
+            raise
+        return peer
 
     def _taken(self, key: str, peer: Peer | None) -> bool:
         source = self.router.sources.get(key)
