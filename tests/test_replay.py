@@ -33,6 +33,8 @@ from server.rooms import core as rc
 from server.rooms import views as rv
 from server.signals import core as sg
 from server.stack import core as sk
+from server.translations import core as tc
+from server.translations import feature as tf
 
 FACILITATOR = m.Actor(m.Role.FACILITATOR)
 SYSTEM = m.Actor(m.Role.SYSTEM)
@@ -239,6 +241,12 @@ def _os_harvest(s: Script, who: str, i: int, text: str, names: bool) -> None:
     s.by(who, command)
 
 
+def _tr_translate(s: Script, lang: str, i: int, text: str) -> None:
+    """The translator of ``lang`` translates the ``i``-th text on show (or one that isn't)."""
+    kind, _, item = nth(tf.originals(s.state), i, "proposal:999").partition(":")
+    s.decide(tc.Translate(kind, item, text), m.Actor(m.Role.TRANSLATOR, channel=lang))
+
+
 OPS: dict[str, Callable[..., None]] = {
     # the meeting
     "join": _join,
@@ -379,6 +387,11 @@ OPS: dict[str, Callable[..., None]] = {
     "cafe_show": lambda s, i: s.by("fac", cc.ShowTable(_table(s, i))),
     "cafe_star": lambda s, who, i, on: s.by(who, cc.StarNote(_cafe_note(s, i), on)),
     "cafe_close": lambda s: s.by("fac", cc.CloseHarvest()),
+    # translations
+    "tr_language": lambda s, lang: s.decide(tc.AddLanguage(lang), FACILITATOR, key=KEY),
+    "tr_remove": lambda s, lang: s.by("fac", tc.RemoveLanguage(lang)),
+    "tr_translate": _tr_translate,
+    "tr_screen": lambda s, langs, mode: s.by("fac", tc.SetScreenLanguages(langs, mode)),
 }
 
 # --- strategies --------------------------------------------------------------------------------
@@ -563,6 +576,13 @@ CAFE_STEPS = [
     step("cafe_star", phone, index, st.booleans()),
     step("cafe_close"),
 ]
+lang = st.sampled_from(["es", "ar"])
+TRANSLATION_STEPS = [
+    step("tr_language", lang),
+    step("tr_remove", lang),
+    step("tr_translate", lang, index, text),
+    step("tr_screen", st.sampled_from([("es",), ("es", "en"), ("ar", "es")]), st.sampled_from(["side", "alternate"])),
+]
 ALL_STEPS = [
     *MEETING_STEPS,
     *STACK_STEPS,
@@ -572,6 +592,7 @@ ALL_STEPS = [
     *ROOM_STEPS,
     *OPENSPACE_STEPS,
     *CAFE_STEPS,
+    *TRANSLATION_STEPS,
 ]
 
 # A tour that takes every step at least once, in an order where each is accepted.
@@ -734,6 +755,11 @@ TOUR: list[tuple[Any, ...]] = [
     ("cafe_star", "p0", 0, True),
     ("cafe_close",),
     ("cafe_unhost", 1),
+    # translations: a language, a text translated, the screen's languages, the language removed
+    ("tr_language", "es"),
+    ("tr_translate", "es", 0, "Título"),
+    ("tr_screen", ("es", "en"), "alternate"),
+    ("tr_remove", "es"),
     ("remove", "p4"),
     ("end_meeting",),
 ]
