@@ -344,7 +344,7 @@ async def get_meeting(request: Request) -> Response:
     )
 
 
-def _record(name: str, build: Callable[[Any], Any], markdown: Callable[[Any], str]) -> Callable[..., Any]:
+def _record(name: str, build: Callable[[Any], Any], markdown: Callable[..., str]) -> Callable[..., Any]:
     """A record built from the log (``.json`` or ``.md``), public like the room's record: minutes, proceedings."""
 
     async def endpoint(request: Request) -> Response:
@@ -357,7 +357,10 @@ def _record(name: str, build: Callable[[Any], Any], markdown: Callable[[Any], st
             return api_error(404, "unknown_meeting", "There is no such meeting.")
         data = build(live.state)
         if kind == "md":
-            return PlainTextResponse(markdown(data), media_type="text/markdown; charset=utf-8")
+            # ?lang=es: the minutes in a language of the catalogues; an unknown one is English (server/i18n.py).
+            lang = request.query_params.get("lang")
+            text = markdown(data, lang) if lang and name == "minutes" else markdown(data)
+            return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
         return JSONResponse(data)
 
     return endpoint

@@ -4,7 +4,11 @@
 the speakers in order with their times, proposals with their full text and
 amendments, ballots' results, decisions and action points, temperature checks, and
 who spoke (per person, and shares per self-declared group).  ``markdown(data)``
-renders it for people.  Served at ``/api/meetings/{id}/minutes.json`` and ``.md``.
+renders it for people, in any language of the catalogues (``minutes.md?lang=es``: headings and
+fixed words from ``clients/i18n/minutes/``, rules, outcomes and kinds of entry from
+``clients/i18n/server/``, plurals by Babel's CLDR rules).  Served at
+``/api/meetings/{id}/minutes.json`` (language-free) and ``.md``.  What people wrote (names,
+proposals, reasons) is never translated; the sections of other features stay in English.
 
 Secret ballots stay secret here: counts, the list of who voted, and the receipts
 (sorted by receipt) — never who chose what.
@@ -15,6 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server import i18n
 from server.core import registry, views
 from server.core.meeting import MeetingState
 from server.decisions import core as dc
@@ -154,12 +159,15 @@ def _proposal(state: MeetingState, p: dc.Proposal) -> dict[str, Any]:
 
 def _vote(state: MeetingState, v: dc.Vote) -> dict[str, Any]:
     public = views.vote_view(state, v, None) or {}
+    rule_key, rule_params = v.rule.words_key()
     data: dict[str, Any] = {
         "vote": v.id,
         "subject": v.subject.value,
         "question": v.question,
         "ballot": v.ballot.value,
         "rule": v.rule.describe(),
+        "rule_key": rule_key,  # the rule as a message key with params (clients/i18n/server/)
+        "rule_params": rule_params,
         "secret": v.secret,
         "opened_at": _iso(v.opened_at),
         "closed_at": _iso(v.closed_at),
@@ -182,90 +190,139 @@ def _vote(state: MeetingState, v: dc.Vote) -> dict[str, Any]:
 
 # --- Markdown ------------------------------------------------------------------------------
 
+_KINDS = {label: kind.value for kind, label in sk.LABELS.items()}  # the record keeps a kind's English label
+OTHERS = "Others / not declared"  # the group sk.group_shares folds small groups into
+
 
 def _hm(iso: str | None) -> str:
     return iso[11:16] if iso else ""
 
 
-def markdown(data: dict[str, Any]) -> str:
+def markdown(data: dict[str, Any], lang: str = "en") -> str:
+    """The minutes for people, in ``lang`` (one of :data:`server.i18n.LANGUAGES`; anything else is English)."""
+    w = i18n.words(lang, "minutes", "server")
     meeting = data["meeting"]
-    out = [f"# Minutes: {meeting['title']}", ""]
-    out.append(f"Started {meeting['started_at']} (times are UTC)")
-    out.append(f"Ended {meeting['ended_at']}" if meeting["ended_at"] else f"In progress; as of {meeting['as_of']}")
-    out += [f"Participants: {meeting['participants']}", "", "## Agenda", ""]
+    out = [f"# {w('minutes.title', title=meeting['title'])}", ""]
+    out.append(w("minutes.started", at=meeting["started_at"]))
+    out.append(
+        w("minutes.ended", at=meeting["ended_at"])
+        if meeting["ended_at"]
+        else w("minutes.in_progress", at=meeting["as_of"])
+    )
+    out += [w("minutes.participants", count=meeting["participants"]), "", f"## {w('minutes.agenda')}", ""]
     agenda = data["agenda"]
+
+    def item_line(n: int, title: str, length: int) -> str:
+        return w("minutes.agenda.item", number=n, title=title, length=w("minutes.duration", count=length))
+
     if agenda["approved_at"]:
-        out.append(f"Approved by the assembly at {_hm(agenda['approved_at'])}:")
-        out += [f"{n}. {a['title']} ({a['minutes']} min)" for n, a in enumerate(agenda["approved"], 1)]
+        out.append(w("minutes.agenda.approved", time=_hm(agenda["approved_at"])))
+        out += [item_line(n, a["title"], a["minutes"]) for n, a in enumerate(agenda["approved"], 1)]
     else:
-        out.append("Not approved.")
-        out += [f"{n}. {i['title']} ({i['minutes']} min)" for n, i in enumerate(agenda["items"], 1)]
+        out.append(w("minutes.agenda.not_approved"))
+        out += [item_line(n, i["title"], i["minutes"]) for n, i in enumerate(agenda["items"], 1)]
     for section in data["items"]:
-        out += ["", f"## {section['title']}", ""]
+        title = w("minutes.before_agenda") if section["item"] is None else section["title"]
+        out += ["", f"## {title}", ""]
         if section["speakers"]:
-            out.append("Speakers:")
+            out.append(w("minutes.speakers"))
             out += [
-                f"- {_hm(s['started_at'])} {s['name']} ({s['kind'].lower()}, {s['seconds']} s)"
+                "- "
+                + w(
+                    "minutes.speaker",
+                    time=_hm(s["started_at"]),
+                    name=s["name"],
+                    kind=_kind(w, s["kind"]),
+                    seconds=s["seconds"],
+                )
                 for s in section["speakers"]
             ]
             out.append("")
         for check in section["checks"]:
-            counts = ", ".join(f"{k} {n}" for k, n in check["counts"].items())
-            out += [f"Temperature check at {_hm(check['at'])}: {check['question']}: {counts}", ""]
+            counts = ", ".join(
+                w("minutes.count", choice=_word(w, "minutes.signal", k), count=n) for k, n in check["counts"].items()
+            )
+            out += [w("minutes.check", time=_hm(check["at"]), question=check["question"], counts=counts), ""]
         for p in section["proposals"]:
+            status = _word(w, "minutes.status", p["status"], p["status"].replace("_", " "))
             out += [
-                f"### Proposal {p['number']} by {p['proposer']} ({p['status'].replace('_', ' ')})",
+                f"### {w('minutes.proposal', number=p['number'], name=p['proposer'], status=status)}",
                 "",
                 p["text"],
                 "",
             ]
             if p["original"] != p["text"]:
-                out += ["Original wording:", "", f"> {p['original']}", ""]
+                out += [w("minutes.original"), "", f"> {p['original']}", ""]
             for a in p["amendments"]:
-                out.append(f"- Amendment by {a['by'] or 'the facilitator'} ({a['status']}): {a['text']}")
+                by = a["by"] or w("minutes.the_facilitator")
+                status = _word(w, "minutes.status", a["status"])
+                out.append("- " + w("minutes.amendment", name=by, status=status, text=a["text"]))
             if p["amendments"]:
                 out.append("")
         for v in section["votes"]:
-            out += _vote_md(v)
-    out += ["", "## Decisions", ""]
+            out += _vote_md(w, v)
+    out += ["", f"## {w('minutes.decisions')}", ""]
     for d in data["decisions"]:
-        out.append(f"- **{d['label']}**: {d['question']}")
-        out += [f"  - Action: {a['what']} (who: {a['who']})" for a in d["actions"]]
+        out.append(f"- **{_word(w, 'server.outcome', d['outcome'], d['label'])}**: {d['question']}")
+        out += ["  - " + w("minutes.action", what=a["what"], who=a["who"]) for a in d["actions"]]
     if not data["decisions"]:
-        out.append("None.")
+        out.append(w("minutes.none"))
     for feature in registry.features():
         if feature.markdown is not None and data.get(feature.name):
             out += feature.markdown(data[feature.name])
-    out += ["", "## Who spoke", ""]
+    out += ["", f"## {w('minutes.who_spoke')}", ""]
     out += [
-        f"- {s['name']}: {s['turns']} {'turn' if s['turns'] == 1 else 'turns'}, {round(s['seconds'])} s"
+        "- "
+        + w("minutes.spoke", name=s["name"], turns=w("minutes.turns", count=s["turns"]), seconds=round(s["seconds"]))
         for s in data["statistics"]["speakers"]
     ]
     if data["statistics"]["groups"]:
-        out += ["", "| group | share of participants | share of turns | share of speaking time |", "|---|---|---|---|"]
+        header = [w(f"minutes.groups.{k}") for k in ("group", "present_share", "turn_share", "time_share")]
+        out += ["", f"| {' | '.join(header)} |", "|---|---|---|---|"]
         for g in data["statistics"]["groups"]:
             cells = [f"{g[k]}%" if g[k] is not None else "–" for k in ("present_share", "turn_share", "time_share")]
-            out.append(f"| {g['group']} | {' | '.join(cells)} |")
+            group = w("minutes.groups.others") if g["group"] == OTHERS else g["group"]
+            out.append(f"| {group} | {' | '.join(cells)} |")
     return "\n".join(out) + "\n"
 
 
-def _vote_md(v: dict[str, Any]) -> list[str]:
-    kind = "Secret vote" if v["secret"] else "Open vote"
-    out = [f"#### {kind} {v['vote']} on the {v['subject']}: {v['question']}", "", f"Rule: {v['rule']}.", ""]
+def _word(w: i18n.Words, prefix: str, code: str, fallback: str | None = None) -> str:
+    """A code's words (``prefix.code``); codes the catalogues don't know stay as they are (or ``fallback``)."""
+    key = f"{prefix}.{code}"
+    return w(key) if w.has(key) else (fallback if fallback is not None else code)
+
+
+def _kind(w: i18n.Words, label: str) -> str:
+    kind = _KINDS.get(label)
+    return w(f"minutes.kind.{kind}") if kind else label.lower()
+
+
+def _choice(w: i18n.Words, choice: str) -> str:
+    """A ballot's choice: yes, block… in words; a question's own options as they were written."""
+    return _word(w, "server.choice", choice, rules.CHOICE_LABELS.get(choice, choice))
+
+
+def _vote_md(w: i18n.Words, v: dict[str, Any]) -> list[str]:
+    heading = w(
+        f"minutes.vote.{'secret' if v['secret'] else 'open'}.{v['subject']}", number=v["vote"], question=v["question"]
+    )
+    rule = w(v["rule_key"], v["rule_params"]) if v.get("rule_key") else v["rule"]
+    out = [f"#### {heading}", "", w("minutes.rule", rule=rule), ""]
     if v["result"] is None:
-        return [*out, "Not closed.", ""]
+        return [*out, w("minutes.not_closed"), ""]
     result = v["result"]
-    counts = ", ".join(f"{rules.CHOICE_LABELS.get(k, k)} {n}" for k, n in (v["counts"] or {}).items())
-    out += [f"**{result['label']}** ({result['words']}) {counts}. Present {v['present']}, ballots {v['turnout']}.", ""]
+    label = _word(w, "server.outcome", result["outcome"], result["label"])
+    why = w(result["words_key"], result.get("words_params") or {}) if result.get("words_key") else result["words"]
+    counts = ", ".join(w("minutes.count", choice=_choice(w, k), count=n) for k, n in (v["counts"] or {}).items())
+    line = w("minutes.result", words=why, counts=counts, present=v["present"], turnout=v["turnout"])
+    out += [f"**{label}** {line}", ""]
     for r in v["reasons"]:
-        out.append(f"- {rules.CHOICE_LABELS.get(r['choice'], r['choice'])}: {r['reason']} ({r['name'] or 'anonymous'})")
+        name = r["name"] or w("minutes.anonymous")
+        out.append("- " + w("minutes.reason", choice=_choice(w, r["choice"]), reason=r["reason"], name=name))
     if v["secret"]:
-        out += ["", f"Voted: {', '.join(v['voters'])}", "", "Receipts:"]
-        out += [
-            f"- `{r['receipt']}` {', '.join(rules.CHOICE_LABELS.get(c, c) for c in r['choices'])}"
-            for r in v["receipts"]
-        ]
+        out += ["", w("minutes.voted", names=", ".join(v["voters"])), "", w("minutes.receipts")]
+        out += [f"- `{r['receipt']}` {', '.join(_choice(w, c) for c in r['choices'])}" for r in v["receipts"]]
     else:
         for choice, names in v["roll_call"].items():
-            out.append(f"- {rules.CHOICE_LABELS.get(choice, choice)}: {', '.join(names) or '—'}")
+            out.append("- " + w("minutes.roll_call", choice=_choice(w, choice), names=", ".join(names) or "—"))
     return [*out, ""]
