@@ -12,6 +12,7 @@
 // ideas from people are never parsed as HTML.  What someone is typing survives every re-render.
 import { el, $, secondsLeft, clock } from "/static/shared/socket.js";
 import { keyed, setText } from "/static/shared/render.js";
+import { t, tn, translatePage } from "/static/shared/i18n.js";
 
 let ctx = null;        // {socket, act, needYou, render}: from phone.js
 let cafe = null;       // phone.cafe
@@ -21,10 +22,18 @@ let warned = null;     // the round whose last minute was announced
 let myId = "";
 const scanned = new URLSearchParams(location.search).get("room") || "";
 
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+// Words from the cafe-phone catalogue (keys cafe.phone.*); the fixed markup below carries data-i18n,
+// worded when built and again by translatePage on a change of language.
+const w = (key, params) => t(`cafe.phone.${key}`, params);
+const wn = (key, count, params) => tn(`cafe.phone.${key}`, count, params);
+
+/** How a sentence names a table ("table 7 — Oak"; "table 7" unnamed), worded here from its number and name. */
+const tableWords = (x) => (x.name ? w("table.named", { number: x.number, name: x.name }) : w("table.number", { number: x.number }));
+/** How a heading names it ("Table 7 — Oak"). */
+const tableTitle = (x) => (x.name ? w("table.title_named", { number: x.number, name: x.name }) : w("table.title", { number: x.number }));
 
 const TOP = `
-  <p class="room-kicker" id="cafe-kicker">World Café</p>
+  <p class="room-kicker" id="cafe-kicker" data-i18n="cafe.phone.kicker">World Café</p>
   <h2 id="cafe-go" class="room-go cafe-go"></h2>
   <p id="cafe-question" class="room-question cafe-question"></p>
   <p id="cafe-time" class="room-time"><span id="cafe-countdown" class="room-countdown" role="timer" aria-live="off"></span>
@@ -33,18 +42,18 @@ const TOP = `
 
 const BODY = `
   <section id="cafe-volunteer" class="card" hidden aria-labelledby="cafe-volunteer-heading">
-    <h3 id="cafe-volunteer-heading">Host a table?</h3>
-    <p class="reason">A table host stays at the same table for every round and welcomes each new group
+    <h3 id="cafe-volunteer-heading" data-i18n="cafe.phone.volunteer.heading">Host a table?</h3>
+    <p class="reason" data-i18n="cafe.phone.volunteer.help">A table host stays at the same table for every round and welcomes each new group
       with a short summary of what was said. The travellers move.</p>
-    <p id="cafe-volunteered" class="cafe-ok" hidden>You offered to host a table. The facilitator picks the hosts.</p>
+    <p id="cafe-volunteered" class="cafe-ok" hidden data-i18n="cafe.phone.volunteer.done">You offered to host a table. The facilitator picks the hosts.</p>
     <button type="button" id="cafe-volunteer-button">I'll host a table</button>
     <p class="error-text" id="cafe-volunteer-error" role="alert"></p>
   </section>
 
   <section id="cafe-unseated" class="card" hidden aria-labelledby="cafe-unseated-heading">
-    <h3 id="cafe-unseated-heading">You have no seat yet</h3>
+    <h3 id="cafe-unseated-heading" data-i18n="cafe.phone.unseated.heading">You have no seat yet</h3>
     <p class="reason" id="cafe-unseated-words">Plaza seats you at a table where you meet the most new people.</p>
-    <button type="button" id="cafe-take-seat">Take a seat</button>
+    <button type="button" id="cafe-take-seat" data-i18n="cafe.phone.unseated.take">Take a seat</button>
     <p class="error-text" id="cafe-seat-error" role="alert"></p>
   </section>
 
@@ -53,33 +62,33 @@ const BODY = `
     <ul id="cafe-people" class="plain people cafe-people" aria-labelledby="cafe-table-heading"></ul>
 
     <div id="cafe-summary-mine" class="cafe-summary" hidden>
-      <label for="cafe-summary-text" id="cafe-summary-label">Your welcome summary for the next group</label>
-      <p class="reason" id="cafe-summary-help">You host this table: a few lines on what was said, to welcome the travellers who come next.</p>
+      <label for="cafe-summary-text" id="cafe-summary-label" data-i18n="cafe.phone.summary.label">Your welcome summary for the next group</label>
+      <p class="reason" id="cafe-summary-help" data-i18n="cafe.phone.summary.help">You host this table: a few lines on what was said, to welcome the travellers who come next.</p>
       <textarea id="cafe-summary-text" rows="4" maxlength="1000" aria-describedby="cafe-summary-help cafe-summary-status"></textarea>
       <p class="cafe-summary-meta"><span id="cafe-summary-status" class="muted" aria-live="polite"></span></p>
-      <button type="button" id="cafe-summary-save" class="secondary">Save the summary</button>
+      <button type="button" id="cafe-summary-save" class="secondary" data-i18n="cafe.phone.summary.save">Save the summary</button>
       <p class="error-text" id="cafe-summary-error" role="alert"></p>
     </div>
     <section id="cafe-summary-read" class="cafe-summary" hidden aria-labelledby="cafe-summary-read-heading">
-      <h4 id="cafe-summary-read-heading">The host's summary so far</h4>
+      <h4 id="cafe-summary-read-heading" data-i18n="cafe.phone.summary.read_heading">The host's summary so far</h4>
       <p id="cafe-summary-shown" class="cafe-summary-shown"></p>
     </section>
 
     <section class="cafe-notes" aria-labelledby="cafe-notes-heading">
-      <h4 id="cafe-notes-heading">Key ideas at this table</h4>
+      <h4 id="cafe-notes-heading" data-i18n="cafe.phone.notes.heading">Key ideas at this table</h4>
       <p class="reason" id="cafe-notes-help">Short lines anyone at the table adds.</p>
-      <p id="cafe-no-notes" class="muted">No idea written yet.</p>
+      <p id="cafe-no-notes" class="muted" data-i18n="cafe.phone.notes.none">No idea written yet.</p>
       <ul id="cafe-notes" class="plain notes cafe-note-list" aria-labelledby="cafe-notes-heading"></ul>
       <p class="error-text" id="cafe-mark-error" role="alert"></p>
       <form id="cafe-note-form" novalidate>
-        <label for="cafe-note-text">A key idea</label>
+        <label for="cafe-note-text" data-i18n="cafe.phone.notes.label">A key idea</label>
         <input type="text" id="cafe-note-text" maxlength="200" enterkeyhint="send" autocomplete="off" aria-describedby="cafe-note-error">
         <p class="error-text" id="cafe-note-error" role="alert"></p>
-        <button type="submit" class="secondary">Add idea</button>
+        <button type="submit" class="secondary" data-i18n="cafe.phone.notes.add">Add idea</button>
       </form>
     </section>
     <div id="cafe-stack-slot"></div>
-    <p><button type="button" id="cafe-leave" class="danger small">I'm leaving the café</button></p>
+    <p><button type="button" id="cafe-leave" class="danger small" data-i18n="cafe.phone.leave">I'm leaving the café</button></p>
     <p class="error-text" id="cafe-leave-error" role="alert"></p>
   </section>
 
@@ -87,7 +96,7 @@ const BODY = `
     <h3 id="cafe-harvest-heading">Harvest</h3>
     <p class="reason" id="cafe-harvest-help">Star the ideas that matter most to you, from any table. The most starred rise.</p>
     <p id="cafe-my-stars" class="cafe-ok" aria-live="polite"></p>
-    <ol id="cafe-ranking" class="cafe-ranking" hidden aria-label="The most starred ideas"></ol>
+    <ol id="cafe-ranking" class="cafe-ranking" hidden aria-label="The most starred ideas" data-i18n-attr="aria-label:cafe.phone.harvest.ranking"></ol>
     <div id="cafe-harvest-tables"></div>
     <p class="error-text" id="cafe-star-error" role="alert"></p>
   </section>`;
@@ -98,9 +107,11 @@ export function initCafe(context) {
   const top = el("section", { id: "cafe-top", class: "room-top cafe-top", hidden: true, tabindex: "-1", "aria-labelledby": "cafe-go" });
   top.innerHTML = TOP;  // fixed markup: every text from people is set with textContent
   $("#joined").prepend(top);
+  translatePage(top);
   const body = el("div", { id: "cafe", hidden: true });
   body.innerHTML = BODY;
   $("#phone-error").after(body);
+  translatePage(body);
 
   $("#cafe-volunteer-button").addEventListener("click", () =>
     ctx.act("volunteer_host", { on: !(mine && mine.volunteered) }, $("#cafe-volunteer-error")));
@@ -113,12 +124,12 @@ export function initCafe(context) {
     event.preventDefault();
     const input = $("#cafe-note-text");
     const text = input.value.trim();
-    if (!text) { $("#cafe-note-error").textContent = "Write the idea first."; input.focus(); return; }
+    if (!text) { $("#cafe-note-error").textContent = w("notes.first"); input.focus(); return; }
     const fields = table ? { text, room: table.room } : { text };
     if (await ctx.act("add_note", fields, $("#cafe-note-error")) && input.value.trim() === text) input.value = "";
   });
   const box = $("#cafe-summary-text");
-  box.addEventListener("input", () => { box.dataset.dirty = "1"; setText($("#cafe-summary-status"), "Not saved yet"); });
+  box.addEventListener("input", () => { box.dataset.dirty = "1"; setText($("#cafe-summary-status"), w("summary.unsaved")); });
   $("#cafe-summary-save").addEventListener("click", saveSummary);
 }
 
@@ -127,7 +138,7 @@ async function saveSummary() {
   const text = box.value;
   if (await ctx.act("host_summary", { text }, $("#cafe-summary-error"))) {
     if (box.value === text) delete box.dataset.dirty;
-    setText($("#cafe-summary-status"), "Saved");
+    setText($("#cafe-summary-status"), w("summary.saved"));
   }
 }
 
@@ -158,12 +169,12 @@ function renderTop() {
   const harvest = cafe.phase === "harvest" || cafe.phase === "closed";
   top.hidden = harvest || (!seat && !cafe.question && cafe.phase === "setup");
   if (top.hidden) return;
-  const of = cafe.rounds ? ` of ${cafe.rounds}` : "";
-  const kicker = cafe.phase === "round" ? `World Café · round ${cafe.round}${of}`
-    : cafe.phase === "between" ? `World Café · round ${cafe.round - 1} is over`
-      : cafe.phase === "done" ? "World Café · every round is over" : "World Café";
+  const kicker = cafe.phase === "round"
+    ? cafe.rounds ? w("top.round_of", { round: cafe.round, rounds: cafe.rounds }) : w("top.round", { round: cafe.round })
+    : cafe.phase === "between" ? w("top.round_over", { round: cafe.round - 1 })
+      : cafe.phase === "done" ? w("top.all_over") : w("kicker");
   setText($("#cafe-kicker"), kicker);
-  const go = seat ? seat.go : cafe.phase === "done" ? "The harvest comes next" : "Waiting for the seating";
+  const go = seat ? seatWords(seat) : cafe.phase === "done" ? w("top.harvest_next") : w("top.waiting");
   setText($("#cafe-go"), go);
   const moving = Boolean(seat && seat.moving);
   top.classList.toggle("moving", moving);
@@ -173,16 +184,28 @@ function renderTop() {
   // Between rounds the host's phone lists who is coming to the table.
   const coming = mine.hosting && !running() ? mine.hosting.coming : [];
   $("#cafe-coming").hidden = !coming.length;
-  setText($("#cafe-coming"), coming.length ? `Coming to your table: ${coming.join(", ")}` : "");
+  setText($("#cafe-coming"), coming.length ? w("top.coming", { names: coming.join(t("common.list.separator")) }) : "");
   if (seat) {  // a new table to go to (or the first): unmissable, once per round
     const key = `cafe:${seat.round}:${seat.table}:${running() ? "at" : "go"}`;
     if (!running()) {
-      ctx.needYou(key, seat.go, "Show", top,
+      ctx.needYou(key, go, t("common.show"), top,
         () => Boolean(mine && mine.seat && mine.seat.round === seat.round && !running()),
-        seat.go, moving ? [300] : [120]);
+        go, moving ? [300] : [120]);
     }
   }
   tickCafe();
+}
+
+/**
+ * Where to sit this round, in words: "Round 2: go to table 7 — Oak" (the server's ``go``, worded
+ * here from the seat: during a round where you sit; between rounds stay as host, stay, or go).
+ */
+function seatWords(seat) {
+  const table = tableWords(seat);
+  const round = seat.round;
+  if (running()) return w("seat.at", { round, table });
+  if (seat.host) return w("seat.host", { round, table });
+  return seat.moving ? w("seat.go", { round, table }) : w("seat.stay", { round, table });
 }
 
 function renderVolunteer() {
@@ -190,7 +213,7 @@ function renderVolunteer() {
   $("#cafe-volunteer").hidden = !show;
   if (!show) return;
   $("#cafe-volunteered").hidden = !mine.volunteered;
-  setText($("#cafe-volunteer-button"), mine.volunteered ? "I won't host after all" : "I'll host a table");
+  setText($("#cafe-volunteer-button"), mine.volunteered ? w("volunteer.withdraw") : w("volunteer.offer"));
   $("#cafe-volunteer-button").className = mine.volunteered ? "secondary" : "";
 }
 
@@ -199,9 +222,7 @@ function renderUnseated() {
   const show = seating && !mine.seat;
   $("#cafe-unseated").hidden = !show;
   if (show) {
-    setText($("#cafe-unseated-words"), scanned.startsWith("c")
-      ? "You scanned a table's card: take a seat there if it has room (else where you meet the most new people)."
-      : "Plaza seats you at a table where you meet the most new people; nobody else moves.");
+    setText($("#cafe-unseated-words"), scanned.startsWith("c") ? w("unseated.scanned") : w("unseated.help"));
   }
 }
 
@@ -210,15 +231,15 @@ function renderTable() {
   $("#cafe-table").hidden = !show;
   if (!show) return;
   const hosting = Boolean(mine.hosting && mine.hosting.table === table.room);
-  const at = running() || !mine.seat.moving ? "At" : "Your next table:";  // between rounds the room is where you go
-  setText($("#cafe-table-heading"), `${at} ${table.label}: ${plural(table.people.length, "person", "people")}`);
+  const at = running() || !mine.seat.moving ? "table.at" : "table.next";  // between rounds the room is where you go
+  setText($("#cafe-table-heading"), wn(at, table.people.length, { table: tableWords(table) }));
   keyed($("#cafe-people"), table.people, (p) => p.id,
     () => el("li", { class: "person" }, el("span", { class: "person-name" }), " ", el("span", { class: "person-tags" })),
     (li, p) => {
       li.classList.toggle("away", !p.present);
       li.classList.toggle("host", p.host);
-      li.children[0].textContent = p.name + (p.id === myId ? " (you)" : "");
-      const tags = [p.host ? "table host" : "", p.new ? "new here" : "", p.present ? "" : "away"].filter(Boolean);
+      li.children[0].textContent = p.id === myId ? t("phone.person.you", { name: p.name }) : p.name;
+      const tags = [p.host ? w("person.host") : "", p.new ? w("person.new") : "", p.present ? "" : t("phone.person.away")].filter(Boolean);
       li.children[1].textContent = tags.join(" · ");
       li.children[1].classList.toggle("rapporteur", p.host);
     });
@@ -236,9 +257,7 @@ function renderTable() {
     setText($("#cafe-summary-shown"), table.summary || "");
   }
 
-  setText($("#cafe-notes-help"), hosting
-    ? "Short lines anyone at the table adds. As the host, mark the strongest ideas: they lead the harvest."
-    : "Short lines anyone at the table adds. The host marks the strongest.");
+  setText($("#cafe-notes-help"), hosting ? w("notes.help_host") : w("notes.help"));
   $("#cafe-no-notes").hidden = table.notes.length > 0;
   keyed($("#cafe-notes"), table.notes, (n) => n.note,
     (n) => {
@@ -248,7 +267,7 @@ function renderTable() {
         ctx.act("mark_note", { note: n.note, strong }, $("#cafe-mark-error"));
       });
       return el("li", { class: "note cafe-note" },
-        el("span", { class: "cafe-strong-tag", hidden: true }, "Strongest"),
+        el("span", { class: "cafe-strong-tag", hidden: true, "data-i18n": "cafe.phone.notes.strongest" }, w("notes.strongest")),
         el("span", { class: "note-text" }), el("span", { class: "note-by" }), mark);
     },
     (li, n) => {
@@ -256,11 +275,11 @@ function renderTable() {
       li.classList.toggle("strong", n.strong);
       tag.hidden = !n.strong;
       setText(text, n.text);
-      setText(by, ` — ${n.by}${n.round ? `, round ${n.round}` : ""}`);
+      setText(by, n.round ? w("notes.by_round", { name: n.by, round: n.round }) : w("notes.by", { name: n.by }));
       mark.hidden = !hosting;
-      setText(mark, n.strong ? "Unmark" : "Mark strongest");
+      setText(mark, n.strong ? w("notes.unmark") : w("notes.mark"));
       mark.setAttribute("aria-pressed", String(n.strong));
-      mark.setAttribute("aria-label", `${n.strong ? "Unmark" : "Mark as strongest"}: ${n.text}`);
+      mark.setAttribute("aria-label", w(n.strong ? "notes.unmark_label" : "notes.mark_label", { text: n.text }));
     });
   $("#cafe-note-form").hidden = Boolean(table.closed);
 }
@@ -271,28 +290,26 @@ function renderHarvest() {
   if (!harvest) return;
   const stars = new Set(mine.stars || []);
   const closed = !harvest.open;
-  setText($("#cafe-harvest-heading"), closed ? "Harvest: the most starred ideas" : "Harvest");
-  setText($("#cafe-harvest-help"), closed
-    ? "The harvest is closed: the ideas the room starred most come first."
-    : "Star the ideas that matter most to you, from any table. The most starred rise.");
-  setText($("#cafe-my-stars"), `You starred ${plural(stars.size, "idea")}.`);
+  setText($("#cafe-harvest-heading"), closed ? w("harvest.heading_closed") : w("harvest.heading"));
+  setText($("#cafe-harvest-help"), closed ? w("harvest.help_closed") : w("harvest.help"));
+  setText($("#cafe-my-stars"), wn("harvest.my_stars", stars.size));
   const ideas = {};
-  for (const t of harvest.tables) for (const i of t.ideas) ideas[i.note] = { ...i, label: t.label };
+  for (const table of harvest.tables) for (const i of table.ideas) ideas[i.note] = { ...i, label: tableWords(table) };
   const ranking = (harvest.ranking || []).filter((r) => ideas[r.note]).slice(0, 10);
   $("#cafe-ranking").hidden = !ranking.length;
   keyed($("#cafe-ranking"), ranking, (r) => r.note, () => el("li", {}, el("span", { class: "cafe-idea" }), el("span", { class: "note-by" })),
     (li, r) => {
       setText(li.children[0], ideas[r.note].text);
-      setText(li.children[1], ` — ${ideas[r.note].label}, ${plural(r.stars, "star")}`);
+      setText(li.children[1], wn("harvest.ranked_by", r.stars, { table: ideas[r.note].label }));
     });
-  keyed($("#cafe-harvest-tables"), harvest.tables, (t) => t.table,
-    (t) => el("section", { class: "cafe-harvest-table", "aria-labelledby": `cafe-h-${t.table}` },
-      el("h4", { id: `cafe-h-${t.table}` }), el("ul", { class: "plain cafe-ideas" })),
-    (section, t) => {
-      const shown = harvest.shown === t.table;
+  keyed($("#cafe-harvest-tables"), harvest.tables, (x) => x.table,
+    (x) => el("section", { class: "cafe-harvest-table", "aria-labelledby": `cafe-h-${x.table}` },
+      el("h4", { id: `cafe-h-${x.table}` }), el("ul", { class: "plain cafe-ideas" })),
+    (section, x) => {
+      const shown = harvest.shown === x.table;
       section.classList.toggle("shown", shown);
-      setText(section.children[0], t.label.charAt(0).toUpperCase() + t.label.slice(1) + (shown ? " (on the big screen now)" : ""));
-      keyed(section.children[1], t.ideas, (i) => i.note,
+      setText(section.children[0], shown ? w("harvest.table_shown", { table: tableTitle(x) }) : tableTitle(x));
+      keyed(section.children[1], x.ideas, (i) => i.note,
         (i) => {
           const star = el("button", { type: "button", class: "secondary small cafe-star" });
           star.addEventListener("click", () => {
@@ -303,12 +320,12 @@ function renderHarvest() {
         },
         (li, i) => {
           const [text, star] = li.children;
-          setText(text, (i.strong ? "★ strongest: " : "") + i.text);
+          setText(text, i.strong ? w("harvest.strong", { text: i.text }) : i.text);
           const on = stars.has(i.note);
           li.classList.toggle("starred", on);
           star.setAttribute("aria-pressed", String(on));
-          star.setAttribute("aria-label", `Star: ${i.text}`);
-          setText(star, on ? "★ Starred" : "☆ Star");
+          star.setAttribute("aria-label", w("harvest.star_label", { text: i.text }));
+          setText(star, on ? w("harvest.starred") : w("harvest.star"));
           star.disabled = closed;
         });
     });
@@ -322,21 +339,21 @@ export function tickCafe() {
   let warn = false;
   if (cafe.phase === "round" && cafe.ends_at) {
     const left = secondsLeft(ctx.socket, cafe.ends_at);
-    count = left > 0 ? clock(left) : "Time's up";
-    words = left > 0 ? "left in this round" : "— the round ends now";
+    count = left > 0 ? clock(left) : w("time.up");
+    words = left > 0 ? w("time.left") : w("time.ends_now");
     warn = left <= 60;
     if (warn && left > 0 && warned !== cafe.round) {
       warned = cafe.round;
-      ctx.announce("One minute left in this round.");
+      ctx.announce(w("time.one_minute"));
     }
   } else if (cafe.paused) {
-    words = "Paused: the facilitator starts the next round.";
+    words = w("time.paused");
   } else if (cafe.next_at && (cafe.phase === "between" || cafe.phase === "seated")) {
     const left = Math.max(0, secondsLeft(ctx.socket, cafe.next_at));
     count = clock(left);
-    words = `until round ${cafe.round} starts`;
+    words = w("time.until", { round: cafe.round });
   } else if (cafe.phase === "seated" || cafe.phase === "between") {
-    words = "The facilitator starts the round.";
+    words = w("time.facilitator_starts");
   }
   setText($("#cafe-countdown"), count);
   $("#cafe-countdown").hidden = !count;

@@ -9,6 +9,7 @@
 // Text from people (titles, names, reports) is set as text, never parsed as HTML.
 import { el, $, clearSent, values, secondsLeft, clock } from "/static/shared/socket.js";
 import { keyed, keepFocus, setText } from "/static/shared/render.js";
+import { t, tn, timeLocales } from "/static/shared/i18n.js";
 
 let ctx = null;  // {socket, act, needYou}: from phone.js
 let os = null;  // phone.openspace
@@ -20,9 +21,14 @@ let seenDots;  // whether dot-voting was open at the last render (undefined unti
 const NO_ME = { convenes: [], posted: 0, wants: [], unavailable: [], now: [], checked_in: null, reports_for: [], dots: {}, dots_left: null, adopted: [] };
 const TITLE_MAX = 80;
 
-const hm = (epoch) => new Date(epoch * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const hm = (epoch) => new Date(epoch * 1000).toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" });
 const slotWords = (s) => (s ? `${hm(s.start)}–${hm(s.end)}` : "");
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+// Words from the openspace-phone catalogue (keys openspace.phone.*); fixed words in built nodes carry
+// data-i18n too, so a change of language rewords them where they stand.
+const w = (key, params) => t(`openspace.phone.${key}`, params);
+const wn = (key, count, params) => tn(`openspace.phone.${key}`, count, params);
+const sep = () => t("common.list.separator");
+const i18n = (key) => ({ "data-i18n": `openspace.phone.${key}` });
 
 /** Wire the forms once; ``context`` gives the socket, act(type, fields, errorNode) and needYou(). */
 export function initOpenSpace(context) {
@@ -85,7 +91,7 @@ function place() {
 }
 
 function renderHead() {
-  setText($("#os-heading"), os.theme || "Open Space");
+  setText($("#os-heading"), os.theme || w("theme_default"));
   $("#os-kicker").hidden = !os.theme;
 }
 
@@ -102,17 +108,17 @@ function renderNow(slots, spaces) {
     if (seenSlot === undefined) seenSlot = null;
     return;
   }
-  setText($("#os-now-slot"), `Slot ${slotWords(slot)}`);
+  setText($("#os-now-slot"), w("now.slot", { time: slotWords(slot) }));
   keyed($("#os-now-list"), mine.now, (t) => t.topic,
     () => el("li", {}, el("strong", { class: "os-now-title" }), el("span", { class: "os-now-go" })),
     (li, t) => {
       setText(li.children[0], t.title);
-      setText(li.children[1], ` — go to ${t.space || "(no space)"}${t.convener ? " (you convene it)" : ""}`);
+      setText(li.children[1], w(t.convener ? "now.go_convener" : "now.go", { space: t.space || w("now.no_space") }));
     });
   $("#os-now-none").hidden = mine.now.length > 0;
   const here = mine.checked_in ? os.topics.find((t) => t.topic === mine.checked_in) : null;
-  const where = here && spaces[here.space] ? ` (${spaces[here.space].name})` : "";
-  setText($("#os-here"), here ? `You're checked in to ${here.title}${where}.` : "You're not checked in to a circle.");
+  const where = here && spaces[here.space] ? spaces[here.space].name : "";
+  setText($("#os-here"), here ? w(where ? "now.here_space" : "now.here", { topic: here.title, space: where }) : w("now.not_here"));
   // A slot starting is news: where to go, at the top of the screen. The phone view says the slot
   // runs, this phone's me says which of its topics meet in it; they may come in either order, so the
   // news waits (a moment at most) for a "now" that is about this slot.
@@ -132,9 +138,9 @@ const SLOT_NEWS_WAIT_MS = 1500;
 function tellSlot(id, now) {
   slotNews = null;
   const words = now.length
-    ? `Your topics now: ${now.map((t) => `${t.title} (${t.space})`).join(", ")}`
-    : "The circles have started: go to any of them.";
-  ctx.needYou(`slot:${id}`, words, "Show", $("#os-now"), () => Boolean(os) && os.running === id && !(mine && mine.checked_in), words);
+    ? w("now.news", { topics: now.map((t) => w("now.news_entry", { topic: t.title, space: t.space })).join(sep()) })
+    : w("now.started");
+  ctx.needYou(`slot:${id}`, words, t("common.show"), $("#os-now"), () => Boolean(os) && os.running === id && !(mine && mine.checked_in), words);
 }
 
 function renderCircles(slots, spaces) {
@@ -150,18 +156,18 @@ function renderCircles(slots, spaces) {
     button.addEventListener("click", () => ctx.act("check_in", { topic: t.topic }, $("#os-checkin-error")));
     return el("li", { class: "os-circle-choice" },
       el("span", { class: "os-circle-name" }), el("span", { class: "os-circle-where" }),
-      el("span", { class: "os-circle-here" }, "You're here"), button);
+      el("span", { class: "os-circle-here", ...i18n("circles.here") }, w("circles.here")), button);
   }, (li, t) => {
     const [name, where, here, button] = li.children;
     const space = spaces[t.space] ? spaces[t.space].name : "";
     setText(name, t.title);
-    setText(where, [space, now.has(t.topic) ? "one of your topics" : ""].filter(Boolean).join(" · "));
+    setText(where, [space, now.has(t.topic) ? w("circles.yours") : ""].filter(Boolean).join(" · "));
     const isHere = mine.checked_in === t.topic;
     li.classList.toggle("here", isHere);
     here.hidden = !isHere;
     button.hidden = isHere;
-    setText(button, mine.checked_in ? "Move here" : "I'm here");
-    button.setAttribute("aria-label", `${mine.checked_in ? "Move to" : "I'm here:"} ${t.title}${space ? `, ${space}` : ""}`);
+    setText(button, mine.checked_in ? w("circles.move_here") : w("circles.im_here"));
+    button.setAttribute("aria-label", w(`circles.${mine.checked_in ? "move" : "here"}_label${space ? "_space" : ""}`, { topic: t.title, space }));
   });
   $("#os-checkout").hidden = !mine.checked_in;
 }
@@ -179,7 +185,7 @@ function renderCircle(room) {
   if (!room) return;
   setText($("#os-circle-heading"), room.name);
   const reporter = room.rapporteur ? room.rapporteur.name : "";
-  setText($("#os-circle-where"), [room.space, reporter ? `reporter: ${reporter}` : ""].filter(Boolean).join(" · "));
+  setText($("#os-circle-where"), [room.space, reporter ? w("circle.reporter", { name: reporter }) : ""].filter(Boolean).join(" · "));
   renderNotes($("#os-notes"), room.notes);
 }
 
@@ -197,7 +203,7 @@ async function addNote(event) {
   const input = $("#os-note-text");
   const sent = values([input]);
   const text = input.value.trim();
-  if (!text) { $("#os-note-error").textContent = "Write something first."; return; }
+  if (!text) { $("#os-note-error").textContent = w("error.write_first"); return; }
   // Named: a phone that moved on while typing is told, instead of the note landing in the other circle.
   if (await ctx.act("add_note", { text, room: circleShown || "" }, $("#os-note-error"))) clearSent([input], sent);
 }
@@ -211,7 +217,7 @@ async function addNote(event) {
 // then shows in the form, to edit, and from then on the form sends it as it stands.
 
 const harvests = new Map();  // topic -> {synced, dirty, edited, report}
-const HARVEST_FIELDS = [["key_points", "Key points"], ["proposals", "Proposals"], ["next_steps", "Next steps"]];
+const HARVEST_FIELDS = [["key_points", "harvest.key_points"], ["proposals", "harvest.proposals"], ["next_steps", "harvest.next_steps"]];
 
 function renderHarvest(slots) {
   const news = byId(os.news, "topic");
@@ -227,36 +233,37 @@ function createHarvest(t) {
   const field = (key, label, rows, help) => {
     const box = el("textarea", { id: `hv-${id}-${key}`, name: key, rows, maxlength: 1000,
       "aria-describedby": [help ? `hv-${id}-${key}-help` : "", `hv-${id}-error`].filter(Boolean).join(" ") });
-    return [el("label", { for: box.id }, label), help ? el("p", { class: "reason field-help", id: `hv-${id}-${key}-help` }, help) : null, box];
+    return [el("label", { for: box.id, ...i18n(label) }, w(label)),
+      help ? el("p", { class: "reason field-help", id: `hv-${id}-${key}-help`, ...i18n(help) }, w(help)) : null, box];
   };
   const people = el("textarea", { id: `hv-${id}-participants`, name: "participants", rows: 4,
     "aria-describedby": `hv-${id}-participants-help hv-${id}-error` });
   const heading = el("h3", { id: `hv-${id}-heading` });
   const form = el("form", { class: "card harvest", novalidate: true, "aria-labelledby": heading.id },
-    el("p", { class: "harvest-kicker" }, "Harvest: you're the reporter"),
+    el("p", { class: "harvest-kicker", ...i18n("harvest.kicker") }, w("harvest.kicker")),
     heading,
-    el("p", { class: "reason" }, "What you save goes on the news wall at once. Save again after a change."),
-    el("div", { class: "harvest-notes", hidden: true }, el("h4", {}, "The circle's notes"), el("ul", { class: "plain notes" })),
-    ...field("key_points", "Key points", 4),
-    ...field("proposals", "Proposals", 3),
-    ...field("next_steps", "Next steps", 3, "Who does what, by when."),
-    el("label", { for: people.id }, "Who took part (one name per line)"),
+    el("p", { class: "reason", ...i18n("harvest.help") }, w("harvest.help")),
+    el("div", { class: "harvest-notes", hidden: true }, el("h4", i18n("harvest.notes"), w("harvest.notes")), el("ul", { class: "plain notes" })),
+    ...field("key_points", "harvest.key_points", 4),
+    ...field("proposals", "harvest.proposals", 3),
+    ...field("next_steps", "harvest.next_steps", 3, "harvest.next_steps_help"),
+    el("label", { for: people.id, ...i18n("harvest.participants") }, w("harvest.participants")),
     el("p", { class: "reason field-help", id: `hv-${id}-participants-help` }),
     people,
     el("p", { class: "error-text", id: `hv-${id}-error`, role: "alert" }),
     el("p", { class: "harvest-status", id: `hv-${id}-status`, "aria-live": "polite" }),
-    el("button", { type: "submit", class: "harvest-save" }, "Put it on the news wall"));
+    el("button", { type: "submit", class: "harvest-save" }, w("harvest.publish")));
   form.addEventListener("input", (event) => {
     state.dirty = true;
     if (event.target === people) state.edited = true;
-    setText($(`#hv-${id}-status`), "Not saved yet");
+    setText($(`#hv-${id}-status`), w("harvest.unsaved"));
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = { topic: id };
     for (const [key] of HARVEST_FIELDS) fields[key] = form.elements[key].value;
     if (!HARVEST_FIELDS.some(([key]) => fields[key].trim())) {
-      $(`#hv-${id}-error`).textContent = "Write the key points, the proposals or the next steps first.";
+      $(`#hv-${id}-error`).textContent = w("harvest.write_first");
       return;
     }
     if (state.edited || state.synced) {
@@ -265,16 +272,17 @@ function createHarvest(t) {
     const sent = HARVEST_FIELDS.map(([key]) => form.elements[key].value).concat(people.value);
     const button = form.querySelector(".harvest-save");
     button.disabled = true;
-    setText($(`#hv-${id}-status`), "Saving…");
+    setText($(`#hv-${id}-status`), w("harvest.saving"));
     const ok = await ctx.act("write_harvest", fields, $(`#hv-${id}-error`));
     button.disabled = false;
     const now = HARVEST_FIELDS.map(([key]) => form.elements[key].value).concat(people.value);
     if (ok && now.every((v, i) => v === sent[i])) {
       state.dirty = false;
       syncHarvest(form, state);
-      setText($(`#hv-${id}-status`), `Saved ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: on the news wall.`);
+      const time = new Date().toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" });
+      setText($(`#hv-${id}-status`), w("harvest.saved", { time }));
     } else {
-      setText($(`#hv-${id}-status`), ok ? "Not saved yet" : "Not saved");
+      setText($(`#hv-${id}-status`), ok ? w("harvest.unsaved") : w("harvest.not_saved"));
     }
   });
   return form;
@@ -283,15 +291,13 @@ function createHarvest(t) {
 function updateHarvest(form, t, report) {
   const state = harvests.get(t.topic);
   state.report = report || null;
-  setText(form.querySelector("h3"), `Report: ${t.title}`);
-  setText(form.querySelector(".harvest-save"), report ? "Save the report" : "Put it on the news wall");
+  setText(form.querySelector("h3"), w("harvest.heading", { topic: t.title }));
+  setText(form.querySelector(".harvest-save"), report ? w("harvest.save") : w("harvest.publish"));
   const came = mine.report_people?.[t.topic] || [];
   if (!report && !state.edited) form.elements.participants.value = came.join("\n");  // who came so far
   setText(form.querySelector(`#hv-${t.topic}-participants-help`), report || state.edited
-    ? "Add or remove names."
-    : came.length
-      ? "Everyone who checked in so far (kept up to date until you change it): add or remove names."
-      : "Nobody has checked in yet: when you save, everyone who did is listed here, to edit.");
+    ? w("harvest.participants_edit")
+    : came.length ? w("harvest.participants_so_far") : w("harvest.participants_none"));
   const notes = mine.report_notes?.[t.topic] || [];
   form.querySelector(".harvest-notes").hidden = !notes.length;
   renderNotes(form.querySelector(".harvest-notes ul"), notes);
@@ -322,12 +328,12 @@ function renderDots() {
     return;
   }
   if (seenDots === false) {
-    ctx.needYou(`dots:${c.dots}:${os.news.length}`, `Dot-voting is open: you have ${plural(c.dots, "dot")}.`, "Vote",
+    ctx.needYou(`dots:${c.dots}:${os.news.length}`, wn("dots.open", c.dots), w("dots.vote"),
       $("#os-dots"), () => Boolean(os && os.convergence && os.convergence.open) && mine.dots_left !== 0);
   }
   seenDots = true;
   const left = mine.dots_left ?? c.dots;
-  setText($("#os-dots-left"), `${left} of ${plural(c.dots, "dot")} left`);
+  setText($("#os-dots-left"), wn("dots.left", c.dots, { left }));
   keyed($("#os-dot-list"), os.news, (r) => r.topic, (r) => {
     const less = el("button", { type: "button", class: "small secondary dot-less" }, "−");
     const more = el("button", { type: "button", class: "small secondary dot-more" }, "+");
@@ -344,13 +350,13 @@ function renderDots() {
     const [marks, number, words] = li.querySelector(".os-dot-count").children;
     setText(marks, n ? `${"●".repeat(Math.min(n, 10))} ` : "");
     setText(number, String(n));
-    setText(words, ` ${n === 1 ? "dot" : "dots"} on ${r.title}`);
+    setText(words, ` ${wn("dots.on", n, { topic: r.title })}`);
     const less = li.querySelector(".dot-less");
     const more = li.querySelector(".dot-more");
     less.disabled = n === 0;
     more.disabled = left <= 0;
-    less.setAttribute("aria-label", `Take a dot off ${r.title}`);
-    more.setAttribute("aria-label", `Put a dot on ${r.title}`);
+    less.setAttribute("aria-label", w("dots.less_label", { topic: r.title }));
+    more.setAttribute("aria-label", w("dots.more_label", { topic: r.title }));
   });
 }
 
@@ -361,7 +367,7 @@ function renderPriorities() {
   if (!closed) return;
   $("#os-no-priorities").hidden = c.priorities.length > 0;
   keyed($("#os-priority-list"), c.priorities, (p) => p.topic, (p) => {
-    const button = el("button", { type: "button", class: "small secondary" }, "I'll take this forward");
+    const button = el("button", { type: "button", class: "small secondary", ...i18n("priorities.adopt") }, w("priorities.adopt"));
     button.addEventListener("click", () => ctx.act("adopt_priority",
       { topic: p.topic, adopt: !mine.adopted.includes(p.topic) }, $("#os-adopt-error")));
     return el("li", { class: "os-priority" }, el("span", { class: "os-priority-title" }),
@@ -369,11 +375,11 @@ function renderPriorities() {
   }, (li, p) => {
     const [title, dots, by, button] = li.children;
     setText(title, p.title);
-    setText(dots, plural(p.dots, "dot"));
-    setText(by, p.adopted_by.length ? `Taken forward by ${p.adopted_by.join(", ")}` : "Nobody has taken it forward yet.");
+    setText(dots, wn("dots.count", p.dots));
+    setText(by, p.adopted_by.length ? w("priorities.by", { names: p.adopted_by.join(sep()) }) : w("priorities.nobody"));
     const taken = mine.adopted.includes(p.topic);
     button.setAttribute("aria-pressed", String(taken));
-    button.setAttribute("aria-label", `I'll take this forward: ${p.title}`);
+    button.setAttribute("aria-label", w("priorities.adopt_label", { topic: p.title }));
   });
 }
 
@@ -387,16 +393,16 @@ function renderNews(meeting) {
     el("details", {}, el("summary", {}, el("span", { class: "os-report-title" }), el("span", { class: "os-report-by" })),
       el("div", { class: "os-report-body" }))), (li, r) => {
     setText(li.querySelector(".os-report-title"), r.title);
-    setText(li.querySelector(".os-report-by"), ` — ${r.reporter}` + (r.dots !== null ? ` · ${plural(r.dots, "dot")}` : ""));
+    setText(li.querySelector(".os-report-by"), r.dots !== null ? wn("news.by_dots", r.dots, { name: r.reporter }) : w("news.by", { name: r.reporter }));
     const body = li.querySelector(".os-report-body");
-    const key = JSON.stringify([r.key_points, r.proposals, r.next_steps, r.participants]);
+    const key = JSON.stringify([r.key_points, r.proposals, r.next_steps, r.participants, sep()]);
     if (body.dataset.report === key) return;
     body.dataset.report = key;
     const parts = [];
     for (const [name, label] of HARVEST_FIELDS) {
-      if (r[name]) parts.push(el("h4", {}, label), el("p", { class: "os-report-text" }, r[name]));
+      if (r[name]) parts.push(el("h4", i18n(label), w(label)), el("p", { class: "os-report-text" }, r[name]));
     }
-    parts.push(el("p", { class: "reason" }, `Took part: ${r.participants.join(", ") || "nobody recorded"}`));
+    parts.push(el("p", { class: "reason" }, w("news.took_part", { names: r.participants.join(sep()) || w("news.nobody") })));
     body.replaceChildren(...parts);
   });
 }
@@ -414,7 +420,7 @@ function renderMine(slots, spaces) {
     setText(li.children[0], `${slotWords(slots[t.slot])} `);
     setText(li.children[1], t.title);
     const space = spaces[t.space] ? spaces[t.space].name : "";
-    setText(li.children[2], ` — ${space}${mine.convenes.includes(t.topic) ? " (you convene it)" : ""}`);
+    setText(li.children[2], w(mine.convenes.includes(t.topic) ? "mine.where_convener" : "mine.where", { space }));
   });
 }
 
@@ -430,7 +436,7 @@ async function postTopic(event) {
   const sent = values(inputs);
   const title = $("#os-title").value.trim();
   const error = $("#os-post-error");
-  if (!title) { error.textContent = "Give your topic a title first."; $("#os-title").focus(); return; }
+  if (!title) { error.textContent = w("market.title_first"); $("#os-title").focus(); return; }
   const fields = { title };
   const description = $("#os-description").value.trim();
   if (description) fields.description = description;
@@ -441,8 +447,7 @@ async function postTopic(event) {
 }
 
 function renderMarket(slots, spaces) {
-  setText($("#os-posted"), `You posted ${mine.posted} of ${plural(os.topic_limit, "topic")}` +
-    (mine.posted >= os.topic_limit ? ": the most each person may post." : "."));
+  setText($("#os-posted"), wn(mine.posted >= os.topic_limit ? "market.posted_full" : "market.posted", os.topic_limit, { posted: mine.posted }));
   $("#os-posted").classList.toggle("full", mine.posted >= os.topic_limit);
   const walled = os.topics.some((t) => t.slot);
   let topics = os.topics;
@@ -451,7 +456,7 @@ function renderMarket(slots, spaces) {
     const when = (t) => (t.slot && slots[t.slot] ? slots[t.slot].start : Infinity);
     topics = [...topics].sort((a, b) => when(a) - when(b) || order.indexOf(a.space) - order.indexOf(b.space));
   }
-  setText($("#os-topics-heading"), `Topics (${topics.length})`);
+  setText($("#os-topics-heading"), w("market.topics", { count: topics.length }));
   $("#os-no-topics").hidden = topics.length > 0;
   keyed($("#os-topic-list"), topics, (t) => t.topic, createTopic, (li, t) => updateTopic(li, t, slots, spaces, walled));
   renderUnavailable();
@@ -460,48 +465,48 @@ function renderMarket(slots, spaces) {
 function createTopic(t) {
   const id = t.topic;
   const error = el("p", { class: "error-text", id: `topic-error-${id}`, role: "alert" });
-  const want = el("button", { type: "button", class: "small secondary want", "aria-describedby": error.id }, "I want to go");
+  const want = el("button", { type: "button", class: "small secondary want", "aria-describedby": error.id, ...i18n("market.want") }, w("market.want"));
   want.addEventListener("click", () => ctx.act("mark_interest", { topic: id, interested: !mine.wants.includes(id) }, error));
   const co = el("button", { type: "button", class: "small secondary coconvene", "aria-describedby": error.id });
   co.addEventListener("click", () => ctx.act("co_convene", { topic: id, join: !coConvening(currentTopic(id)) }, error));
   return el("li", { class: "os-topic" },
     el("p", { class: "os-topic-title" }), el("p", { class: "os-topic-description" }), el("p", { class: "os-topic-by" }),
     el("p", { class: "os-topic-cell" }),
-    el("div", { class: "os-topic-actions" }, el("span", { class: "os-topic-tag" }, "You convene this"), want, co),
+    el("div", { class: "os-topic-actions" }, el("span", { class: "os-topic-tag", ...i18n("market.you_convene") }, w("market.you_convene")), want, co),
     createManage(id, error), error);
 }
 
 /** A convener's tools for their topic: move it on the wall, merge it into another topic, withdraw it. */
 function createManage(id, error) {
-  const field = (label, control) => el("label", { class: "os-manage-field" }, el("span", {}, label), control);
+  const field = (label, control) => el("label", { class: "os-manage-field" }, el("span", i18n(label), w(label)), control);
   const slot = el("select", { class: "os-move-slot" });
   const space = el("select", { class: "os-move-space" });
-  const move = el("button", { type: "button", class: "small secondary" }, "Move");
+  const move = el("button", { type: "button", class: "small secondary", ...i18n("manage.move") }, w("manage.move"));
   const done = el("p", { class: "os-manage-done", role: "status" });
   move.addEventListener("click", async () => {
     const fields = { topic: id, slot: slot.value };
     if (slot.value && space.value) fields.space = space.value;
     setText(done, "");
-    if (await ctx.act("move_topic", fields, error)) setText(done, slot.value ? "Moved." : "Taken off the wall.");
+    if (await ctx.act("move_topic", fields, error)) setText(done, slot.value ? w("manage.moved") : w("manage.off_wall_done"));
   });
   const into = el("select", { class: "os-merge-into" });
-  const merge = el("button", { type: "button", class: "small secondary" }, "Merge");
+  const merge = el("button", { type: "button", class: "small secondary", ...i18n("manage.merge") }, w("manage.merge"));
   merge.addEventListener("click", async () => {
     const target = currentTopic(into.value);
-    if (!target) { setText(error, "Choose the topic to merge into."); into.focus(); return; }
+    if (!target) { setText(error, w("manage.merge_choose")); into.focus(); return; }
     const own = currentTopic(id);
-    if (!window.confirm(`Merge “${own ? own.title : id}” into “${target.title}”? Its conveners and the people who want it move over.`)) return;
+    if (!window.confirm(w("manage.merge_confirm", { topic: own ? own.title : id, into: target.title }))) return;
     await ctx.act("merge_topics", { topic: id, into: target.topic }, error);
   });
-  const withdraw = el("button", { type: "button", class: "small danger" }, "Withdraw this topic");
+  const withdraw = el("button", { type: "button", class: "small danger", ...i18n("manage.withdraw") }, w("manage.withdraw"));
   withdraw.addEventListener("click", async () => {
     const own = currentTopic(id);
-    if (!window.confirm(`Withdraw “${own ? own.title : id}” from the marketplace and the wall?`)) return;
+    if (!window.confirm(w("manage.withdraw_confirm", { topic: own ? own.title : id }))) return;
     await ctx.act("withdraw_topic", { topic: id }, error);
   });
-  return el("details", { class: "os-manage" }, el("summary", {}, "Manage this topic"),
-    el("div", { class: "os-manage-move" }, field("Slot", slot), field("Space", space), move, done),
-    el("div", { class: "os-manage-merge" }, field("Too few people? Merge into", into), merge),
+  return el("details", { class: "os-manage" }, el("summary", i18n("manage.summary"), w("manage.summary")),
+    el("div", { class: "os-manage-move" }, field("manage.slot", slot), field("manage.space", space), move, done),
+    el("div", { class: "os-manage-merge" }, field("manage.merge_into", into), merge),
     el("div", { class: "os-manage-withdraw" }, withdraw));
 }
 
@@ -524,10 +529,10 @@ function updateManage(details, t, slots, spaces) {
   const space = details.querySelector(".os-move-space");
   const open = os.slots.filter((s) => !s.started);
   details.querySelector(".os-manage-move").hidden = !open.length;
-  options(slot, [...open.map((s) => [s.slot, slotWords(s)]), ["", "Off the wall"]]);
+  options(slot, [...open.map((s) => [s.slot, slotWords(s)]), ["", w("manage.off_wall")]]);
   if (!slot.dataset.touched && t.slot && open.some((s) => s.slot === t.slot)) slot.value = t.slot;
   slot.onchange = () => { slot.dataset.touched = "1"; };
-  options(space, [["", "Any free space"], ...os.spaces.map((s) => [s.space, `${s.name} (${s.capacity})`])]);
+  options(space, [["", w("manage.any_space")], ...os.spaces.map((s) => [s.space, `${s.name} (${s.capacity})`])]);
   const others = os.topics.filter((o) => o.topic !== t.topic && !(o.slot && slots[o.slot] && slots[o.slot].started));
   details.querySelector(".os-manage-merge").hidden = !others.length;
   options(details.querySelector(".os-merge-into"), others.map((o) => [o.topic, o.title]));
@@ -547,10 +552,12 @@ function updateTopic(li, t, slots, spaces, walled) {
   setText(title, t.title);
   setText(description, t.description);
   description.hidden = !t.description;
-  setText(by, `Convened by ${t.convener}` + (t.coconveners.length ? ` with ${t.coconveners.join(", ")}` : ""));
+  setText(by, t.coconveners.length
+    ? w("market.by_with", { name: t.convener, others: t.coconveners.join(sep()) })
+    : w("market.by", { name: t.convener }));
   const slot = t.slot ? slots[t.slot] : null;
   const space = t.space && spaces[t.space] ? spaces[t.space].name : "";
-  setText(cell, slot ? `${slotWords(slot)} · ${space}` : "Not on the wall yet");
+  setText(cell, slot ? `${slotWords(slot)} · ${space}` : w("market.not_walled"));
   cell.hidden = !walled && !slot;
   cell.classList.toggle("placed", Boolean(slot));
   const [tag, want, co] = actions.children;
@@ -559,10 +566,10 @@ function updateTopic(li, t, slots, spaces, walled) {
   const wanted = mine.wants.includes(t.topic);
   want.hidden = convening;
   want.setAttribute("aria-pressed", String(wanted));
-  want.setAttribute("aria-label", `I want to go: ${t.title}`);
+  want.setAttribute("aria-label", w("market.want_label", { topic: t.title }));
   co.hidden = convening && !co_;
-  setText(co, co_ ? "Stop co-convening" : "Co-convene");
-  co.setAttribute("aria-label", `${co_ ? "Stop co-convening" : "Co-convene"}: ${t.title}`);
+  setText(co, co_ ? w("market.coconvene_stop") : w("market.coconvene"));
+  co.setAttribute("aria-label", w(co_ ? "market.coconvene_stop_label" : "market.coconvene_label", { topic: t.title }));
   tag.hidden = !convening || co_;
   updateManage(li.querySelector(".os-manage"), t, slots, spaces);
   li.classList.toggle("mine", convening);
@@ -608,5 +615,5 @@ export function tickOpenSpace() {
   if (!slot) return;
   const left = secondsLeft(ctx.socket, slot.end);
   // (A slot started early, more than an hour before its end: its times say enough.)
-  setText($("#os-now-countdown"), left > 3600 ? "" : left > 0 ? ` · ${clock(left)} left` : " · time's up");
+  setText($("#os-now-countdown"), left > 3600 ? "" : left > 0 ? ` · ${w("now.left", { time: clock(left) })}` : ` · ${w("now.times_up")}`);
 }

@@ -1,10 +1,21 @@
 // The attendee's phone: join under a name, then follow the meeting.
-import { PlazaSocket, showStatus, secondsLeft, clock, el, $, clearSent, values, vibrate } from "/static/shared/socket.js";
+import { PlazaSocket, secondsLeft, clock, el, $, clearSent, values, vibrate } from "/static/shared/socket.js";
 import { keyed, keepFocus, setText, syncValue } from "/static/shared/render.js";
+import {
+  t, tn, tnodes, has, errorText, serverText, loadCatalogues, translatePage, languagePicker, onLanguageChange, language,
+  timeLocales,
+} from "/static/shared/i18n.js";
 import { initOpenSpace, renderOpenSpace, tickOpenSpace } from "/static/phone/openspace.js";
 import { initCafe, renderCafe, tickCafe } from "/static/phone/cafe.js";
 import { initAudio, renderAudio } from "/static/phone/audio.js";
 import { showTranslated } from "/static/shared/translated.js";  // texts in the reader's language, when translated
+
+// Words in the reader's language (issue #15): the catalogues come before the first render. The
+// server's namespace words stack reasons, rules, outcomes and errors from the keys beside its English
+// text (the English stands where a key or a catalogue is missing); audio's is for audio.js.
+await loadCatalogues(["common", "server", "phone", "openspace-phone", "cafe-phone", "audio", "translate"]);
+translatePage(document);
+$("#language-slot").append(languagePicker({ id: "language", visibleLabel: false }));
 
 const code = decodeURIComponent(location.pathname.split("/").pop()).toUpperCase();
 const tokenKey = `plaza.token.${code}`;
@@ -26,7 +37,43 @@ const socket = new PlazaSocket(() => {
   if (token) hello.token = token;
   return hello;
 }, { proveAfterQuietMs: 4000 });
-showStatus(socket, $("#connection"));
+showConnection();
+
+/** The connection's state in words (socket.js's showStatus, worded from the catalogue), read-only spells included. */
+function showConnection() {
+  const element = $("#connection");
+  let readOnly = null;  // the server's status message while the meeting is read-only
+  const render = () => {
+    const text = socket.status === "open"
+      ? readOnly ? serverText(readOnly.message_key, readOnly.message_params, readOnly.message) : ""
+      : has(`common.connection.${socket.status}`) ? t(`common.connection.${socket.status}`) : "";
+    element.textContent = text;
+    element.hidden = !text;
+    element.dataset.status = socket.status;
+  };
+  socket.addEventListener("status", render);
+  socket.addEventListener("message", ({ detail: message }) => {
+    if (message.type === "status") {
+      readOnly = message.read_only ? message : null;
+      render();
+    }
+    if (message.type === "welcome") {
+      readOnly = null;  // a fresh hello: the server re-sends the status if still read-only
+      render();
+    }
+  });
+  onLanguageChange(render);
+  render();
+}
+
+/** A refusal in the reader's language: the socket's own (offline, stale, lost) or the server's error code. */
+function refusal(err) {
+  if (err.code === "offline") {
+    return t(navigator.onLine === false || socket.status === "offline" ? "common.refused.offline" : "common.refused.no_connection");
+  }
+  if (err.code === "stale" || err.code === "lost") return t(`common.refused.${err.code}`);
+  return errorText(err);
+}
 
 // Back after a drop: what went wrong before it is old news (the state may have moved on since),
 // and goes at once; a refusal from while it was down ("Not sent: …") stays a moment to be read.
@@ -78,14 +125,15 @@ function render() {
 
 function renderPage() {
   if (missing) {
-    $("#title").textContent = `Code ${code}`;
+    $("#title").textContent = t("phone.missing.title", { code });
     show("missing");
     return;
   }
-  $("#title").textContent = phone.title || "Joining…";
+  $("#title").textContent = phone.title || t("phone.joining");
   const roomName = me.status === "joined" && me.rooms ? `${me.rooms.name} · ` : "";
   document.title = phone.title ? `${roomName}${phone.title} — Plaza` : "Plaza";
   $("#present").textContent = phone.present;
+  setText($("#present-words"), tn("phone.present", phone.present));
   if (phone.meeting) {
     const url = `/minutes/${encodeURIComponent(phone.meeting)}`;
     $("#minutes-link").href = url;
@@ -94,7 +142,11 @@ function renderPage() {
   $("#minutes-hint").hidden = !(phone.meeting && me.status === "joined" && !phone.ended);
   if (phone.ended) show("ended");
   else if (me.status === "joined") {
-    $("#my-name").textContent = me.participant.name;
+    const joined = `${language()}\n${me.participant.name}`;
+    if ($("#joined-heading").dataset.words !== joined) {  // "You're in, Ana.": the name in a <bdi> of its own
+      $("#joined-heading").dataset.words = joined;
+      $("#joined-heading").replaceChildren(tnodes("phone.joined.heading", { name: me.participant.name }));
+    }
     renderRooms();
     renderStack();
     renderAssembly();
@@ -106,18 +158,16 @@ function renderPage() {
   else show("join");
 }
 
-const KIND_HELP = {
-  new: "Something not said yet.",
-  direct: "Answers the person speaking, straight after them.",
-  clarifying: "A question about what was just said.",
-  information: "A fact the room needs now.",
-  process: "The process is going wrong.",
-};
+/** Between the items of a list in a sentence (", "; Arabic "، "). */
+const sep = () => t("common.list.separator");
+
+/** A kind of entry on the stack, in words ("New point"): worded here from its code. */
+const kindWords = (kind, label = "") => (has(`phone.kind.${kind}`) ? t(`phone.kind.${kind}`) : label);
 
 /** The help line says what the chosen kind is for; each radio is described by what applies to it. */
 function kindHelp() {
   const checked = document.querySelector('input[name="kind"]:checked');
-  setText($("#kind-help"), `${checked.parentElement.textContent.trim()}: ${KIND_HELP[checked.value]}`);
+  setText($("#kind-help"), t("phone.kind_help.line", { kind: checked.parentElement.textContent.trim(), help: t(`phone.kind_help.${checked.value}`) }));
   $("#kind-help").hidden = checked.value === "new";  // plain enough: the line is for the other kinds
   setText($("#raise-kind"), checked.parentElement.textContent.trim());  // the hand bar says which kind
   for (const input of document.querySelectorAll('input[name="kind"]')) {
@@ -138,36 +188,40 @@ const handBarRoom = new ResizeObserver(() => {
 });
 for (const bar of handBars) handBarRoom.observe(bar);
 
-const ORDINAL = (n) => (n === 1 ? "You're next" : `You're number ${n} on the stack`);
+const ORDINAL = (n) => (n === 1 ? t("phone.hand.next") : t("phone.hand.number", { n }));
 
 function renderStack() {
   const room = myRoom();
   const stack = room ? room.stack : phone.stack;
   const speaker = stack && stack.speaker;
-  $("#floor-heading").textContent = room ? `Speaking now in ${room.name}` : "Speaking now";
-  $("#hand-heading").textContent = room ? `Speak in ${room.name}` : "Speak";
-  $("#floor-speaker").textContent = speaker ? `${speaker.name} — ${speaker.label}` : "Nobody has the floor.";
+  setText($("#floor-heading"), room ? t("phone.floor.heading_in", { room: room.name }) : t("phone.floor.heading"));
+  setText($("#hand-heading"), room ? t("phone.hand.heading_in", { room: room.name }) : t("phone.hand.heading"));
+  setText($("#floor-speaker"), speaker
+    ? t("phone.floor.speaker", { name: speaker.name, kind: kindWords(speaker.kind, speaker.label) })
+    : t("phone.floor.nobody"));
   $("#floor-countdown").hidden = !(room && speaker);
   $("#room-turns").hidden = !room;
   if (room) {
     const waiting = stack.waiting;
     const next = $("#room-next");
-    next.textContent = waiting ? "Next speaker" : speaker ? "End this turn" : "Next speaker";
+    next.textContent = waiting ? t("phone.floor.next_speaker") : speaker ? t("phone.floor.end_turn") : t("phone.floor.next_speaker");
     next.disabled = !waiting && !speaker;
     $("#room-done").hidden = !me.speaking;
-    setText($("#room-turns-words"), `This ${room.circle ? "circle" : room.cafe ? "table" : "room"} keeps its own stack: anyone in it may call the next speaker.`);
+    setText($("#room-turns-words"), t(`phone.floor.own_stack.${room.circle ? "circle" : room.cafe ? "table" : "room"}`));
   }
   const queue = room ? stack : live.stack;
   const more = queue.waiting - queue.next.length;
-  $("#floor-next").textContent = queue.waiting
-    ? `Next: ${queue.next.map((n) => `${n.name} (${n.label})`).join(", ")}` + (more > 0 ? ` and ${more} more` : "") + "."
-    : "Nobody is waiting.";
+  const names = queue.next.map((n) => t("phone.floor.next_entry", { name: n.name, kind: kindWords(n.kind, n.label) }))
+    .join(sep());
+  setText($("#floor-next"), queue.waiting
+    ? more > 0 ? tn("phone.floor.next_more", more, { names }) : t("phone.floor.next", { names })
+    : t("phone.floor.nobody_waiting"));
   const hand = me.hand;
   $("#hand-down").hidden = Boolean(hand);
   $("#hand-up").hidden = !hand;
   if (hand) {
-    $("#my-place").textContent = `${ORDINAL(hand.position)} (${hand.label})`;
-    $("#my-reason").textContent = `Why: ${hand.reason}.`;
+    setText($("#my-place"), t("phone.hand.place", { place: ORDINAL(hand.position), kind: kindWords(hand.kind, hand.label) }));
+    setText($("#my-reason"), t("phone.hand.why", { reason: serverText(hand.reason_key, hand.reason_params, hand.reason) }));
   }
   // A kind that can't be used now says why, on screen and to screen readers.
   const closed = Boolean(stack && !stack.open);
@@ -188,8 +242,8 @@ function renderStack() {
   // Given the floor: that needs you, wherever you are on the page.
   const turn = me.speaking ? String(me.speaking.started_at) : null;
   if (turn && seenTurn !== undefined && turn !== seenTurn) {
-    const where = room ? ` in ${room.name}` : "";
-    needYou(`floor:${turn}`, `You have the floor${where}. Speak now.`, "Show", $("#speaking"),
+    const words = room ? t("phone.attention.floor_in", { room: room.name }) : t("phone.attention.floor");
+    needYou(`floor:${turn}`, words, t("common.show"), $("#speaking"),
       () => Boolean(me.speaking) && String(me.speaking.started_at) === turn);
   }
   seenTurn = turn;
@@ -362,18 +416,16 @@ function renderRooms() {
       returnSeen = round ? round.return_at : null;
       renderRoomTop(here, round, room);
       const placed = here.room;
-      needYou(`room:${placed}:${round ? round.round : ""}`, `Go to ${here.name}`, "Show", $("#room-top"),
+      needYou(`room:${placed}:${round ? round.round : ""}`, t("phone.attention.go", { room: here.name }), t("common.show"), $("#room-top"),
         () => Boolean(me.rooms) && me.rooms.room === placed,
-        `Go to ${here.name}.` + (round && round.question ? ` ${round.question}` : ""));
+        t("phone.attention.go_spoken", { room: here.name }) + (round && round.question ? ` ${round.question}` : ""));
     } else if (before) {
       const ended = !round || round.ended;
-      $("#back-words").textContent = ended
-        ? "The breakout round has ended. Welcome back."
-        : "Your room was closed. The other rooms carry on.";
+      $("#back-words").textContent = ended ? t("phone.back.ended") : t("phone.back.closed");
       $("#back-notice").hidden = false;
       backRound = round ? round.round : null;
-      needYou(`back:${backRound}`, "You're back in the plenary.", "Show", $("#back-notice"),
-        () => !$("#back-notice").hidden, "You're back in the plenary.", 200);
+      needYou(`back:${backRound}`, t("phone.attention.back"), t("common.show"), $("#back-notice"),
+        () => !$("#back-notice").hidden, t("phone.attention.back"), 200);
     }
   }
 
@@ -387,8 +439,9 @@ function renderRooms() {
   $("#shown-report").hidden = !report || Boolean(here);
   if (report) {
     $("#shown-report-room").textContent = report.name;
-    $("#shown-report-by").textContent = report.rapporteur ? `Written by ${report.rapporteur}` : "";
-    $("#shown-report-text").textContent = report.text || "(no report written)";
+    setText($("#shown-report-words"), t("phone.shown_report.from"));
+    $("#shown-report-by").textContent = report.rapporteur ? t("phone.shown_report.by", { name: report.rapporteur }) : "";
+    $("#shown-report-text").textContent = report.text || t("phone.shown_report.none");
   }
   // Plenary things that make no sense inside a room.
   $("#feel").hidden = Boolean(here);
@@ -398,19 +451,19 @@ function renderRoomTop(here, round, room) {
   const r = room || round;
   $("#room-name").textContent = here.name;
   $("#room-name").classList.toggle("long", here.name.length > 16);
-  $("#room-kicker").textContent = r && r.round ? `Your breakout room · round ${r.round}` : "Your breakout room";
+  $("#room-kicker").textContent = r && r.round ? t("phone.rooms.kicker_round", { round: r.round }) : t("phone.rooms.kicker");
   const question = (r && r.question) || "";
   $("#room-question").textContent = question;
   $("#room-question").hidden = !question;
   const returning = Boolean(r && r.return_at);
   $("#room-top").classList.toggle("returning", returning);
-  $("#room-go-words").textContent = returning ? "Closing:" : "Go to";
+  $("#room-go-words").textContent = returning ? t("phone.rooms.closing") : t("phone.rooms.go_to");
   $("#room-return").hidden = !returning;
   $("#room-time").hidden = returning || !r;
   if (returning && returnSeen !== r.return_at) {
     returnSeen = r.return_at;
     const left = Math.max(0, secondsLeft(socket, r.return_at));
-    announce(`The facilitator is calling everyone back. Back to the plenary in ${clock(left)}.`);
+    announce(t("phone.rooms.called_back", { time: clock(left) }));
     vibrate(400);
   }
   tickRooms();
@@ -432,9 +485,9 @@ function renderBroadcast() {
   $("#broadcast-new").hidden = !fresh;
   $("#broadcast-ok").hidden = !fresh;
   if (broadcastSeen !== undefined && broadcastSeen !== at && fresh) {
-    needYou(`broadcast:${at}`, `Message: ${text}`, "Show", $("#broadcast"),
+    needYou(`broadcast:${at}`, t("phone.attention.message", { text }), t("common.show"), $("#broadcast"),
       () => !$("#broadcast").hidden && roundNow()?.broadcast_at === at && Number(localStorage.getItem(broadcastKey) || 0) < at,
-      `Message from the facilitator: ${text}`, [150, 80, 150]);
+      t("phone.attention.message_spoken", { text }), [150, 80, 150]);
   }
   broadcastSeen = at;
 }
@@ -458,13 +511,12 @@ function renderBreakouts(here, round) {
   $("#breakouts-hand").hidden = round.mode !== "hand";
   if (round.mode === "self") {
     renderRoomList($("#room-list"), round.rooms, "", $("#breakouts-error"));
-    if (here) renderRoomList($("#move-room-list"), round.rooms.filter((r) => r.room !== here.room), "Move", $("#move-room-error"));
+    if (here) renderRoomList($("#move-room-list"), round.rooms.filter((r) => r.room !== here.room), "move", $("#move-room-error"));
   }
 }
 
 function roomWords(r) {
-  const people = `${r.people} ${r.people === 1 ? "person" : "people"}`;
-  return r.capacity ? `${r.people} / ${r.capacity} people` : people;
+  return r.capacity ? tn("phone.rooms.capacity", r.capacity, { people: r.people }) : tn("phone.rooms.people", r.people);
 }
 
 /** Rooms to pick from (self-select), keyed by room: a tap in progress is never rebuilt away. */
@@ -480,14 +532,14 @@ function renderRoomList(list, rooms, verb, error) {
       el("span", { class: "room-choice-name" }), el("span", { class: "room-choice-count" }), button);
   }, (li, r) => {
     const [name, count, button] = li.children;
-    name.textContent = r.name + (r.room === scannedRoom ? " (the table you scanned)" : "");
+    name.textContent = r.room === scannedRoom ? t("phone.rooms.scanned", { room: r.name }) : r.name;
     count.textContent = roomWords(r);
     const blocked = r.closed || r.full;
     button.disabled = blocked;
-    button.textContent = r.closed ? "Closed" : r.full ? "Full" : verb || "Join";
+    button.textContent = r.closed ? t("phone.rooms.closed") : r.full ? t("phone.rooms.full") : verb ? t("phone.rooms.move_button") : t("phone.rooms.join");
     button.setAttribute("aria-label", blocked
-      ? `${r.name}: ${r.closed ? "closed" : "full"}`
-      : `${verb ? `${verb} to` : "Join"} ${r.name}, ${roomWords(r)}`);
+      ? t(r.closed ? "phone.rooms.closed_label" : "phone.rooms.full_label", { room: r.name })
+      : t(verb ? "phone.rooms.move_label" : "phone.rooms.join_label", { room: r.name, people: roomWords(r) }));
   });
 }
 
@@ -507,13 +559,15 @@ function renderRoomBody(here, room) {
 
   const mine = me.participant.id;
   const away = room.people.filter((p) => !p.present).length;
-  $("#room-people-heading").textContent = `In ${room.name}: ${room.people.length}` + (away ? ` (${away} away)` : "");
+  setText($("#room-people-heading"), away
+    ? t("phone.room.people_away", { room: room.name, count: room.people.length, away })
+    : t("phone.room.people_in", { room: room.name, count: room.people.length }));
   keyed($("#room-people"), room.people, (p) => p.id,
     () => el("li", { class: "person" }, el("span", { class: "person-name" }), el("span", { class: "person-tags" })),
     (li, p) => {
       li.classList.toggle("away", !p.present);
-      li.children[0].textContent = p.name + (p.id === mine ? " (you)" : "");
-      const tags = [p.rapporteur ? "reports back" : "", p.present ? "" : "away"].filter(Boolean);
+      li.children[0].textContent = p.id === mine ? t("phone.person.you", { name: p.name }) : p.name;
+      const tags = [p.rapporteur ? t("phone.person.reports_back") : "", p.present ? "" : t("phone.person.away")].filter(Boolean);
       li.children[1].textContent = tags.join(" · ");
       li.children[1].classList.toggle("rapporteur", p.rapporteur);
     });
@@ -537,8 +591,8 @@ function renderReport(room, mine) {
   $("#report-other").hidden = !rapporteur || mine;
   $("#report-mine").hidden = !mine;
   if (rapporteur && !mine) {
-    $("#report-by").textContent = `${rapporteur.name} reports back to the plenary. Their report so far:`;
-    $("#report-read").textContent = room.report || "Nothing written yet.";
+    $("#report-by").textContent = t("phone.report.by", { name: rapporteur.name });
+    $("#report-read").textContent = room.report || t("phone.report.empty");
   }
   if (!mine) {
     report.room = null;  // the pen went elsewhere: take the text again if it comes back
@@ -576,21 +630,21 @@ async function saveReport() {
   const box = $("#report-text");
   const text = box.value;
   report.saving = true;
-  reportStatus("Saving…");
+  reportStatus(t("phone.report.saving"));
   try {
     await socket.request("write_report", { text });
     $("#report-error").textContent = "";
     if (box.value === text) {
       report.dirty = false;
-      const at = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      reportStatus(`Saved ${at}`);
+      const at = new Date().toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" });
+      reportStatus(t("phone.report.saved", { time: at }));
     } else {
-      reportStatus("Not saved yet…");
+      reportStatus(t("phone.report.unsaved"));
     }
   } catch (err) {
     if (err.code === "stale") report.timer = setTimeout(saveReport, 500);  // the whole text: never out of date
-    reportStatus("Not saved");
-    $("#report-error").textContent = err.code === "offline" || err.code === "lost" ? "Not saved: no connection. It saves when the connection is back." : err.message;
+    reportStatus(t("phone.report.not_saved"));
+    $("#report-error").textContent = err.code === "offline" || err.code === "lost" ? t("phone.report.offline") : refusal(err);
   } finally {
     report.saving = false;
     if (report.again) {
@@ -603,7 +657,7 @@ async function saveReport() {
 $("#report-text").addEventListener("input", () => {
   report.dirty = true;
   countReport();
-  reportStatus("Not saved yet…");
+  reportStatus(t("phone.report.unsaved"));
   clearTimeout(report.timer);
   report.timer = setTimeout(saveReport, 1500);
 });
@@ -621,7 +675,7 @@ $("#note-form").addEventListener("submit", async (event) => {
   const input = $("#note-text");
   const sent = values([input]);
   const text = input.value.trim();
-  if (!text) { $("#note-error").textContent = "Write something first."; return; }
+  if (!text) { $("#note-error").textContent = t("phone.error.write_first"); return; }
   if (await act("add_note", { text }, $("#note-error"))) clearSent([input], sent);
 });
 
@@ -642,17 +696,17 @@ function tickRooms() {
     const left = Math.max(0, secondsLeft(socket, r.return_at));
     if (left < 4 && report.dirty && !report.saving) saveReport();  // the room closes: don't lose the last words
     $("#room-return-countdown").textContent = clock(left);
-    $("#breakouts-countdown").textContent = `Everyone is back in the plenary in ${clock(left)}`;
+    $("#breakouts-countdown").textContent = t("phone.rooms.everyone_back", { time: clock(left) });
   } else {
     const left = secondsLeft(socket, r.ends_at);
     const over = left <= 0;
-    $("#room-countdown").textContent = over ? "Time's up" : clock(left);
-    $("#room-time-words").textContent = over ? "— the facilitator will call you back" : "left in this round";
+    setText($("#room-countdown"), over ? t("phone.rooms.times_up") : clock(left));
+    setText($("#room-time-words"), over ? t("phone.rooms.call_back") : t("phone.rooms.left"));
     $("#room-time").classList.toggle("warn", left <= 60);
-    $("#breakouts-countdown").textContent = over ? "Time's up: rooms are finishing" : `${clock(left)} left in this round`;
+    setText($("#breakouts-countdown"), over ? t("phone.rooms.finishing") : t("phone.rooms.left_time", { time: clock(left) }));
     if (here && left <= 60 && left > 0 && warnedRound !== r.round) {
       warnedRound = r.round;
-      announce("One minute left in this round.");
+      announce(t("phone.rooms.one_minute"));
     }
   }
   const room = myRoom();
@@ -660,7 +714,7 @@ function tickRooms() {
   if (speaker && speaker.deadline) {
     const left = secondsLeft(socket, speaker.deadline);
     const countdown = $("#floor-countdown");
-    countdown.textContent = left < 0 ? `Over time by ${clock(-left)}` : `${clock(left)} left in this turn`;
+    setText(countdown, left < 0 ? t("phone.floor.over_time", { time: clock(-left) }) : t("phone.floor.left", { time: clock(left) }));
     countdown.classList.toggle("over", left < 0);
   }
 }
@@ -675,11 +729,11 @@ function renderAssembly() {
   const agenda = phone.agenda || { items: [], current: null, approved: false };
   $("#item").hidden = !agenda.current || Boolean(me.rooms);  // inside a breakout room the plenary's item waits
   if (agenda.current) $("#item-title").textContent = agenda.current.title;
-  $("#agenda-state").textContent = agenda.approved ? "(approved)" : "(draft: not approved yet)";
+  setText($("#agenda-state"), agenda.approved ? t("phone.agenda.approved") : t("phone.agenda.draft"));
   keyed($("#agenda"), agenda.items, (i) => i.item, () => el("li", {}, el("span"), el("strong")), (li, i) => {
     li.className = i.status;
-    setText(li.children[0], `${i.title} (${i.minutes} min)`);
-    setText(li.children[1], i.status === "current" ? " — now" : i.status === "done" ? " — done" : "");
+    setText(li.children[0], t("phone.agenda.item", { title: i.title, minutes: tn("common.minutes", i.minutes) }));
+    setText(li.children[1], i.status === "current" ? t("phone.agenda.now") : i.status === "done" ? t("phone.agenda.done") : "");
     li.children[1].hidden = !li.children[1].textContent;
   });
   renderVote();
@@ -700,20 +754,22 @@ function renderVote() {
     return;
   }
   if (seenVote === undefined) seenVote = vote.open ? vote.vote : null;  // open before we came: no news
-  setText($("#vote-heading"), vote.open ? (vote.secret ? "Secret vote — open" : "Vote — open")
-    : (vote.secret ? "Secret vote — closed" : "Vote closed"));
+  setText($("#vote-heading"), t(`phone.vote.heading.${vote.secret ? "secret" : "open"}_${vote.open ? "running" : "closed"}`));
   showTranslated($("#vote-question"), phone.translations, "vote", vote.vote, vote.question, { vote: true });
-  $("#vote-rule").textContent = `Rule: ${vote.rule_words}.`;
-  const key = `${vote.vote}:${vote.open}`;
+  setText($("#vote-rule"), t("phone.vote.rule", { rule: serverText(vote.rule_key, vote.rule_params, vote.rule_words) }));
+  const key = `${vote.vote}:${vote.open}:${language()}`;
   if (ballotFor !== key) {
+    const sameVote = ballotFor?.startsWith(`${vote.vote}:${vote.open}:`);  // only the language changed: keep what was typed
     ballotFor = key;
     const type = vote.multi ? "checkbox" : "radio";
     $("#ballot-choices").replaceChildren(
-      el("legend", {}, vote.multi ? "Your ballot (choose one or more)" : "Your ballot"),
+      el("legend", {}, vote.multi ? t("phone.vote.ballot_multi") : t("phone.vote.ballot")),
       ...vote.choices.map((c) => el("label", { class: "kind" },
-        el("input", { type, name: "choice", value: c.choice, onchange: reasonBox }), ` ${c.label}`)));
-    $("#ballot-reason").value = "";
-    $("#ballot-error").textContent = "";
+        el("input", { type, name: "choice", value: c.choice, onchange: reasonBox }), " ", el("bdi", {}, choiceWords(c)))));
+    if (!sameVote) {
+      $("#ballot-reason").value = "";
+      $("#ballot-error").textContent = "";
+    }
     ballotSynced = null;
   }
   const mine = me.ballot && me.ballot.vote === vote.vote ? me.ballot : null;
@@ -734,36 +790,44 @@ function renderVote() {
   }
   if (vote.open && seenVote !== undefined && seenVote !== vote.vote) {
     const id = vote.vote;
-    needYou(`vote:${id}`, `Vote open: ${vote.question}`, "Vote now", $("#vote"),
+    needYou(`vote:${id}`, t("phone.attention.vote", { question: vote.question }), t("phone.attention.vote_now"), $("#vote"),
       () => phone.vote?.vote === id && phone.vote.open && me.ballot?.vote !== id,
-      `A vote is open: ${vote.question}`);
+      t("phone.attention.vote_spoken", { question: vote.question }));
   }
   if (vote.open) seenVote = vote.vote;
   reasonBox();
   $("#ballot-form").hidden = !vote.open;
-  $("#cast").textContent = mine ? "Change my ballot" : "Cast ballot";
-  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, c.label]));
-  $("#my-ballot").textContent = mine
-    ? `Your ballot: ${mine.choices.map((c) => labels[c]).join(", ")}.` +
-      (vote.secret ? ` Receipt ${mine.receipt}: find it in the minutes after the close.` : "") +
-      (vote.open ? " You can change it until the vote closes." : "")
-    : vote.open ? "You haven't voted yet."
-    : kept ? `You voted. Your receipt ${kept}: find it in the minutes with its choice.`
-    : me.voted ? "You voted." : "";
+  setText($("#cast"), mine ? t("phone.vote.change") : t("phone.vote.cast"));
+  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, choiceWords(c)]));
+  setText($("#my-ballot"), mine
+    ? [t("phone.vote.mine", { choices: mine.choices.map((c) => labels[c]).join(sep()) }),
+      vote.secret ? t("phone.vote.receipt", { receipt: mine.receipt }) : "",
+      vote.open ? t("phone.vote.can_change") : ""].filter(Boolean).join(" ")
+    : vote.open ? t("phone.vote.not_yet")
+    : kept ? t("phone.vote.voted_receipt", { receipt: kept })
+    : me.voted ? t("phone.vote.voted") : "");
   const result = vote.result;
   $("#vote-result").hidden = !result;
   if (result) {
-    $("#outcome").textContent = result.label;
+    setText($("#outcome"), has(`phone.outcome.${result.outcome}`) ? t(`phone.outcome.${result.outcome}`) : result.label);
     $("#outcome").className = `outcome ${result.outcome}`;
-    $("#outcome-words").textContent = result.words;
+    setText($("#outcome-words"), serverText(result.words_key, result.words_params, result.words));
   }
   // While the vote is open its running figures come in the live view.
   const figures = vote.open ? (live.vote?.vote === vote.vote ? live.vote : { turnout: 0, counts: null }) : vote;
   // A hidden or secret vote sends no counts while it is open: only how many have voted.
-  const ballots = `${figures.turnout} ballot${figures.turnout === 1 ? "" : "s"}`;
+  const ballots = tn("phone.vote.ballots", figures.turnout);
   setText($("#vote-tally"), figures.counts
-    ? vote.choices.map((c) => `${c.label} ${figures.counts[c.choice] ?? 0}`).join(" · ") + ` — ${ballots}`
-    : `${ballots} so far` + (vote.open && (vote.hidden || vote.secret) ? " (results are shown when the vote closes)" : ""));
+    ? t("phone.vote.tally", {
+      counts: vote.choices.map((c) => t("phone.vote.count", { choice: labels[c.choice], count: figures.counts[c.choice] ?? 0 })).join(" · "),
+      ballots,
+    })
+    : vote.open && (vote.hidden || vote.secret) ? t("phone.vote.so_far_hidden", { ballots }) : t("phone.vote.so_far", { ballots }));
+}
+
+/** A ballot choice in words: yes/no/abstain, agree/stand aside/block worded here; an option is its own text. */
+function choiceWords(c) {
+  return has(`phone.choice.${c.choice}`) && c.label !== c.choice ? t(`phone.choice.${c.choice}`) : c.label;
 }
 
 function chosen() {
@@ -774,9 +838,7 @@ function reasonBox() {
   const picked = chosen();
   const needs = picked.includes("block") || picked.includes("stand_aside");
   $("#reason-box").hidden = !needs;
-  $("#reason-label").textContent = picked.includes("block")
-    ? "Why do you block? (required: a block is a serious objection)"
-    : "Your reason (optional)";
+  setText($("#reason-label"), picked.includes("block") ? t("phone.vote.reason_block") : t("phone.vote.reason_optional"));
 }
 
 $("#ballot-form").addEventListener("submit", async (event) => {
@@ -784,7 +846,7 @@ $("#ballot-form").addEventListener("submit", async (event) => {
   const vote = phone.vote;
   const picked = chosen();
   const error = $("#ballot-error");
-  if (!picked.length) { error.textContent = "Choose first."; return; }
+  if (!picked.length) { error.textContent = t("phone.vote.choose_first"); return; }
   const fields = { vote: vote.vote };
   if (vote.multi) fields.choices = picked; else fields.choice = picked[0];
   const reason = $("#ballot-reason").value.trim();
@@ -826,34 +888,36 @@ function createProposal(p) {
   const box = el("textarea", { id: `amend-${id}`, rows: 3, maxlength: 1000, "aria-describedby": `amend-error-${id}` });
   const error = el("p", { class: "error-text", id: `amend-error-${id}`, role: "alert" });
   const form = el("form", { class: "amend", novalidate: true },
-    el("label", { for: box.id }, "New wording"), box, error,
-    el("button", { type: "submit", class: "small secondary" }, "Propose amendment"));
+    el("label", { for: box.id, "data-i18n": "phone.proposals.new_wording" }, t("phone.proposals.new_wording")), box, error,
+    el("button", { type: "submit", class: "small secondary", "data-i18n": "phone.proposals.amend" }, t("phone.proposals.amend")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const sent = values([box]);
     const text = box.value.trim();
-    if (!text) { error.textContent = "Write the new wording first."; return; }
+    if (!text) { error.textContent = t("phone.proposals.wording_first"); return; }
     if (await act("amend", { proposal: id, text }, error)) clearSent([box], sent);
   });
   return el("li", { class: "proposal" },
     el("p", { class: "question" }),
     el("p", { class: "reason" }),
     el("ul", { class: "plain amendments" }),
-    el("details", {}, el("summary", {}, "Amend it"), form));
+    el("details", {}, el("summary", { "data-i18n": "phone.proposals.amend_it" }, t("phone.proposals.amend_it")), form));
 }
 
 function updateProposal(li, p) {
   const [text, by, amendments] = li.children;
   showTranslated(text, phone.translations, "proposal", p.proposal, p.text);
-  setText(by, `Proposed by ${p.proposer}`);
+  setText(by, t("phone.proposals.by", { name: p.proposer }));
   amendments.hidden = !p.amendments.length;
   const proposer = p.proposer_id === me.participant?.id;
   keyed(amendments, p.amendments, (a) => a.amendment, (a) => el("li", {}, el("span"),
     el("button", { type: "button", class: "small secondary", onclick: () => act("accept_amendment", { amendment: a.amendment }) },
-      "Accept")), (item, a) => {
-    setText(item.children[0], `Amendment by ${a.by || "the facilitator"}: “${a.text}”`);
+      t("phone.proposals.accept"))), (item, a) => {
+    const by = a.by || t("phone.proposals.the_facilitator");
+    setText(item.children[0], t("phone.proposals.amendment", { name: by, text: a.text }));
+    setText(item.children[1], t("phone.proposals.accept"));
     item.children[1].hidden = !proposer;
-    item.children[1].setAttribute("aria-label", `Accept the amendment by ${a.by || "the facilitator"}`);
+    item.children[1].setAttribute("aria-label", t("phone.proposals.accept_label", { name: by }));
   });
 }
 
@@ -866,16 +930,18 @@ function renderPoints() {
     } })), (li, p) => {
     const [text, by, button] = li.children;
     setText(text, p.text);
-    setText(by, `${p.author} · ${p.upvotes} upvote${p.upvotes === 1 ? "" : "s"}`);
+    // (The server words an anonymous author "Anonymous": the one word of it worded here.)
+    const author = p.author === "Anonymous" ? t("phone.points.anonymous_author") : p.author;
+    setText(by, tn("phone.points.by", p.upvotes, { name: author }));
     if ((me.points || []).includes(p.point)) {
-      setText(button, "Withdraw");
+      setText(button, t("phone.points.withdraw"));
       button.removeAttribute("aria-pressed");
-      button.setAttribute("aria-label", `Withdraw: ${p.text}`);
+      button.setAttribute("aria-label", t("phone.points.withdraw_label", { text: p.text }));
     } else {
       const up = (me.upvoted || []).includes(p.point);
-      setText(button, up ? "Upvoted" : "Upvote");
+      setText(button, up ? t("phone.points.upvoted") : t("phone.points.upvote"));
       button.setAttribute("aria-pressed", String(up));
-      button.setAttribute("aria-label", `${up ? "Upvoted" : "Upvote"}: ${p.text}`);
+      button.setAttribute("aria-label", t(up ? "phone.points.upvoted_label" : "phone.points.upvote_label", { text: p.text }));
     }
   });
 }
@@ -884,10 +950,10 @@ function renderGroups() {
   const groups = phone.groups || [];
   $("#group-box").hidden = !groups.length;
   const select = $("#group");
-  const wanted = ["", ...groups].join("\n");
+  const wanted = [language(), "", ...groups].join("\n");
   if (select.dataset.groups !== wanted) {
     select.dataset.groups = wanted;
-    select.replaceChildren(el("option", { value: "" }, "I'd rather not say"), ...groups.map((g) => el("option", { value: g }, g)));
+    select.replaceChildren(el("option", { value: "" }, t("phone.group.none")), ...groups.map((g) => el("option", { value: g }, g)));
     delete select.dataset.synced;  // new options: put my group back in
   }
   syncValue(select, me.group || "");
@@ -900,7 +966,7 @@ function formAct(form, textarea, error, type, fields) {
     const input = $(textarea);
     const sent = values([input]);
     const text = input.value.trim();
-    if (!text) { $(error).textContent = "Write something first."; return; }
+    if (!text) { $(error).textContent = t("phone.error.write_first"); return; }
     if (await act(type, fields(text), $(error))) clearSent([input], sent);
   });
 }
@@ -939,7 +1005,7 @@ async function act(type, fields = {}, error = $("#phone-error")) {
     error.textContent = "";
     return true;
   } catch (err) {
-    error.textContent = err.message;
+    error.textContent = refusal(err);
     return false;
   }
 }
@@ -955,14 +1021,14 @@ $("#join-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const name = $("#name").value.trim();
   const error = $("#join-error");
-  if (!name) { error.textContent = "Please type your name."; $("#name").focus(); return; }
+  if (!name) { error.textContent = t("phone.join.name_first"); $("#name").focus(); return; }
   error.textContent = "";
   $("#join-button").disabled = true;
   try {
     const ack = await socket.request("join", scannedRoom ? { name, room: scannedRoom } : { name });
     localStorage.setItem(tokenKey, ack.token);
   } catch (err) {
-    error.textContent = err.message;
+    error.textContent = refusal(err);
     $("#name").focus();
   } finally {
     $("#join-button").disabled = false;
@@ -977,7 +1043,7 @@ $("#rename-form").addEventListener("submit", async (event) => {
     error.textContent = "";
     $("#rename").open = false;
   } catch (err) {
-    error.textContent = err.message;
+    error.textContent = refusal(err);
   }
 });
 
@@ -987,6 +1053,9 @@ $("#rejoin").addEventListener("click", () => {
   socket.restart();
   render();
 });
+
+// Another language picked: the fixed words are translated already (translatePage); the rest re-renders.
+onLanguageChange(() => render());
 
 initOpenSpace({ socket, act, needYou, render });
 initCafe({ socket, act, needYou, render, announce });

@@ -13,7 +13,7 @@
 //   translatePage(root)                 [data-i18n="key"] textContent, [data-i18n-attr="aria-label:key;title:key2"]
 //   languagePicker()                    a labelled <select> in native names, one tap away
 //   setLanguage(code), onLanguageChange(fn)   reload, set <html lang dir>, translate the page, then fn()
-//   language(), dir(code?), LANGUAGES, formatNumber(n), formatList(items)
+//   language(), dir(code?), LANGUAGES, formatNumber(n), formatList(items), timeLocales()
 //
 // The first language: ?lang=xx in the address, else localStorage "plaza.lang", else the first of
 // navigator.languages we have (es-MX -> es), else English.  An unknown code is English, no error.
@@ -40,6 +40,7 @@ const CODES = new Set(LANGUAGES.map((l) => l.code));
 const RTL = new Set(["ar", "he", "fa", "ur"]);
 const FSI = "\u2068";
 const PDI = "\u2069";
+const ISOLATED = /[\u2066-\u2069]/;
 
 let current = "en";
 const namespaces = new Set();  // every namespace a page asked for (reloaded on a change of language)
@@ -156,6 +157,14 @@ export function formatNumber(number) {
   return numberFormats.get(code).format(number);
 }
 
+/**
+ * The locales to pass to toLocaleTimeString and the like: the browser's own for English (an en-GB
+ * phone keeps its 24-hour clock), else the current language's.
+ */
+export function timeLocales() {
+  return current === "en" || current === PSEUDO ? [] : [current];
+}
+
 /** "A, B and C" in the current language. */
 export function formatList(items, type = "conjunction") {
   try {
@@ -194,7 +203,9 @@ export function t(key, params = {}) {
     const name = part.startsWith("{") && part.endsWith("}") ? part.slice(1, -1) : null;
     if (name === null || !Object.hasOwn(params, name)) return part;
     const value = paramText(params[name]);
-    return isolate ? FSI + value + PDI : value;
+    // Words made by t() already carry their own isolates: wrapped again, the outer isolate would find
+    // no strong letter outside them and read the whole run left to right ("(kind) name" in Arabic).
+    return isolate && !ISOLATED.test(value) ? FSI + value + PDI : value;
   }).join("");
 }
 
