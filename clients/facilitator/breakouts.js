@@ -5,6 +5,11 @@
 // scratch: room cards and people rows are kept by key (``keyed()``) and updated in place, selects
 // keep their choice, and the start form and message box are never touched by a view.
 import { secondsLeft, clock, el, $, keyed } from "/static/shared/socket.js";
+import { t, errorText } from "/static/shared/i18n.js";
+
+const B = (key, params) => t(`facilitator.bo.${key}`, params);
+/** A button whose fixed label is re-worded by translatePage when the console's language changes. */
+const labelled = (attrs, key) => el("button", { type: "button", ...attrs, "data-i18n": `facilitator.bo.${key}` }, B(key));
 
 const MOVE_PLENARY = "plenary";
 
@@ -28,7 +33,7 @@ export function breakouts({ socket, confirmDialog }) {
       $("#bo-error").textContent = "";
       return reply || true;
     } catch (err) {
-      $("#bo-error").textContent = err.message;
+      $("#bo-error").textContent = errorText(err);
       if (field) markInvalid(err.field);
       return false;
     }
@@ -67,25 +72,25 @@ export function breakouts({ socket, confirmDialog }) {
 
   function syncForm() {
     const perRoom = split() === "per_room";
-    $("#bo-count-label").textContent = perRoom ? "People per room" : "How many rooms";
+    $("#bo-count-label").textContent = B(perRoom ? "people_per_room" : "how_many_rooms");
     $("#bo-count").min = perRoom ? "2" : "1";
     const count = Number($("#bo-count").value);
     let hint = "";
     if (count > 0 && present > 0) {
       hint = perRoom
-        ? `About ${Math.max(1, Math.ceil(present / count))} rooms for the ${present} people here.`
-        : `About ${Math.floor(present / count)}–${Math.ceil(present / count)} people per room, with ${present} here.`;
+        ? B("about_rooms", { rooms: Math.max(1, Math.ceil(present / count)), count: present })
+        : B("about_people", { low: Math.floor(present / count), high: Math.ceil(present / count), count: present });
     }
     $("#bo-count-hint").textContent = hint;
     const n = names().length;
-    $("#bo-names-hint").textContent = !n ? "Rooms without a name are called Room 1, Room 2…"
-      : perRoom ? `${n} name${n === 1 ? "" : "s"}; any further rooms are called Room ${n + 1}…`
-        : n > count ? `${n} names for ${count} rooms: add rooms or remove names.`
-          : n === count ? "One name for each room." : `${n} name${n === 1 ? "" : "s"}; the other rooms are called Room ${n + 1}…`;
+    $("#bo-names-hint").textContent = !n ? B("names_none")
+      : perRoom ? B("names_further", { count: n, next: n + 1 })
+        : n > count ? B("names_too_many", { count: n, rooms: count })
+          : n === count ? B("names_each") : B("names_other", { count: n, next: n + 1 });
     $("#bo-mix-box").hidden = $("#bo-mix-hint").hidden = mode() !== "random";
     $("#bo-mix-hint").textContent = groups.length
-      ? `Groups offered: ${groups.join(", ")}.`
-      : "No self-declared groups are offered yet (see Who spoke, in the speaking stack).";
+      ? B("groups_offered", { groups: groups.join(", ") })
+      : B("no_groups");
     $("#bo-capacity-box").hidden = mode() !== "self";
   }
   form.addEventListener("input", syncForm);
@@ -106,10 +111,10 @@ export function breakouts({ socket, confirmDialog }) {
     if (fields.mode === "random") fields.mix_groups = $("#bo-mix").checked;
     if (fields.mode === "self") fields.capacity = Number($("#bo-capacity").value) || 0;
     const problem = !Number.isInteger(count) || count < (split() === "per_room" ? 2 : 1)
-      ? [split(), split() === "per_room" ? "A room needs at least 2 people." : "There must be at least one room."]
-      : split() === "rooms" && view && count > view.rooms_max ? ["rooms", `At most ${view.rooms_max} rooms at once.`]
-        : split() === "rooms" && list.length > count ? ["names", `${list.length} names for ${count} rooms: add rooms or remove names.`]
-          : !Number.isInteger(fields.minutes) || fields.minutes < 1 || fields.minutes > 240 ? ["minutes", "A round lasts 1 to 240 minutes."]
+      ? [split(), split() === "per_room" ? B("room_needs_two") : B("at_least_one_room")]
+      : split() === "rooms" && view && count > view.rooms_max ? ["rooms", B("at_most_rooms", { count: view.rooms_max })]
+        : split() === "rooms" && list.length > count ? ["names", B("names_too_many", { count: list.length, rooms: count })]
+          : !Number.isInteger(fields.minutes) || fields.minutes < 1 || fields.minutes > 240 ? ["minutes", B("round_minutes")]
             : null;
     if (problem) {
       $("#bo-error").textContent = problem[1];
@@ -135,14 +140,14 @@ export function breakouts({ socket, confirmDialog }) {
     event.preventDefault();
     const seconds = Number($("#bo-return").value);
     if (!Number.isInteger(seconds) || seconds < 0 || seconds > 600) {
-      $("#bo-error").textContent = "The return countdown lasts 0 to 600 seconds.";
+      $("#bo-error").textContent = B("return_seconds");
       $("#bo-return").focus();
       return;
     }
     act("call_back", { seconds });
   });
   $("#bo-end").addEventListener("click", async () => {
-    if (await confirmDialog("Bring everyone back to the plenary now? Every room closes at once.", "Everyone back now")) {
+    if (await confirmDialog(B("end_confirm"), B("everyone_back_now"))) {
       act("end_breakouts", {});
     }
   });
@@ -150,7 +155,7 @@ export function breakouts({ socket, confirmDialog }) {
     event.preventDefault();
     const box = $("#bo-broadcast");
     const sent = box.value;
-    if (!sent.trim()) { $("#bo-error").textContent = "Write the message first."; box.focus(); return; }
+    if (!sent.trim()) { $("#bo-error").textContent = B("write_message"); box.focus(); return; }
     if (await act("broadcast", { text: sent }) && box.value === sent) box.value = "";
   });
   $("#bo-hide-report").addEventListener("click", () => act("show_report", { room: "" }));
@@ -177,12 +182,12 @@ export function breakouts({ socket, confirmDialog }) {
     const row = el("li", { class: "bo-person" });
     row.append(
       el("span", { class: "bo-person-name" }),
-      el("button", { type: "button", class: "secondary small bo-move", onclick: () => openPicker(row) }, "Move…"),
+      labelled({ class: "secondary small bo-move", onclick: () => openPicker(row) }, "move_ellipsis"),
       el("span", { class: "bo-picker", hidden: true },
         el("label", { class: "visually-hidden", for: `bo-move-${person.id}` }),
         el("select", { id: `bo-move-${person.id}` }),
-        el("button", { type: "button", class: "small bo-go", onclick: () => move(row) }, "Move"),
-        el("button", { type: "button", class: "secondary small", onclick: () => closePicker(row, true) }, "Cancel")));
+        labelled({ class: "small bo-go", onclick: () => move(row) }, "move"),
+        labelled({ class: "secondary small", onclick: () => closePicker(row, true) }, "cancel")));
     row.querySelector("select").addEventListener("keydown", (event) => {
       if (event.key === "Enter") { event.preventDefault(); move(row); }
       if (event.key === "Escape") closePicker(row, true);
@@ -194,10 +199,10 @@ export function breakouts({ socket, confirmDialog }) {
     row._person = person;
     row._here = here;
     row.classList.toggle("away", person.present === false);
-    setText(row.querySelector(".bo-person-name"), person.present === false ? `${person.name} (away)` : person.name);
-    row.querySelector(".bo-move").setAttribute("aria-label", `Move ${person.name} to another room`);
-    row.querySelector("label").textContent = `Move ${person.name} to`;
-    row.querySelector(".bo-go").setAttribute("aria-label", `Move ${person.name}`);
+    setText(row.querySelector(".bo-person-name"), person.present === false ? B("name_away", { name: person.name }) : person.name);
+    row.querySelector(".bo-move").setAttribute("aria-label", B("move_name_label", { name: person.name }));
+    row.querySelector("label").textContent = B("move_name_to", { name: person.name });
+    row.querySelector(".bo-go").setAttribute("aria-label", B("move_name", { name: person.name }));
     const open = moving === person.id;
     row.querySelector(".bo-picker").hidden = !open;
     row.querySelector(".bo-move").hidden = open;
@@ -209,9 +214,10 @@ export function breakouts({ socket, confirmDialog }) {
     return [
       ...rooms.map((r) => {
         const full = r.capacity && r.people >= r.capacity;
-        return [r.room, `${r.name} (${r.people}${r.capacity ? `/${r.capacity}` : ""})${full ? " — full" : ""}`, full];
+        const count = `${r.people}${r.capacity ? `/${r.capacity}` : ""}`;
+        return [r.room, B(full ? "room_option_full" : "room_option", { name: r.name, count }), full];
       }),
-      ...(here ? [[MOVE_PLENARY, "Plenary (no room)"]] : []),
+      ...(here ? [[MOVE_PLENARY, B("plenary_option")]] : []),
     ];
   }
 
@@ -237,8 +243,9 @@ export function breakouts({ socket, confirmDialog }) {
     if (ok) {
       moving = null;
       $("#bo-error").textContent = "";
-      const where = target === MOVE_PLENARY ? "the plenary" : (view.current.rooms.find((r) => r.room === target)?.name || "the room");
-      $("#bo-status").textContent = `${person.name} moved to ${where}.`;
+      const room = target === MOVE_PLENARY ? null : view.current.rooms.find((r) => r.room === target);
+      $("#bo-status").textContent = target === MOVE_PLENARY ? B("moved_plenary", { name: person.name })
+        : B("moved_to", { name: person.name, room: room?.name || B("the_room") });
       // The row leaves this list with the next view: keep the keyboard where it was (the next person).
       if (row.contains(document.activeElement)) {
         row.querySelector(".bo-move").focus();
@@ -275,11 +282,11 @@ export function breakouts({ socket, confirmDialog }) {
   function updateGlance(item, room) {
     const running = !view.current.ended;
     setText(item.querySelector(".bo-glance-name"), `${room.number}. ${room.name}`);
-    const bits = running && !room.closed ? [`${room.people} ${room.people === 1 ? "person" : "people"}`] : [];
-    if (running && room.closed) bits.push("closed");
-    bits.push(room.rapporteur ? `✎ ${room.rapporteur}` : "no rapporteur");
-    if (room.has_report) bits.push("report");
-    if (running && room.stack?.speaker) bits.push(`speaking: ${room.stack.speaker.name}`);
+    const bits = running && !room.closed ? [B("people", { count: room.people })] : [];
+    if (running && room.closed) bits.push(B("closed"));
+    bits.push(room.rapporteur ? `✎ ${room.rapporteur}` : B("no_rapporteur_lower"));
+    if (room.has_report) bits.push(B("report_lower"));
+    if (running && room.stack?.speaker) bits.push(B("speaking_lower", { name: room.stack.speaker.name }));
     setText(item.querySelector(".bo-glance-meta"), bits.join(" · "));
     item.classList.toggle("quiet", !room.rapporteur);
     item.classList.toggle("shown", view.shown === room.room);
@@ -294,7 +301,7 @@ export function breakouts({ socket, confirmDialog }) {
         el("span", { class: "bo-badges" })),
       el("p", { class: "bo-headcount muted" }),
       el("div", { class: "bo-rapporteur" },
-        el("label", { for: `bo-rap-${id}` }, "Rapporteur"),
+        el("label", { for: `bo-rap-${id}`, "data-i18n": "facilitator.bo.rapporteur" }, B("rapporteur")),
         el("select", { id: `bo-rap-${id}`, onchange: async (event) => {
           const select = event.target;
           if (!await act("set_rapporteur", { room: id, participant: select.value })) select.value = select._shown ?? "";
@@ -304,8 +311,8 @@ export function breakouts({ socket, confirmDialog }) {
         el("p", { class: "bo-speaker" }),
         el("p", { class: "bo-next muted" }),
         el("p", { class: "actions" },
-          el("button", { type: "button", class: "small bo-next-speaker", onclick: () => act("next_speaker", { room: id }) }, "Next speaker"),
-          el("button", { type: "button", class: "secondary small bo-end-turn", onclick: () => act("end_turn", { room: id }) }, "End turn"))),
+          labelled({ class: "small bo-next-speaker", onclick: () => act("next_speaker", { room: id }) }, "next_speaker"),
+          labelled({ class: "secondary small bo-end-turn", onclick: () => act("end_turn", { room: id }) }, "end_turn"))),
       el("div", { class: "bo-report" },
         el("p", { class: "bo-report-label muted" }),
         el("div", { class: "bo-report-text", tabindex: "0", role: "region" })),
@@ -313,21 +320,22 @@ export function breakouts({ socket, confirmDialog }) {
         el("summary", {}),
         el("ul", { class: "bo-people" })),
       el("p", { class: "bo-link" },
-        el("a", { target: "_blank", rel: "noopener" }, "Room device link"),
-        el("button", { type: "button", class: "secondary small bo-copy", onclick: () => copyLink(card) }, "Copy"),
+        el("a", { target: "_blank", rel: "noopener", "data-i18n": "facilitator.bo.device_link" }, B("device_link")),
+        labelled({ class: "secondary small bo-copy", onclick: () => copyLink(card) }, "copy"),
         el("span", { class: "bo-copied muted", role: "status" }),
-        el("input", { type: "text", readonly: true, class: "bo-link-text", hidden: true, "aria-label": "Room device link" })),
+        el("input", { type: "text", readonly: true, class: "bo-link-text", hidden: true, "aria-label": B("device_link"),
+          "data-i18n-attr": "aria-label:facilitator.bo.device_link" })),
       el("p", { class: "actions bo-room-actions" },
         el("button", { type: "button", class: "secondary small bo-show", onclick: () => toggleReport(card) }),
         el("button", { type: "button", class: "secondary small bo-call", onclick: () => callRapporteur(card) }),
-        el("button", { type: "button", class: "danger small bo-close", onclick: () => closeRoom(card) }, "Close room")));
+        labelled({ class: "danger small bo-close", onclick: () => closeRoom(card) }, "close_room")));
     card.querySelector(".bo-members").addEventListener("toggle", () => { if (view?.current) updateCard(card, card._room); });
     return card;
   }
 
   async function closeRoom(card) {
     const room = card._room;
-    if (await confirmDialog(`Close ${room.name}? Its ${room.people} ${room.people === 1 ? "person goes" : "people go"} back to the plenary.`, "Close room")) {
+    if (await confirmDialog(B("close_confirm", { name: room.name, count: room.people }), B("close_room"))) {
       act("close_room", { room: room.room });
     }
   }
@@ -335,7 +343,7 @@ export function breakouts({ socket, confirmDialog }) {
   async function callRapporteur(card) {
     const room = card._room;
     if (await act("call_rapporteur", { room: room.room })) {
-      $("#bo-status").textContent = `${room.rapporteur}, rapporteur of ${room.name}, is on the plenary stack.`;
+      $("#bo-status").textContent = B("rapporteur_on_stack", { name: room.rapporteur, room: room.name });
     }
   }
 
@@ -360,7 +368,7 @@ export function breakouts({ socket, confirmDialog }) {
       input.select();
       try { done = document.execCommand("copy"); } catch { done = false; }
     }
-    status.textContent = done ? "Copied." : "Select the link and copy it.";
+    status.textContent = B(done ? "copied" : "copy_by_hand");
     setTimeout(() => { if (status.isConnected) status.textContent = ""; }, 4000);
   }
 
@@ -371,8 +379,8 @@ export function breakouts({ socket, confirmDialog }) {
     if (!url) return;
     const a = box.querySelector("a");
     if (a.getAttribute("href") !== url) a.href = url;
-    a.setAttribute("aria-label", `Room device link: ${room.name} (view only, opens in a new tab)`);
-    box.querySelector(".bo-copy").setAttribute("aria-label", `Copy ${room.name}'s device link`);
+    a.setAttribute("aria-label", B("device_link_label", { room: room.name }));
+    box.querySelector(".bo-copy").setAttribute("aria-label", B("copy_label", { room: room.name }));
   }
 
   function updateCard(card, room) {
@@ -382,13 +390,14 @@ export function breakouts({ socket, confirmDialog }) {
     card.classList.toggle("closed", room.closed && running);
     card.classList.toggle("shown", shown);
     setText(card.querySelector(".bo-room-name"), `${room.number}. ${room.name}`);
-    const badges = [room.closed && running ? "closed" : null, shown ? "on the big screen" : null].filter(Boolean);
+    const badges = [room.closed && running ? B("closed") : null, shown ? B("on_big_screen") : null].filter(Boolean);
     setText(card.querySelector(".bo-badges"), badges.join(" · "));
     const away = room.people - room.present;
+    const notes = room.notes ? B("notes", { count: room.notes }) : "";
+    const people = room.capacity ? B("people_of", { count: room.people, capacity: room.capacity }) : B("people", { count: room.people });
     setText(card.querySelector(".bo-headcount"), running && !room.closed
-      ? `${room.people}${room.capacity ? ` of ${room.capacity}` : ""} ${room.people === 1 ? "person" : "people"}${away > 0 ? ` (${away} away)` : ""}` +
-        (room.notes ? ` · ${room.notes} note${room.notes === 1 ? "" : "s"}` : "")
-      : room.notes ? `${room.notes} note${room.notes === 1 ? "" : "s"}` : "");
+      ? (away > 0 ? B("with_away", { people, away }) : people) + (notes ? ` · ${notes}` : "")
+      : notes);
     card.querySelector(".bo-headcount").hidden = !card.querySelector(".bo-headcount").textContent;
 
     // Rapporteur: chosen from the members while the room is open; a name afterwards.
@@ -397,41 +406,42 @@ export function breakouts({ socket, confirmDialog }) {
     card.querySelector(".bo-rapporteur").hidden = !live;
     if (live) {
       const current = room.members.find((m) => m.id === room.rapporteur_id);
-      setOptions(select, [["", room.members.length ? "Nobody yet" : "Nobody (the room is empty)"],
-        ...room.members.map((m) => [m.id, m.present ? m.name : `${m.name} (away)`])]);
+      setOptions(select, [["", B(room.members.length ? "nobody_yet" : "nobody_empty")],
+        ...room.members.map((m) => [m.id, m.present ? m.name : B("name_away", { name: m.name })])]);
       const chosen = current ? current.id : "";
       if (select._shown !== chosen) { select._shown = chosen; select.value = chosen; }
-      select.setAttribute("aria-label", `Rapporteur of ${room.name}`);
+      select.setAttribute("aria-label", B("rapporteur_of", { room: room.name }));
     }
     const rapText = card.querySelector(".bo-rapporteur-text");
     rapText.hidden = live;
-    setText(rapText, room.rapporteur ? `Rapporteur: ${room.rapporteur}` : "No rapporteur");
+    setText(rapText, room.rapporteur ? B("rapporteur_name", { name: room.rapporteur }) : B("no_rapporteur"));
 
     // The room's own stack.
     const stack = room.stack;
     card.querySelector(".bo-stack").hidden = !live;
     if (live) {
       card._speaker = stack.speaker;
-      setText(card.querySelector(".bo-speaker"), stack.speaker ? `Speaking: ${stack.speaker.name}` : "Nobody is speaking.");
+      setText(card.querySelector(".bo-speaker"), stack.speaker ? B("speaking", { name: stack.speaker.name }) : B("nobody_speaking"));
       const more = stack.waiting - stack.next.length;
+      const names = stack.next.map((e) => (e.kind === "new" ? e.name : `${e.name} (${kindWords(e)})`)).join(", ");
       setText(card.querySelector(".bo-next"), stack.waiting
-        ? `Next: ${stack.next.map((e) => e.kind === "new" ? e.name : `${e.name} (${e.label})`).join(", ")}${more > 0 ? ` and ${more} more` : ""}`
-        : stack.open ? "Nobody waiting to speak." : "Nobody waiting; the room's stack is closed.");
+        ? (more > 0 ? B("next_more", { names, count: more }) : B("next", { names }))
+        : B(stack.open ? "nobody_waiting" : "nobody_waiting_closed"));
       const next = card.querySelector(".bo-next-speaker");
       next.disabled = !stack.speaker && !stack.waiting;
-      next.setAttribute("aria-label", `Next speaker in ${room.name}`);
+      next.setAttribute("aria-label", B("next_speaker_in", { room: room.name }));
       const end = card.querySelector(".bo-end-turn");
       end.hidden = !stack.speaker;
-      end.setAttribute("aria-label", `End turn in ${room.name}`);
+      end.setAttribute("aria-label", B("end_turn_in", { room: room.name }));
     } else card._speaker = null;
 
     // The report, live as the rapporteur types it.
     const report = card.querySelector(".bo-report");
     const text = report.querySelector(".bo-report-text");
     setText(report.querySelector(".bo-report-label"), room.report
-      ? `Report (${room.report.length} characters)` : live ? "No report yet." : "No report was written.");
+      ? B("report_characters", { count: room.report.length }) : B(live ? "no_report_yet" : "no_report_written"));
     text.hidden = !room.report;
-    text.setAttribute("aria-label", `Report from ${room.name}`);
+    text.setAttribute("aria-label", B("report_from", { room: room.name }));
     if (text.textContent !== room.report) {
       const atEnd = text.scrollTop + text.clientHeight >= text.scrollHeight - 4;
       text.textContent = room.report;
@@ -442,7 +452,7 @@ export function breakouts({ socket, confirmDialog }) {
     const members = card.querySelector(".bo-members");
     members.hidden = !live;
     if (live) {
-      setText(members.querySelector("summary"), `People in ${room.name} (${room.members.length})`);
+      setText(members.querySelector("summary"), B("people_in", { room: room.name, count: room.members.length }));
       // Only an open list is kept up to date (a hall in 250 rooms is 5,000 rows).
       if (members.open) keyed(members.querySelector("ul"), room.members, (m) => m.id, personRow, (row, m) => updatePerson(row, m, room.room));
     }
@@ -451,7 +461,7 @@ export function breakouts({ socket, confirmDialog }) {
 
     const show = card.querySelector(".bo-show");
     show.hidden = !room.report && !shown;
-    setText(show, shown ? "Hide from screen" : "Show report on screen");
+    setText(show, B(shown ? "hide_from_screen" : "show_report"));
     show.setAttribute("aria-label", `${show.textContent}: ${room.name}`);
     const call = card.querySelector(".bo-call");
     call.hidden = running;
@@ -459,12 +469,13 @@ export function breakouts({ socket, confirmDialog }) {
     const speaking = room.rapporteur && plenary?.speaker?.name === room.rapporteur;
     const waiting = room.rapporteur_id && plenary?.entries?.some((e) => e.participant === room.rapporteur_id);
     call.disabled = !room.rapporteur || speaking || waiting;
-    setText(call, speaking ? "Rapporteur is speaking" : waiting ? "Rapporteur is on the stack" : "Add rapporteur to stack");
+    setText(call, B(speaking ? "rapporteur_speaking" : waiting ? "rapporteur_waiting" : "add_rapporteur"));
     call.setAttribute("aria-label", room.rapporteur
-      ? `${call.textContent}: ${room.rapporteur}, rapporteur of ${room.name}` : `${call.textContent}: ${room.name} has no rapporteur`);
+      ? B("call_label", { action: call.textContent, name: room.rapporteur, room: room.name })
+      : B("call_label_none", { action: call.textContent, room: room.name }));
     const close = card.querySelector(".bo-close");
     close.hidden = !live;
-    close.setAttribute("aria-label", `Close room: ${room.name}`);
+    close.setAttribute("aria-label", B("close_room_label", { room: room.name }));
   }
 
   // --- rendering ---------------------------------------------------------------------------------
@@ -483,26 +494,26 @@ export function breakouts({ socket, confirmDialog }) {
       $("#bo-start").open = !startedOnce;  // the first time, the form is the point; later, the report-back is
     }
     $("#bo-start").hidden = running;
-    setText($("#bo-start-summary"), view.rounds ? "Start another round" : "Start breakout rooms");
-    setText($("#bo-state"), running ? `(round ${current.round}, running)` : current ? `(round ${current.round} ended)` : "");
+    setText($("#bo-start-summary"), B(view.rounds ? "start_another" : "start_rooms"));
+    setText($("#bo-state"), running ? B("state_running", { round: current.round }) : current ? B("state_ended", { round: current.round }) : "");
     $("#bo-top").hidden = !running;
 
     $("#bo-now").hidden = !running;
     $("#bo-after").hidden = !current || running;
     if (current && !running) {
-      setText($("#bo-after-note"), `Round ${current.round} has ended: everyone is back in the plenary. ` +
-        "Report-back: show a room's report on the big screen and put its rapporteur on the plenary stack.");
+      setText($("#bo-after-note"), B("after_note", { round: current.round }));
     }
     $("#bo-hide-report").hidden = !view.shown;
 
     if (running) {
-      setText($("#bo-round"), `Round ${current.round} · ${current.mode_words} · ${current.rooms.filter((r) => !r.closed).length} rooms open`);
-      setText($("#bo-question"), current.question || "No question given");
-      setText($("#bo-broadcast-last"), current.broadcast ? `Last message to the rooms: “${current.broadcast}”` : "No message sent yet.");
+      const modeWords = current.mode && B(`mode.${current.mode}`) !== `facilitator.bo.mode.${current.mode}` ? B(`mode.${current.mode}`) : current.mode_words;
+      setText($("#bo-round"), B("round_line", { round: current.round, mode: modeWords, count: current.rooms.filter((r) => !r.closed).length }));
+      setText($("#bo-question"), current.question || B("no_question"));
+      setText($("#bo-broadcast-last"), current.broadcast ? B("last_message", { text: current.broadcast }) : B("no_message"));
       setText($("#bo-unplaced-count"), `(${current.unplaced.length})`);
       $("#bo-unplaced-none").hidden = current.unplaced.length > 0;
       keyed($("#bo-unplaced"), current.unplaced, (p) => p.id, personRow, (row, p) => updatePerson(row, p, ""));
-      $("#bo-callback").textContent = current.return_at ? "Call back again" : "Call everyone back";
+      $("#bo-callback").textContent = B(current.return_at ? "call_back_again" : "call_everyone_back");
     } else {
       $("#bo-unplaced").replaceChildren();
     }
@@ -524,7 +535,7 @@ export function breakouts({ socket, confirmDialog }) {
 
   const left = (current) => {
     const s = secondsLeft(socket, current.ends_at);
-    return s > 0 ? `${clock(s)} left` : `over by ${clock(-s)}`;
+    return s > 0 ? B("clock_left", { clock: clock(s) }) : B("over_by_lower", { clock: clock(-s) });
   };
 
   function tick() {
@@ -534,23 +545,31 @@ export function breakouts({ socket, confirmDialog }) {
     let text;
     if (current.return_at) {
       const left = secondsLeft(socket, current.return_at);
-      setText($("#bo-clock-label"), "Everyone back to the plenary");
-      text = left > 0 ? `Back in ${clock(left)}` : "Back now";
+      setText($("#bo-clock-label"), B("everyone_back"));
+      text = left > 0 ? B("back_in", { clock: clock(left) }) : B("back_now");
       countdown.classList.remove("over");
     } else {
       const left = secondsLeft(socket, current.ends_at);
-      setText($("#bo-clock-label"), left > 0 ? "Time left" : "Time is up");
-      text = left > 0 ? clock(left) : `Over by ${clock(-left)}`;
+      setText($("#bo-clock-label"), B(left > 0 ? "time_left" : "time_is_up"));
+      text = left > 0 ? clock(left) : B("over_by", { clock: clock(-left) });
       countdown.classList.toggle("over", left <= 0);
     }
     setText(countdown, text);
-    setText($("#bo-top-link"), `Breakout rooms: ${current.return_at ? text : left(current)}`);
+    setText($("#bo-top-link"), B("top_link", { state: current.return_at ? text : left(current) }));
     for (const card of $("#bo-rooms").children) {
       const speaker = card._speaker;
       if (!speaker) continue;
       const left = secondsLeft(socket, speaker.deadline);
-      setText(card.querySelector(".bo-speaker"), `Speaking: ${speaker.name} · ${left < 0 ? `over by ${clock(-left)}` : `${clock(left)} left`}`);
+      setText(card.querySelector(".bo-speaker"), B("speaking_clock", { name: speaker.name,
+        clock: left < 0 ? B("over_by_lower", { clock: clock(-left) }) : B("clock_left", { clock: clock(left) }) }));
     }
+  }
+
+  /** A place's kind in the console's language (the room's stack says "(Point of process)"). */
+  function kindWords(entry) {
+    const key = `facilitator.kind.${entry.kind}`;
+    const words = t(key);
+    return words === key ? entry.label : words;
   }
 
   syncForm();

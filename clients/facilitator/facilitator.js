@@ -238,6 +238,7 @@ function agendaRow() {
 function updateAgendaRow(li, item) {
   li._item = item;
   li.className = item.status;
+  li.querySelector(".name").dataset.now = t("facilitator.agenda_now");
   setText(li.querySelector(".item-name"), t("facilitator.item_minutes", { title: item.title, count: item.minutes }));
   setText(li.querySelector(".by"), item.proposed_by ? ` · ${t("facilitator.proposed_by_name", { name: item.proposed_by })}` : "");
   li.querySelector(".waiting").hidden = item.status !== "proposed";

@@ -140,7 +140,9 @@ function renderVote(vote) {
       line);
   }) : []));
   for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
-  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, choiceLabel(c)]));
+  // Each language words the choice in its own phrase (side by side: "Bloqueo (Ana): · Block (Ana):").
+  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice,
+    KINDS.has(c.choice) ? (t) => t(`screen.choice.${c.choice}`) : c.label]));
   reasonsTotal = vote.reasons_total ?? (vote.reasons || []).length;  // the view sends 20 at most
   // The reason itself is the voter's own words: never translated, isolated in its own direction.
   reasonItems = (vote.reasons || []).map((r) => el("li", {},
