@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from server.client import PlazaClient
 from tests.conftest import ServerProcess
 from tests.pages import assert_accessible, inside
 from tests.test_browser import TIMEOUT_MS, browser  # noqa: F401  (fixture)
@@ -54,6 +56,11 @@ SIDEWAYS = """() => {
   }
   return bad;
 }"""
+
+
+def fragment(url: str) -> dict[str, str]:
+    """A capability link's fragment (``#key=…&lang=…``) as a dict."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
 
 
 def with_lang(url: str, lang: str) -> str:
@@ -146,7 +153,18 @@ async def test_the_console_sets_the_big_screens_languages(
             ballot="consensus",
             rule="consensus",
         )
+        # A translator's Spanish for the question: each language shows its own (the original for English).
+        await hall.fac("add_translation_language", language="es")
+        link = (await hall.fac("translator_links"))["links"]["es"]
+        translator = PlazaClient(server.ws, "json")
+        await translator.connect()
+        await translator.hello("translator", meeting=meeting["id"], key=fragment(link)["key"], lang="es")
+        spanish = "¿Empezamos la huelga de alquileres el 1 de abril?"
+        await translator.request("translate", kind="vote", item=str(vote), text=spanish)
+        await translator.close()
         for page in screens:
+            question = page.locator("#vote-question")
+            await expect(question).to_have_text(f"{spanish} · Do we start the rent strike on the first of April?")
             label = page.locator("#vote-label")
             await expect(label).to_have_text("Votación — abierta · Vote — open", timeout=TIMEOUT_MS)
             await expect(page.locator("#tally .choice-name").first).to_have_text("De acuerdo · Agree")

@@ -4,7 +4,8 @@ import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keepAwake, fullscre
 import { openSpace } from "/static/screen/openspace.js";
 import { cafePart } from "/static/screen/cafe.js";
 import { initScreenAudio, renderScreenAudio } from "/static/screen/audio.js";
-import { w, say, serverWords, translateScreen, setScreenLanguages, screenLanguages, phase, setDocumentLanguage, has } from "/static/screen/words.js";
+import { w, say, serverWords, content, contentIn, translateScreen, setScreenLanguages, screenLanguages, phase, setDocumentLanguage, has }
+  from "/static/screen/words.js";
 
 // The screen's fixed words: English until the view says otherwise (or ?lang= pins a language).
 await setScreenLanguages([], "side");
@@ -71,7 +72,7 @@ function reword() {
 }
 
 function draw(view) {
-  $("#title").textContent = view.title;
+  $("#title").textContent = content(view.translations, "theme", "title", view.title);
   document.title = w("screen.doc_title", { title: view.title });
   $("#code").textContent = view.code;
   $("#address").textContent = view.join_url.replace(/^https?:\/\//, "").replace(/\/j\/[^/]*$/, "");
@@ -82,7 +83,7 @@ function draw(view) {
   // While the Open Space part runs, it has the screen (the assembly's features stay live underneath).
   const openSpaceOn = openspace.render(view.openspace || null) | cafe.render(view.cafe || null);  // or the World Café
   renderStack(view.stack);
-  renderAgenda(view.agenda);
+  renderAgenda(view.agenda, view.translations);
   renderVote(view.vote);
   renderPoint(view.point);
   renderBreakouts(openSpaceOn ? null : view.rooms || null);
@@ -95,12 +96,14 @@ let current = null;
 const openspace = openSpace({ socket, relayout: () => fitJoin() });
 const cafe = cafePart({ socket, relayout: () => fitJoin() });
 
-function renderAgenda(agenda) {
+function renderAgenda(agenda, translations) {
   const item = agenda && agenda.current;
   $("#item-bar").hidden = !item;
   if (!item) return;
-  $("#item-title").textContent = item.title;
-  $("#item-next").textContent = agenda.next.length ? w("screen.agenda.next", { title: agenda.next[0].title }) : w("screen.agenda.last");
+  $("#item-title").textContent = content(translations, "agenda", item.item, item.title);
+  const next = agenda.next[0];
+  $("#item-next").textContent = next ? w("screen.agenda.next", { title: contentIn(translations, "agenda", next.item, next.title) })
+    : w("screen.agenda.last");
 }
 
 const KINDS = new Set(["yes", "no", "abstain", "agree", "stand_aside", "block"]);
@@ -113,7 +116,7 @@ function renderVote(vote) {
   reasonItems = [];
   if (!vote) return;
   $("#vote-label").textContent = w(`screen.vote.${vote.secret ? "secret" : "open_vote"}_${vote.open ? "open" : "closed"}`);
-  $("#vote-question").textContent = vote.question;
+  $("#vote-question").textContent = content(current?.translations, "vote", vote.vote, vote.question);
   $("#vote-rule").textContent = serverWords(vote.rule_key, vote.rule_params, vote.rule_words);
   const result = vote.result;
   $("#outcome-line").hidden = $("#outcome-words").hidden = !result;

@@ -15,6 +15,7 @@
 //                         language with that language's t (so a composed phrase stays in one language)
 //   say((t) => string)    the same for a phrase composed in code
 //   serverWords(key, params, english)   words the server sent as a key, else its English text
+//   content(translations, kind, id, original)   a text of the meeting, translated where a translator did
 //   translateScreen(root) [data-i18n] and [data-i18n-attr] under root, in the screen's words
 import { LANGUAGES, pseudo, dir } from "/static/shared/i18n.js";
 
@@ -186,6 +187,24 @@ export function w(key, params = {}) {
 /** Words the server sent as a key with params, else its English ``english`` (an older server). */
 export function serverWords(key, params, english) {
   return key && has(key) ? w(key, params || {}) : english ?? "";
+}
+
+/**
+ * A text of the meeting (a title, an agenda item, a vote's question) in the screen's words: a
+ * translator's translation into each language shown, else the original.  A translation whose original
+ * changed since (stale) is not shown: the room reads the original rather than an out-of-date version.
+ * ``section`` is the view's ``translations`` ({lang: {"kind:id": {text, stale}}}).
+ */
+export function content(section, kind, id, original) {
+  return say(contentIn(section, kind, id, original));
+}
+
+/** The same as a parameter: ``(t) => text`` in ``t``'s language (w("screen.agenda.next", {title: contentIn(…)})). */
+export function contentIn(section, kind, id, original) {
+  return (t) => {
+    const entry = section?.[t.code]?.[`${kind}:${id}`];
+    return entry && entry.text && !entry.stale ? entry.text : original;
+  };
 }
 
 /** Every [data-i18n] (textContent) and [data-i18n-attr="attr:key;…"] under ``root``, in the screen's words. */
