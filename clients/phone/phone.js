@@ -732,7 +732,8 @@ function renderAssembly() {
   setText($("#agenda-state"), agenda.approved ? t("phone.agenda.approved") : t("phone.agenda.draft"));
   keyed($("#agenda"), agenda.items, (i) => i.item, () => el("li", {}, el("span"), el("strong")), (li, i) => {
     li.className = i.status;
-    setText(li.children[0], t("phone.agenda.item", { title: i.title, minutes: tn("common.minutes", i.minutes) }));
+    showTranslated(li.children[0], phone.translations, "agenda", i.item, i.title,
+      { words: (title) => t("phone.agenda.item", { title, minutes: tn("common.minutes", i.minutes) }) });
     setText(li.children[1], i.status === "current" ? t("phone.agenda.now") : i.status === "done" ? t("phone.agenda.done") : "");
     li.children[1].hidden = !li.children[1].textContent;
   });
@@ -914,7 +915,8 @@ function updateProposal(li, p) {
     el("button", { type: "button", class: "small secondary", onclick: () => act("accept_amendment", { amendment: a.amendment }) },
       t("phone.proposals.accept"))), (item, a) => {
     const by = a.by || t("phone.proposals.the_facilitator");
-    setText(item.children[0], t("phone.proposals.amendment", { name: by, text: a.text }));
+    showTranslated(item.children[0], phone.translations, "amendment", a.amendment, a.text,
+      { words: (text) => t("phone.proposals.amendment", { name: by, text }) });
     setText(item.children[1], t("phone.proposals.accept"));
     item.children[1].hidden = !proposer;
     item.children[1].setAttribute("aria-label", t("phone.proposals.accept_label", { name: by }));
