@@ -26,7 +26,16 @@ import os
 import time
 from typing import Any
 
-from bench.media_listeners import busy_share, cpu_times, lift_fd_limit, loop_watch, quiet, summary_ms, window_stats
+from bench.media_listeners import (
+    busy_share,
+    cpu_times,
+    lift_fd_limit,
+    loop_watch,
+    prioritise,
+    quiet,
+    summary_ms,
+    window_stats,
+)
 from server.media.testing import LinkClient, OpusSignalTrack, PeerClient, join, loopback_only, start_media
 
 SECRET = "bench-media-rooms"
@@ -36,6 +45,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     people = args.people
     total = args.rooms * (1 + people)
     media = start_media(secret=SECRET, env={"PLAZA_MEDIA_MAX_PEERS": str(total + 10)})
+    prioritise([os.getpid(), media.proc.pid], args.nice)
     peers: dict[str, PeerClient] = {}
     mics: dict[str, OpusSignalTrack] = {}  # by source key
     keys: dict[str, str] = {}  # peer id -> its source key
@@ -155,5 +165,6 @@ if __name__ == "__main__":
     ap.add_argument("--people", type=int, default=4, help="remote participants per room (besides its device)")
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=4.0)
-    ap.add_argument("--concurrency", type=int, default=10)
+    ap.add_argument("--concurrency", type=int, default=5)
+    ap.add_argument("--nice", type=int, default=-10, help="niceness of the media process and this one")
     asyncio.run(main(ap.parse_args()))
