@@ -74,6 +74,7 @@ async def test_a_translator_translates_a_proposal_and_a_spanish_phone_shows_it(
         await client.request("join", name=name)
     try:
         await ana.request("propose", text=ORIGINAL)
+        await console.request("add_item", title="Budget", minutes=10)
         await console.request("add_translation_language", language="es")
         link = (await console.request("translator_links"))["links"]["es"]
 
@@ -87,7 +88,11 @@ async def test_a_translator_translates_a_proposal_and_a_spanish_phone_shows_it(
         await card.get_by_role("button", name="Save the translation of Proposal 1").click()
         await expect(card.locator(".saved")).to_have_text("Saved.")
         await expect(card.locator(".status")).to_have_text("Translated")
-        await expect(desk.locator("#progress")).to_have_text("1 of 2 texts translated")
+        await expect(desk.locator("#progress")).to_have_text("1 of 3 texts translated")
+        item = desk.locator("li.item", has=desk.get_by_role("heading", name="Agenda item 1"))
+        await item.get_by_label("Your translation").fill("Presupuesto")
+        await item.get_by_label("Your translation").press("Control+Enter")
+        await expect(item.locator(".status")).to_have_text("Translated")
         await assert_accessible(desk, "the translator's page, a proposal translated")
         assert not await desk.evaluate(WIDER_THAN_SCREEN)
         await shot(desk, "translate-laptop.png")
@@ -115,11 +120,20 @@ async def test_a_translator_translates_a_proposal_and_a_spanish_phone_shows_it(
         await expect(back).to_have_attribute("aria-pressed", "true")
         await back.click()
         await expect(shown.locator(".tr-text")).to_have_text(SPANISH)
+        agenda = phone.locator("#agenda li").first
+        await expect(agenda.locator(".tr-text")).to_have_text(re.compile(r"^Presupuesto \(10 min\)"))
+        await expect(agenda.get_by_role("button", name="Ver original")).to_be_visible()
 
         # An amendment accepted: the translation is out of date, on the phone and on the translator's page.
         await bo.request("amend", proposal=1, text=AMENDED)
         await ana.wait_view("phone", lambda v: len(v["proposals"][0]["amendments"]) == 1, T / 1000)
         amendment = ana.view("phone")["proposals"][0]["amendments"][0]["amendment"]
+        change = desk.locator("li.item", has=desk.get_by_role("heading", name="Amendment to proposal 1"))
+        await change.get_by_label("Your translation").fill(SPANISH_AMENDED)
+        await change.get_by_role("button", name=re.compile("^Save")).click()
+        amended = phone.locator("#proposals .amendments li").first
+        await expect(amended.locator(".tr-text")).to_contain_text(SPANISH_AMENDED)
+        await expect(amended.locator(".tr-mark")).to_have_text("Traducción")
         await ana.request("accept_amendment", amendment=amendment)
         await expect(shown.locator(".tr-mark.tr-stale")).to_have_text("Traducción (desactualizada)")
         await expect(shown.locator(".tr-text")).to_have_text(SPANISH)
