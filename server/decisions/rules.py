@@ -100,17 +100,12 @@ RULE_WORDS: dict[str, Words] = {
     "server.rule.unanimity": "Unanimity: every ballot must agree",
     "server.rule.plurality": "The option chosen most wins; a tie fails",
 }
-QUORUM_WORDS = {
-    "quorum_count": {"one": ". Quorum: {count} ballot", "other": ". Quorum: {count} ballots"},
-    "quorum_share": ". Quorum: {quorum}% of those present",
-}
+QUORUM_COUNT = {"one": ". Quorum: {count} ballot", "other": ". Quorum: {count} ballots"}
+QUORUM_SHARE = ". Quorum: {quorum}% of those present"
 for _key, _words in list(RULE_WORDS.items()):  # each rule, with a quorum of either kind
     assert isinstance(_words, str)
-    RULE_WORDS[f"{_key}.quorum_count"] = {
-        form: _words + tail
-        for form, tail in QUORUM_WORDS["quorum_count"].items()  # type: ignore[union-attr]
-    }
-    RULE_WORDS[f"{_key}.quorum_share"] = _words + str(QUORUM_WORDS["quorum_share"])
+    RULE_WORDS[f"{_key}.quorum_count"] = {form: _words + tail for form, tail in QUORUM_COUNT.items()}
+    RULE_WORDS[f"{_key}.quorum_share"] = _words + QUORUM_SHARE
 
 RESULT_WORDS: dict[str, Words] = {
     "server.words.no_quorum": {
