@@ -285,6 +285,22 @@ async def test_no_sound_card_when_audio_is_off(browser: Browser, tmp_path: Path)
         await screen.goto(meeting["screen_url"])
         await expect(screen.locator("#code")).to_have_text(meeting["code"])
         await expect(screen.locator("#floor-audio")).to_be_hidden()
+        # A booth still works for captions, and says why there is no sound.
+        con = await console_client(server, meeting)
+        await con.request("add_channel", name="Español", language="es", room="")
+        links = (await con.request("channel_links"))["links"]
+        booth = await new_page(browser, errors, **PHONE)
+        await booth.goto(next(iter(links.values()))["interpreter"])
+        await booth.get_by_label("Your name").fill("Ana")
+        await booth.get_by_role("button", name="Enter the booth").click()
+        await expect(booth.locator("#media-off")).to_have_text(
+            "Audio is off on this server: the booth works for captions only."
+        )
+        await expect(booth.get_by_role("button", name="Start sound")).to_be_hidden()
+        await booth.get_by_label("Caption line (Enter sends)").fill("Hola")
+        await booth.keyboard.press("Enter")
+        await expect(booth.locator("#recent .text")).to_have_text(["Hola"])
+        await con.close()
         assert errors == []
     finally:
         server.stop()

@@ -116,13 +116,16 @@ $("#name-form").addEventListener("submit", async (event) => {
   $("#name-go").disabled = true;
   try {
     // The click that names you also starts the sound: browsers start audio on a gesture.
-    if (await join(name) && audio && booth?.media !== false) startSound();
+    if (await join(name) && audio && !mediaOff()) startSound();
   } finally {
     $("#name-go").disabled = false;
   }
 });
 
 // --- sound -------------------------------------------------------------------------------------
+
+/** The server runs without audio (its welcome says so): the booth is for captions only. */
+const mediaOff = () => booth?.media === false || audio?.media === false;
 
 async function startSound() {
   if (!audio || audio.on) return;
@@ -162,7 +165,7 @@ const STATE_WORDS = {
 function renderSound() {
   if (!audio) return;
   const on = audio.on;
-  $("#sound-off").hidden = on;
+  $("#sound-off").hidden = on || mediaOff();
   $("#sound-on").hidden = !on;
   setText($("#sound-state"), STATE_WORDS[audio.state] ?? "");
   setText($("#sound-error"), audio.error ? audio.error.message : "");
@@ -215,9 +218,8 @@ function render() {
   renderClash();
   renderLive();
   renderSources();
-  $("#media-off").hidden = booth.media !== false;
-  $("#sound-off").hidden = booth.media === false || audio.on;
-  if (booth.media === false && audio.on) audio.stop();
+  $("#media-off").hidden = !mediaOff();
+  if (mediaOff() && audio.on) audio.stop();
   const retour = Boolean(booth.retour);
   $("#retour").setAttribute("aria-pressed", String(retour));
   setText($("#retour"), retour ? "Retour on" : "Retour");
@@ -303,14 +305,14 @@ function renderCaptions() {
 }
 
 $("#go-live").addEventListener("click", async () => {
-  if (audio && !audio.on && booth?.media !== false) startSound();
+  if (audio && !audio.on && !mediaOff()) startSound();
   await act("go_live");
 });
 $("#go-off").addEventListener("click", () => act("go_off"));
 $("#offer").addEventListener("click", () => act("offer_handover"));
 $("#withdraw").addEventListener("click", () => act("offer_handover", { on: false }));
 $("#take-over").addEventListener("click", async () => {
-  if (audio && !audio.on && booth?.media !== false) startSound();
+  if (audio && !audio.on && !mediaOff()) startSound();
   await act("take_over");
 });
 

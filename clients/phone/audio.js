@@ -134,6 +134,7 @@ async function choose(channel) {
   localStorage.setItem(listenKey, channel);
   peer.applyGains();
   draw();
+  if (peer.on) setPlaying(true);  // the lock screen names the new choice
   if (!(await sendListen(channel)) && listen === channel) {
     listen = before;
     localStorage.setItem(listenKey, before);
@@ -214,10 +215,8 @@ function draw() {
   $("#audio-on").hidden = !on;
   $("#audio-screen-off").hidden = !on;
   drawCaptions();
-  if (!on) {
-    setText($("#audio-error"), peer.error && peer.state === "refused" ? peer.error.message : $("#audio-error").textContent);
-    return;
-  }
+  showEngineError();
+  if (!on) return;
   const channel = offered.find((c) => c.id === listen);
   setText($("#audio-state"), {
     starting: "Starting…",
@@ -242,8 +241,17 @@ function draw() {
   setText($("#audio-mic-words"), peer.muted ? "Muted: nobody hears you."
     : roomId ? `Everyone in ${roomName || "your room"} hears you.`
       : speaking ? "You have the floor: everyone hears you." : "You are heard when the facilitator gives you the floor.");
-  setText($("#audio-error"), peer.error ? peer.error.message : "");
   levels();
+}
+
+let engineSaid = "";  // the engine's last error on show (a refused audio_listen also writes to this line)
+
+function showEngineError() {
+  const line = $("#audio-error");
+  const text = peer.error ? peer.error.message : "";
+  if (text) setText(line, text);
+  else if (line.textContent === engineSaid) setText(line, "");  // over: take it away, not someone else's words
+  engineSaid = text;
 }
 
 function drawCaptions() {

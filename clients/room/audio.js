@@ -61,7 +61,7 @@ function draw() {
   const on = peer.on;
   toggle.setAttribute("aria-pressed", String(on));
   setText(toggle, on ? "Room audio on: turn off" : "Turn on room audio");
-  const refused = peer.state === "refused" && peer.error;
+  const refused = !on && peer.error;  // refused (a second device), or no microphone: said in the panel
   const panel = $("#room-audio");
   panel.hidden = !(on || refused) || !open;
   $("#ra-refused").hidden = !refused;

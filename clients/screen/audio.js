@@ -44,9 +44,9 @@ function draw() {
   const on = peer.on;
   toggle.setAttribute("aria-pressed", String(on));
   setText(toggle, on ? "Floor audio: on" : "Floor audio: off");
-  const trouble = peer.state === "refused" || peer.state === "reconnecting" || (on && peer.error);
+  const trouble = peer.state === "reconnecting" || peer.error;
   toggle.classList.toggle("trouble", Boolean(trouble));
-  const words = peer.state === "refused" && peer.error ? peer.error.message
+  const words = !on && peer.error ? peer.error.message
     : peer.state === "reconnecting" ? "Floor audio lost: reconnecting…"
       : on && peer.error ? peer.error.message
         : !micPossible() && !on ? ERROR_WORDS.insecure : "";

@@ -316,7 +316,11 @@ export class AudioPeer extends EventTarget {
         this.wantMic = false;
         this.error = { code: err.code, message: err.message };
         this.changed();
-        if (err.code !== "insecure") { this.active = false; this.setState("off"); return false; }
+        if (err.code !== "insecure") {  // no microphone: off, and the error says why
+          this.active = false;
+          this.setState("off");
+          return false;
+        }
         // Without https: listen anyway, and say why the microphone is not on.
       }
     } else if (this.hasMic) {
@@ -356,7 +360,7 @@ export class AudioPeer extends EventTarget {
     this.closeMic();
     this.slots = Array(SLOTS).fill(null);
     if (was && tell && this.socket.connected) this.socket.request("audio_stop", {}).catch(() => {});
-    this.setState("off");
+    this.setState("off", null);
   }
 
   closePc() {
