@@ -41,18 +41,16 @@ NO_SCROLLBARS = """() => {
 SIDEWAYS = """() => {
   const root = document.documentElement;
   const bad = root.scrollWidth > root.clientWidth + 1 ? [`the page: ${root.scrollWidth} > ${root.clientWidth}`] : [];
-  const boxes = '.card, .live, .top, main, form, fieldset, .actions, li, label, button, select, h1, h2, h3, p';
-  for (const e of document.querySelectorAll(boxes)) {
-    if (e.closest('[hidden], .visually-hidden') || !e.getClientRects().length) continue;
+  const scrolls = (e) => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e.closest('[hidden], .visually-hidden, dialog:not([open])') || !e.getClientRects().length) continue;
     const style = getComputedStyle(e);
-    if (style.overflowX === 'auto' || style.overflowX === 'scroll') continue;  // scrolls inside by design (the wall)
-    if (e.closest('.os-wall-scroll, table')) continue;
-    const r = e.getBoundingClientRect();
     const what = `${e.tagName}#${e.id}.${e.className}: ${e.textContent.trim().slice(0, 50)}`;
-    if (r.right > innerWidth + 1 || r.left < -1) bad.push(`sticks out: ${what}`);
-    else if (e.tagName !== 'SELECT' && e.scrollWidth > e.clientWidth + 1 && style.overflowX !== 'visible') {
-      bad.push(`clips: ${what}`);
-    }
+    const r = e.getBoundingClientRect();
+    if ((r.right > innerWidth + 1 || r.left < -1) && !scrolls(e)) bad.push(`sticks out: ${what}`);
+    else if (['auto', 'scroll', 'visible'].includes(style.overflowX) || e.tagName === 'SELECT') continue;
+    else if (e.scrollWidth > e.clientWidth + 1 && !e.closest('table')) bad.push(`clips: ${what}`);
   }
   return bad;
 }"""
