@@ -66,13 +66,19 @@ function showConnection() {
   render();
 }
 
+// The server's last error as it came: socket.js rejects a request with its code and message only, and
+// the words of error.<code> may need its params (the message event comes just before the rejection).
+let lastError = null;
+socket.addEventListener("message", ({ detail: message }) => { if (message.type === "error") lastError = message; });
+
 /** A refusal in the reader's language: the socket's own (offline, stale, lost) or the server's error code. */
 function refusal(err) {
   if (err.code === "offline") {
     return t(navigator.onLine === false || socket.status === "offline" ? "common.refused.offline" : "common.refused.no_connection");
   }
   if (err.code === "stale" || err.code === "lost") return t(`common.refused.${err.code}`);
-  return errorText(err);
+  const sent = lastError && lastError.code === err.code && lastError.message === err.message ? lastError : null;
+  return errorText({ code: err.code, message: err.message, params: err.params ?? sent?.params });
 }
 
 // Back after a drop: what went wrong before it is old news (the state may have moved on since),

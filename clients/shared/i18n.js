@@ -159,10 +159,10 @@ export function formatNumber(number) {
 
 /**
  * The locales to pass to toLocaleTimeString and the like: the browser's own for English (an en-GB
- * phone keeps its 24-hour clock), else the current language's.
+ * phone keeps its 24-hour clock), else the current language's, in Latin digits like every number here.
  */
 export function timeLocales() {
-  return current === "en" || current === PSEUDO ? [] : [current];
+  return current === "en" || current === PSEUDO ? [] : [`${current}-u-nu-latn`];
 }
 
 /** "A, B and C" in the current language. */
