@@ -33,6 +33,7 @@ from typing import Any
 import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
+from aiortc.exceptions import InvalidStateError
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -694,6 +695,10 @@ async def run(settings: Settings, ready: Callable[[int], None] | None = None) ->
     service = MediaService(settings)
 
     def loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, (InvalidStateError, ConnectionError)):  # aiortc's own tasks on a peer we closed
+            log.debug("a closed peer's task ended: %r", exc)
+            return
         log.error(
             "unhandled: " + str(context.get("message", "")),
             exc_info=context.get("exception"),
