@@ -174,7 +174,7 @@ def window_stats(s2: dict[str, Any], s3: dict[str, Any], n: int) -> dict[str, An
         "threads": s3["threads"],
         "connected": s3["connected"],
         "active_sources": s3["active"],
-        "packets_in": s3["packets_in"] - s2["packets_in"],
+        "packets_in_total": s3["packets_in"],
         "window_s": round(wall, 2),
     }
 
