@@ -280,6 +280,42 @@ async def trigger_rounds(
     return delays, round_p99, screen_delays
 
 
+LANGUAGES = ("es", "fr", "de", "pt", "ar")
+
+
+async def translate_meeting(ws_url: str, meeting: dict[str, Any], languages: int) -> None:
+    """An agenda item and a proposal, translated (with the meeting's title) into ``languages - 1`` languages."""
+    from urllib.parse import parse_qs, urlsplit
+
+    console = PlazaClient(ws_url, "msgpack")
+    await console.connect()
+    key = parse_qs(urlsplit(meeting["facilitator_url"]).fragment)["key"][0]
+    await console.hello("facilitator", meeting=meeting["id"], key=key)
+    await console.request("add_item", title="Budget for the community kitchen")
+    await console.request("add_proposal", text="We buy a new oven and share the kitchen on Sundays.")
+    await console.wait_view("facilitator", lambda v: bool(v.get("proposals")), timeout=10)
+    proposal = console.view("facilitator")["proposals"][0]["proposal"]
+    item = console.view("facilitator")["agenda"]["items"][0]["item"]
+    for lang in LANGUAGES[: languages - 1]:
+        await console.request("add_translation_language", language=lang)
+    links = (await console.request("translator_links"))["links"]
+    for lang, link in links.items():
+        translator = PlazaClient(ws_url, "msgpack")
+        await translator.connect()
+        await translator.hello(
+            "translator", meeting=meeting["id"], key=parse_qs(urlsplit(link).fragment)["key"][0], lang=lang
+        )
+        for kind, ident, text in (
+            ("agenda", item, f"[{lang}] Presupuesto de la cocina comunitaria"),
+            ("proposal", str(proposal), f"[{lang}] Compramos un horno nuevo y compartimos la cocina los domingos."),
+            ("theme", "title", f"[{lang}] Asamblea"),
+        ):
+            await translator.request("translate", kind=kind, item=ident, text=text)
+        await translator.close()
+    await console.close()
+    print(f"translated into {len(links)} languages: {', '.join(links)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", type=int, default=5000)
@@ -288,6 +324,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=200, help="connections opening at once per worker")
     parser.add_argument("--url", help="measure a running server at this http URL instead of starting one")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    parser.add_argument(
+        "--languages",
+        type=int,
+        default=1,
+        help="languages the phones read (1-6): English plus translations of the agenda item, the proposal and the "
+        "title into the others, so every view carries them (the pages word the rest themselves)",
+    )
     args = parser.parse_args()
     lift_fd_limit()
 
@@ -302,6 +345,8 @@ def main() -> None:
     pid = server.proc.pid if server is not None and server.proc is not None else 0
     try:
         meeting = create_meeting(http, server.organiser_key if server is not None else "")
+        if args.languages > 1:
+            asyncio.run(translate_meeting(ws_url, meeting, args.languages))
         time.sleep(0.5)
         rss_before = rss_kib(pid) if pid else 0
         pipes, procs = start_workers([ws_url], meeting["code"], args.phones, args.workers, args.concurrency)
