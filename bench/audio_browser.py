@@ -64,14 +64,14 @@ SAMPLER = """(which) => {
         for (const x of buf) sum += x * x;
         const db = 20 * Math.log10(Math.sqrt(sum / buf.length) + 1e-9);
         const now = performance.now();
-        if (db > %(onset)s) {
-            if (now - quietSince > %(quiet)s) onsets.push(performance.timeOrigin + now);
+        if (db > ONSET_DB) {
+            if (now - quietSince > QUIET_MS) onsets.push(performance.timeOrigin + now);
             quietSince = Infinity;
         } else if (quietSince === Infinity) {
             quietSince = now;
         }
     }, 5);
-}""" % {"onset": ONSET_DB, "quiet": QUIET_MS}
+}""".replace("ONSET_DB", str(ONSET_DB)).replace("QUIET_MS", str(QUIET_MS))
 
 
 async def run(clicks: int) -> None:
