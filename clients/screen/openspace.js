@@ -15,7 +15,7 @@
 // spaces still don't fit at a readable size, the spaces turn in pages.  Titles longer than their
 // cell end in "…" (the whole title is on every phone); names, titles and reports are text, never HTML.
 import { secondsLeft, clock, el, $, keyed, setText } from "/static/shared/socket.js";
-import { w, timeLocale } from "/static/screen/words.js";
+import { w, content, timeLocale } from "/static/screen/words.js";
 
 const PAGE_SECONDS = 12;
 const WALL_SLOTS = 8;    // up to this many slots × WALL_SPACES spaces, the whole wall is shown
@@ -73,6 +73,7 @@ function biggest(lo, hi, ok) {
 
 export function openSpace({ socket, relayout }) {
   let os = null;          // the screen view's ``openspace`` section while the Open Space part runs
+  let translations = null;  // the screen view's ``translations`` (the theme in the screen's languages)
   let mode = "";          // "", "market", "wall" (with the news wall in turn between slots), "converge"
   let pages = [];         // between slots: [{kind: "wall", index}, …, {kind: "news", index}, …]
   let pageShown = "";
@@ -110,8 +111,9 @@ export function openSpace({ socket, relayout }) {
     return [...wall, ...news];
   }
 
-  function render(section) {
+  function render(section, translated) {
     os = section && section.part === "openspace" ? section : null;
+    translations = translated || null;
     const was = mode;
     mode = decide();
     const on = Boolean(mode);
@@ -140,9 +142,11 @@ export function openSpace({ socket, relayout }) {
     setText($("#os-summary"), bits.join(" · "));
     $("#os-summary").hidden = mode === "market";  // the marketplace says it in large
     // The theme is large in the section's head; in the wall's side column it is a reminder.
-    setText($("#os-side-theme"), mode === "wall" ? os.theme : "");
+    // The theme in each language shown where a translator translated it (the original otherwise).
+    const theme = os.theme ? content(translations, "theme", "openspace", os.theme) : "";
+    setText($("#os-side-theme"), mode === "wall" ? theme : "");
     $("#os-side-theme").hidden = !(mode === "wall" && os.theme);
-    setText($("#os-theme"), os.theme || (mode === "market" ? w(K("open_space")) : ""));
+    setText($("#os-theme"), theme || (mode === "market" ? w(K("open_space")) : ""));
     $("#os-theme").hidden = !$("#os-theme").textContent;
   }
 

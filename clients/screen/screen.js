@@ -81,7 +81,7 @@ function draw(view) {
   $("#ended").hidden = !view.ended;
   current = view;
   // While the Open Space part runs, it has the screen (the assembly's features stay live underneath).
-  const openSpaceOn = openspace.render(view.openspace || null) | cafe.render(view.cafe || null);  // or the World Café
+  const openSpaceOn = openspace.render(view.openspace || null, view.translations) | cafe.render(view.cafe || null);  // or the World Café
   renderStack(view.stack);
   renderAgenda(view.agenda, view.translations);
   renderVote(view.vote);
@@ -143,9 +143,9 @@ function renderVote(vote) {
       line);
   }) : []));
   for (const [line, names, more] of voteNames) line.textContent = namesText(names, names.length, more);
-  // Each language words the choice in its own phrase (side by side: "Bloqueo (Ana): · Block (Ana):").
-  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice,
-    KINDS.has(c.choice) ? (t) => t(`screen.choice.${c.choice}`) : c.label]));
+  // Side by side, the choice in both languages and the name once ("Bloqueo · Block (Ana):"): a
+  // reason's line is short, and the name twice would crowd out the reason itself.
+  const labels = Object.fromEntries(vote.choices.map((c) => [c.choice, choiceLabel(c)]));
   reasonsTotal = vote.reasons_total ?? (vote.reasons || []).length;  // the view sends 20 at most
   // The reason itself is the voter's own words: never translated, isolated in its own direction.
   reasonItems = (vote.reasons || []).map((r) => el("li", {},
