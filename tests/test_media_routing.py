@@ -187,3 +187,33 @@ async def test_a_stopped_slot_ends_its_sender() -> None:
     track.stop()
     with pytest.raises(MediaStreamError):
         await reader
+
+
+def test_settings_from_the_environment() -> None:
+    from server.media.service import parse_settings
+
+    with pytest.raises(SystemExit, match="PLAZA_MEDIA_SECRET"):
+        parse_settings([], {})
+    s = parse_settings(["--port", "9000"], {"PLAZA_MEDIA_SECRET": "s"})
+    assert (s.host, s.port, s.ice_servers, s.ice_timeout, s.addresses, s.max_peers) == (
+        "127.0.0.1",
+        9000,
+        (),
+        15.0,
+        (),
+        2000,
+    )
+    env = {
+        "PLAZA_MEDIA_SECRET": "s",
+        "PLAZA_ICE_SERVERS": '[{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "c"}]',
+        "PLAZA_ICE_TIMEOUT": "5",
+        "PLAZA_MEDIA_ADDRESSES": "127.0.0.1",
+        "PLAZA_MEDIA_MAX_PEERS": "10",
+    }
+    s = parse_settings([], env)
+    assert s.ice_servers[0].urls == "turn:turn.example.org:3478" and s.ice_servers[0].credential == "c"
+    assert (s.ice_timeout, s.addresses, s.max_peers) == (5.0, ("127.0.0.1",), 10)
+    with pytest.raises(SystemExit, match="PLAZA_ICE_SERVERS"):
+        parse_settings([], {**env, "PLAZA_ICE_SERVERS": '[{"url": "stun:x"}]'})
+    with pytest.raises(SystemExit, match="PLAZA_MEDIA_ADDRESSES"):
+        parse_settings([], {**env, "PLAZA_MEDIA_ADDRESSES": "192.0.2.250"})
