@@ -3,6 +3,11 @@
 // Unless the server runs with open creation, creating needs the organiser key: this browser
 // has it if it opened the organiser page (kept in localStorage), or the person pastes the
 // organiser link here.
+//
+// Words come from the landing catalogue (clients/i18n/landing/), in the reader's language, with a
+// language picker beside the title; English stays the page's own words.
+import { t, tnodes, errorText, language, loadCatalogues, translatePage, languagePicker, onLanguageChange } from "/static/shared/i18n.js";
+
 const $ = (s) => document.querySelector(s);
 const STORE = "plaza.organiser";
 
@@ -17,6 +22,50 @@ function keyFrom(text) {
 }
 
 let openCreation = false;
+let created = null;  // the meeting just made (its heading is worded again on a change of language)
+
+await loadCatalogues(["common", "server", "landing"]);
+$("#language-slot").append(languagePicker({ id: "language" }));
+
+/** The words of the page that are not plain [data-i18n] text: paragraphs with a link or a code inside. */
+function wordPage() {
+  document.title = t("landing.doc_title");
+  const link = (id, key, href = "/organise") => {
+    const a = document.createElement("a");
+    a.id = id;
+    a.href = $(`#${id}`)?.getAttribute("href") || href;
+    a.textContent = t(key);
+    return a;
+  };
+  const code = document.createElement("code");
+  code.textContent = "links.json";
+  $("#organiser-note").replaceChildren(tnodes("landing.create.note",
+    { file: code, link: link("organiser-page", "landing.create.note_link") }));
+  $("#organiser-known").replaceChildren(tnodes("landing.create.known",
+    { link: link("organiser-page-known", "landing.create.known_link") }));
+  $("#listed").replaceChildren(tnodes("landing.created.listed", { link: link("organiser-list", "landing.create.known_link") }));
+  const strong = document.createElement("strong");
+  strong.textContent = t("landing.created.secret_strong");
+  $("#created-secret").replaceChildren(tnodes("landing.created.secret", { strong }));
+  if (created) wordCreated();
+}
+
+function wordCreated() {
+  const title = document.createElement("span");
+  title.id = "created-title";
+  title.textContent = created.title;
+  const code = document.createElement("span");
+  code.id = "created-code";
+  code.textContent = created.code;
+  $("#created-heading").replaceChildren(tnodes("landing.created.ready", { title, code }));
+}
+
+// English is the page as written (the tests read it); other languages are worded here.
+if (language() !== "en") {
+  translatePage(document);
+  wordPage();
+}
+onLanguageChange(wordPage);
 
 function showKeyState() {
   const key = savedKey();
@@ -40,11 +89,11 @@ $("#create-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const title = $("#title").value.trim();
   const error = $("#create-error");
-  if (!title) { error.textContent = "Please give the meeting a title."; $("#title").focus(); return; }
+  if (!title) { error.textContent = t("landing.error.no_title"); $("#title").focus(); return; }
   let key = savedKey();
   if (!key && !$("#organiser-field").hidden) {
     key = keyFrom($("#organiser-link").value);
-    if (!key) { error.textContent = "Please paste the organiser link."; $("#organiser-link").focus(); return; }
+    if (!key) { error.textContent = t("landing.error.no_key"); $("#organiser-link").focus(); return; }
   }
   $("#create-button").disabled = true;
   try {
@@ -59,9 +108,11 @@ $("#create-form").addEventListener("submit", async (event) => {
         showKeyState();
         $("#organiser-link").focus();
       }
-      let message = body.error?.message || "The meeting could not be created.";
+      // The server's English message in English; its error.<code> worded in any other language.
+      let message = body.error ? (language() === "en" ? body.error.message : errorText(body.error)) : "";
+      message ||= t("landing.error.failed");
       const wait = response.headers.get("Retry-After");
-      if (response.status === 429 && wait) message = `Too many new meetings from here: try again in ${wait} seconds.`;
+      if (response.status === 429 && wait) message = t("landing.error.too_many", { seconds: wait });
       throw new Error(message);
     }
     if (key) {
@@ -76,8 +127,8 @@ $("#create-form").addEventListener("submit", async (event) => {
     }
     $("#open-console").href = body.facilitator_url;
     $("#open-screen").href = body.screen_url;
-    $("#created-title").textContent = body.title;
-    $("#created-code").textContent = body.code;
+    created = { title: body.title, code: body.code };
+    wordCreated();
     $("#create-form").hidden = true;
     $("#created").hidden = false;
     $("#created").focus();
