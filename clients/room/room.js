@@ -6,12 +6,27 @@
 // what meets there next.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $, keyed, keepAwake, fullscreenButton } from "/static/shared/socket.js";
 import { initRoomAudio, renderRoomAudio } from "/static/room/audio.js";
+import {
+  t, tn, serverText, language, loadCatalogues, translatePage, languagePicker, onLanguageChange, timeLocales,
+} from "/static/shared/i18n.js";
+
+// Words come from the room catalogue (clients/i18n/room/) in the device's language, with a picker in the
+// header; names, questions, notes and broadcasts are people's own words, shown as written and isolated.
+await loadCatalogues(["common", "server", "room"]);
+$("#language-slot").append(languagePicker({ id: "language", visibleLabel: false }));
+if (language() !== "en") translatePage(document);  // English is the page as written
 
 const [meetingId, roomId] = location.pathname.split("/").slice(-2).map(decodeURIComponent);
 const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
 const socket = new PlazaSocket(() => ({ role: "room", meeting: meetingId, room: roomId, key }));
 showStatus(socket, $("#connection"));
 fullscreenButton($("#fullscreen"));
+// socket.js words the full-screen button in English; this words it again in the device's language.
+const fullscreenWords = () => {
+  $("#fullscreen").textContent = t(document.fullscreenElement ? "room.fullscreen_exit" : "room.fullscreen");
+};
+document.addEventListener("fullscreenchange", fullscreenWords);
+fullscreenWords();
 keepAwake();
 let qrOf = "";
 
@@ -35,19 +50,20 @@ socket.addEventListener("message", ({ detail: message }) => {
   }
   if (message.type === "error" && ["bad_key", "unknown_room", "unknown_meeting"].includes(message.code)) {
     socket.stop();
-    problem(message.code === "bad_key"
-      ? "The key in this link is wrong or missing (the part after #key=)."
-      : message.code === "unknown_room" ? "There is no such room in this meeting." : "There is no such meeting.");
+    problem(`room.problem.${message.code}`);
   }
 });
 
-function problem(text) {
+let problemKey = "";
+
+function problem(key) {
+  problemKey = key;
   document.body.classList.add("broken");
   $("#room").hidden = true;
   $("#closed").hidden = true;
   $("#problem").hidden = false;
-  $("#problem-text").textContent = text;
-  document.title = "Room link not valid — Plaza";
+  $("#problem-text").textContent = t(key);
+  document.title = t("room.doc.problem");
 }
 
 function announce(text) {
@@ -56,24 +72,25 @@ function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
-const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-
 function hhmm(epochSeconds) {
-  return TIME.format(new Date(epochSeconds * 1000));
+  const locales = timeLocales();
+  return new Intl.DateTimeFormat(locales.length ? locales : undefined, { hour: "2-digit", minute: "2-digit" })
+    .format(new Date(epochSeconds * 1000));
 }
 
 /** A space's device between circles: what meets here next, and the theme. */
 function renderBetween() {
-  document.title = `${view.space} — Plaza Open Space`;
+  document.title = t("room.doc.space", { space: view.space });
   $("#room").hidden = true;
   $("#closed").hidden = true;
   $("#between").hidden = false;
-  $("#between-space").textContent = `Open Space · ${view.space}`;
+  $("#between-space").textContent = t("room.between.space", { space: view.space });
   const next = view.next;
-  $("#between-heading").textContent = "No topic circle here now";
+  $("#between-heading").textContent = t("room.between.heading");
   $("#between-next").textContent = next
-    ? `Next here, ${hhmm(next.start)}–${hhmm(next.end)}: ${next.title}` + (next.convener ? ` (convened by ${next.convener})` : "")
-    : "Nothing else is on the wall for this space.";
+    ? t(next.convener ? "room.between.next_by" : "room.between.next",
+      { start: hhmm(next.start), end: hhmm(next.end), title: next.title, convener: next.convener })
+    : t("room.between.nothing");
   $("#between-theme").textContent = view.question || "";
   $("#between-theme").hidden = !view.question;
 }
@@ -86,35 +103,34 @@ function render() {
   $("#between").hidden = true;
   const cafe = Boolean(view.cafe);  // a World Café table: between rounds it stays open (people change tables)
   const closed = view.closed || (view.ended && !cafe);
-  document.title = circle ? `${view.name} — Plaza topic circle` : `${view.name} — Plaza room`;
+  document.title = t(circle ? "room.doc.circle" : "room.doc.room", { name: view.name });
   $("#problem").hidden = true;
   $("#room").hidden = closed;
   $("#closed").hidden = !closed;
   if (closed) {
     $("#closed-name").textContent = view.name;
-    $("#closed-heading").textContent = circle
-      ? "This topic circle has ended" : cafe ? "The café's rounds are over: the harvest comes next"
-        : "This room is closed — everyone is back in the plenary";
+    $("#closed-heading").textContent = t(circle ? "room.closed.circle" : cafe ? "room.closed.cafe" : "room.closed.room");
     $("#closed-report").textContent = view.rapporteur
-      ? `${view.rapporteur.name} reports back for ${view.name}.` : "";
+      ? t("room.closed.report", { name: view.rapporteur.name, room: view.name }) : "";
     return;
   }
   setQr(view.room);
   const where = circle ? "circle" : cafe ? "table" : "room";
+  const isolate = (text) => t("room.isolate", { text });  // a name inside a line of words keeps its direction
   $("#kicker").textContent = circle
-    ? ["Topic circle", view.space, view.next ? `then ${view.next.title} at ${hhmm(view.next.start)}` : ""].filter(Boolean).join(" · ")
-    : cafe ? `World Café · table ${view.number} · round ${view.round} of ${view.rounds}${view.ended ? " next" : ""}`
-      : `Breakout room ${view.number} · round ${view.round}`;
+    ? [t("room.kicker.circle"), view.space && isolate(view.space),
+      view.next ? t("room.kicker.then", { title: view.next.title, time: hhmm(view.next.start) }) : ""].filter(Boolean).join(" · ")
+    : cafe ? t(view.ended ? "room.kicker.cafe_next" : "room.kicker.cafe", { number: view.number, round: view.round, rounds: view.rounds })
+      : t("room.kicker.room", { number: view.number, round: view.round });
   $("#name").textContent = view.name;
-  $("#scan").textContent = circle ? "Scan to join and check in here" : `Scan to join this ${where}`;
-  $("#qr").alt = `QR code to join this ${where}`;
-  $("#people-label").textContent = `In this ${where}`;
-  $("#floor-hint").textContent = `Raise your hand on your phone; anyone in the ${where} can call the next speaker.`;
+  $("#scan").textContent = t(`room.scan.${where}`);
+  $("#qr").alt = t(`room.qr.${where}`);
+  $("#people-label").textContent = t(`room.people.${where}`);
+  $("#floor-hint").textContent = t(`room.hint.${where}`);
   const here = circle ? view.headcount : view.people.filter((p) => p.present).length;
   $("#count").textContent = here;
-  $("#count-label").textContent = circle ? (here === 1 ? "person checked in" : "people checked in")
-    : (here === 1 ? "person here" : "people here") +
-    (view.people.length > here ? ` · ${view.people.length - here} away` : "");
+  $("#count-label").textContent = circle ? tn("room.checked_in", here)
+    : tn("room.here", here) + (view.people.length > here ? ` · ${tn("room.away", view.people.length - here)}` : "");
   $("#question").textContent = view.question || "";
   $("#question").hidden = !view.question;
   $("#join-url").textContent = view.join_url.replace(/^https?:\/\//, "");
@@ -126,7 +142,7 @@ function render() {
   tick();
   fit();
   if (view.return_at && returnSeen !== view.return_at) {
-    if (returnSeen !== undefined) announce("Everyone is called back to the plenary.");
+    if (returnSeen !== undefined) announce(t("room.announce.back"));
     returnSeen = view.return_at;
   }
 }
@@ -136,7 +152,7 @@ function renderBroadcast() {
   if (!view.broadcast) return;
   $("#broadcast-text").textContent = view.broadcast;
   if (broadcastSeen !== undefined && broadcastSeen !== view.broadcast_at) {
-    announce(`Message from the facilitator: ${view.broadcast}`);
+    announce(t("room.announce.broadcast", { text: view.broadcast }));
   }
   broadcastSeen = view.broadcast_at;
 }
@@ -147,21 +163,26 @@ let lastShape = "";
 
 function renderFloor(stack) {
   const speaker = stack.speaker;
-  $("#speaker").textContent = speaker ? speaker.name : "Nobody";
-  $("#speaker-kind").textContent = speaker ? speaker.label : stack.waiting ? "Call the next speaker from a phone" : "";
-  $("#waiting").textContent = stack.waiting ? `(${stack.waiting} waiting)` : "";
+  $("#speaker").textContent = speaker ? speaker.name : t("room.floor.nobody");
+  $("#speaker-kind").textContent = speaker ? kindLabel(speaker) : stack.waiting ? t("room.floor.call") : "";
+  $("#waiting").textContent = stack.waiting ? tn("room.floor.waiting", stack.waiting) : "";
   const next = stack.next.slice(0, fitLevel >= 5 ? 2 : fitLevel >= 3 ? 3 : stack.next.length);
   const more = stack.waiting - next.length;
   $("#next").replaceChildren(...next.map((n) => el("li", {},
-    el("span", { class: "who" }, n.name), el("span", { class: n.kind === "new" ? "kind" : "kind priority" }, n.label))),
-  ...(more > 0 ? [el("li", { class: "more" }, `and ${more} more`)] : []));
+    el("span", { class: "who" }, n.name), el("span", { class: n.kind === "new" ? "kind" : "kind priority" }, kindLabel(n)))),
+  ...(more > 0 ? [el("li", { class: "more" }, tn("room.floor.more", more))] : []));
   $("#floor-hint").hidden = Boolean(stack.waiting || speaker);
   $("#next").hidden = !stack.waiting;
 }
 
+/** A kind of entry (new point, direct response…) in the device's language, else the server's English label. */
+function kindLabel(entry) {
+  return serverText(entry.kind ? `server.kind.${entry.kind}` : "", {}, entry.label);
+}
+
 function renderPeople() {
   const rapporteur = view.rapporteur;
-  $("#rapporteur").textContent = view.cafe ? "This table has no host." : "Nobody reports back yet.";
+  $("#rapporteur").textContent = t(view.cafe ? "room.rapporteur.no_host" : "room.rapporteur.none");
   $("#rapporteur").hidden = Boolean(rapporteur);
   keyed($("#people"), view.people, (p) => p.id,
     () => el("li", {}, el("span", { class: "who" }), el("span", { class: "tag" })),
@@ -169,8 +190,8 @@ function renderPeople() {
       li.classList.toggle("away", !p.present);
       li.classList.toggle("reports", p.rapporteur);
       li.children[0].textContent = p.name;
-      const role = p.rapporteur ? (view.cafe ? "table host" : "reports back") : p.new ? "new here" : "";
-      li.children[1].textContent = [role, p.present ? "" : "away"].filter(Boolean).join(" · ");
+      const role = p.rapporteur ? t(view.cafe ? "room.tag.host" : "room.tag.reports") : p.new ? t("room.tag.new") : "";
+      li.children[1].textContent = [role, p.present ? "" : t("room.tag.away")].filter(Boolean).join(" · ");
     });
 }
 
@@ -193,15 +214,14 @@ function tick() {
   } else if (view.cafe && view.ended) {  // between café rounds: the next one, or who is coming
     const left = view.next_at && !view.paused ? Math.max(0, secondsLeft(socket, view.next_at)) : null;
     $("#countdown").textContent = left === null ? "" : clock(left);
-    $("#clock-words").textContent = left === null ? "Change tables: hosts stay. The facilitator starts the next round."
-      : `until round ${view.round} starts. Change tables: hosts stay.`;
+    $("#clock-words").textContent = left === null ? t("room.clock.change_tables") : t("room.clock.until_round", { round: view.round });
     $("#clock").classList.remove("warn");
   } else {
     const left = secondsLeft(socket, view.ends_at);
-    $("#countdown").textContent = left > 0 ? clock(left) : "Time's up";
-    $("#clock-words").textContent = view.circle
-      ? (left > 0 ? "left in this slot" : "the slot is over")
-      : (left > 0 ? "left in this round" : "the facilitator will call everyone back");
+    $("#countdown").textContent = left > 0 ? clock(left) : t("room.clock.up");
+    $("#clock-words").textContent = t(view.circle
+      ? (left > 0 ? "room.clock.left_slot" : "room.clock.slot_over")
+      : (left > 0 ? "room.clock.left_round" : "room.clock.call_back"));
     $("#clock").classList.toggle("warn", left <= 60);
   }
   const fresh = Boolean(view.broadcast_at && secondsLeft(socket, view.broadcast_at + FRESH_SECONDS) > 0);
@@ -215,7 +235,7 @@ function tick() {
   const countdown = $("#speaker-countdown");
   if (speaker && speaker.deadline) {
     const left = secondsLeft(socket, speaker.deadline);
-    countdown.textContent = left < 0 ? `over by ${clock(-left)}` : clock(left);
+    countdown.textContent = left < 0 ? t("room.clock.over_by", { time: clock(-left) }) : clock(left);
     countdown.classList.toggle("over", left < 0);
   } else {
     countdown.textContent = "";
@@ -243,7 +263,7 @@ function fit() {
   const unlisted = view.circle ? Math.max(0, view.headcount - view.people.length) : 0;  // beyond the 40 sent
   const more = (n) => {
     $("#people-more").hidden = !n;
-    $("#people-more").textContent = `+${n} more in this ${view.circle ? "circle" : "room"}`;
+    $("#people-more").textContent = t(view.circle ? "room.more.circle" : "room.more.room", { count: n });
   };
   more(unlisted);
   for (let i = who.length - 1; i >= 0 && people.scrollHeight > people.clientHeight + 1; i--) {
@@ -265,6 +285,12 @@ function fit() {
 }
 window.addEventListener("resize", fit);
 
+onLanguageChange(() => {
+  fullscreenWords();
+  if (problemKey) problem(problemKey);
+  else render();
+});
+
 initRoomAudio({ socket });
-if (!key) problem("This link has no key (the part after #key=). Open the room's full link from the facilitator's console.");
+if (!key) problem("room.problem.no_key");
 else socket.connect();
