@@ -2,64 +2,76 @@
 // HTML from the server): every round's question and seating, each table's key ideas (the
 // strongest marked) and its host's summary, and the most starred ideas.
 import { el, $ } from "/static/shared/socket.js";
+import { t, tn, formatList, language, loadCatalogues, translatePage, timeLocales } from "/static/shared/i18n.js";
+
+// Printable: in the language of ?lang= or the browser's (clients/i18n/harvest/); ideas, names and
+// summaries are people's own words, shown as written.
+await loadCatalogues(["common", "harvest"]);
+if (language() !== "en") {  // English is the page as written
+  translatePage(document);
+  document.title = t("harvest.doc_title");
+}
+const names = (list) => (language() === "en" ? list.join(", ") : formatList(list));
 
 const meetingId = decodeURIComponent(location.pathname.split("/").pop());
 const base = `/api/meetings/${encodeURIComponent(meetingId)}/harvest`;
 $("#md-link").href = `${base}.md`;
 $("#json-link").href = `${base}.json`;
 $("#print").addEventListener("click", () => window.print());
-const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "");
-const stars = (n) => `${n} ${n === 1 ? "star" : "stars"}`;
+const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" }) : "");
+const stars = (n) => tn("harvest.stars", n);
 
 function round(r) {
-  const when = r.started_at ? ` (${hm(r.started_at)}${r.ended_at ? `–${hm(r.ended_at)}` : ""})` : " (not held)";
-  return el("section", { class: "report", "aria-label": `Round ${r.round}` },
-    el("h3", {}, `Round ${r.round}${when}`),
+  const heading = !r.started_at ? t("harvest.round.not_held", { round: r.round })
+    : r.ended_at ? t("harvest.round.range", { round: r.round, start: hm(r.started_at), end: hm(r.ended_at) })
+      : t("harvest.round.from", { round: r.round, start: hm(r.started_at) });
+  return el("section", { class: "report", "aria-label": t("harvest.round", { round: r.round }) },
+    el("h3", {}, heading),
     r.question ? el("p", { class: "theme" }, r.question) : null,
     el("table", { class: "wall" },
-      el("caption", { class: "muted" }, `Who sat at which table in round ${r.round}`),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Table"), el("th", { scope: "col" }, "People"))),
-      el("tbody", {}, ...r.tables.map((t) => el("tr", {}, el("th", { scope: "row" }, t.title), el("td", {}, t.people.join(", ") || "nobody"))))));
+      el("caption", { class: "muted" }, t("harvest.round.caption", { round: r.round })),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("harvest.col.table")), el("th", { scope: "col" }, t("harvest.col.people")))),
+      el("tbody", {}, ...r.tables.map((x) => el("tr", {}, el("th", { scope: "row" }, x.title), el("td", {}, names(x.people) || t("harvest.nobody")))))));
 }
 
-function table(t) {
-  const parts = [el("h3", {}, t.title), el("p", {}, t.host ? `Host: ${t.host}` : "No host")];
-  if (t.notes.length) {
-    parts.push(el("ul", { class: "ideas" }, ...t.notes.map((n) => el("li", { class: n.strong ? "strong" : "" },
+function table(x) {
+  const parts = [el("h3", {}, x.title), el("p", {}, x.host ? t("harvest.host", { name: x.host }) : t("harvest.no_host"))];
+  if (x.notes.length) {
+    parts.push(el("ul", { class: "ideas" }, ...x.notes.map((n) => el("li", { class: n.strong ? "strong" : "" },
       n.strong ? el("strong", {}, `★ ${n.text}`) : n.text,
-      el("span", { class: "muted" }, ` — round ${n.round}, ${n.by}${n.stars ? `, ${stars(n.stars)}` : ""}`)))));
+      el("span", { class: "muted" }, ` — ${n.stars ? t("harvest.idea_stars", { round: n.round, name: n.by, stars: stars(n.stars) })
+        : t("harvest.idea", { round: n.round, name: n.by })}`)))));
   } else {
-    parts.push(el("p", { class: "muted" }, "No ideas were written at this table."));
+    parts.push(el("p", { class: "muted" }, t("harvest.no_ideas")));
   }
-  if (t.summary) parts.push(el("p", {}, el("strong", {}, "Host's summary:")), el("blockquote", {}, t.summary));
-  return el("section", { class: "report", "aria-label": t.title }, ...parts);
+  if (x.summary) parts.push(el("p", {}, el("strong", {}, t("harvest.summary"))), el("blockquote", {}, x.summary));
+  return el("section", { class: "report", "aria-label": x.title }, ...parts);
 }
 
 function render(data) {
-  $("#title").textContent = `World Café harvest: ${data.title}`;
-  document.title = `World Café harvest: ${data.title} — Plaza`;
+  $("#title").textContent = t("harvest.heading", { title: data.title });
+  document.title = t("harvest.doc_of", { title: data.title });
   const cafe = data.cafe;
   if (!cafe) {
-    $("#body").replaceChildren(el("p", {}, "No World Café was held in this meeting."));
+    $("#body").replaceChildren(el("p", {}, t("harvest.no_cafe")));
     return;
   }
   const body = [];
   if (cafe.seating) {
     const s = cafe.seating;
-    body.push(el("p", { class: "muted" }, `Seating: ${s.repeats} repeated ${s.repeats === 1 ? "pair" : "pairs"} ` +
-      `(a random shuffle gives ${s.random_mean} on average; no plan can have fewer than ${s.lower_bound}).`));
+    body.push(el("p", { class: "muted" }, tn("harvest.seating", s.repeats, { mean: String(s.random_mean), bound: String(s.lower_bound) })));
   }
   const ranking = cafe.harvest && cafe.harvest.ranking ? cafe.harvest.ranking : [];
-  body.push(el("h2", {}, "The most starred ideas"));
+  body.push(el("h2", {}, t("harvest.most_starred")));
   body.push(ranking.length
     ? el("ol", { class: "ranking" }, ...ranking.map((i) => el("li", {}, i.text, el("span", { class: "muted" }, ` — ${i.label}, ${stars(i.stars)}`))))
-    : el("p", {}, cafe.harvest && !cafe.harvest.closed ? "The harvest is open: stars are being placed." : "No idea has been starred yet."));
-  body.push(el("h2", {}, "Rounds"), ...(cafe.rounds.length ? cafe.rounds.map(round) : [el("p", {}, "No round has been held yet.")]));
-  body.push(el("h2", {}, "Tables"), ...(cafe.tables.length ? cafe.tables.map(table) : [el("p", {}, "No table has ideas yet.")]));
+    : el("p", {}, t(cafe.harvest && !cafe.harvest.closed ? "harvest.open" : "harvest.none_starred")));
+  body.push(el("h2", {}, t("harvest.rounds")), ...(cafe.rounds.length ? cafe.rounds.map(round) : [el("p", {}, t("harvest.no_rounds"))]));
+  body.push(el("h2", {}, t("harvest.tables")), ...(cafe.tables.length ? cafe.tables.map(table) : [el("p", {}, t("harvest.no_tables"))]));
   $("#body").replaceChildren(...body);
 }
 
 fetch(`${base}.json`).then(async (response) => {
   if (!response.ok) throw new Error((await response.json()).message || response.statusText);
   render(await response.json());
-}).catch((err) => { $("#title").textContent = `The harvest can't be loaded: ${err.message}`; });
+}).catch((err) => { $("#title").textContent = t("harvest.failed", { error: err.message }); });
