@@ -49,6 +49,8 @@ async def test_a_stack_round_trip(server: ServerProcess, meeting: dict[str, Any]
             "label": "Direct response",
             "position": 1,
             "reason": "direct response: right after the current speaker",
+            "reason_key": "server.reason.direct",  # for the phone to word in its reader's language
+            "reason_params": {},
         }
         view = await screen.wait_view("screen", lambda v: v["stack"]["waiting"] == 3)
         assert [(n["name"], n["kind"]) for n in view["stack"]["next"]] == [
