@@ -22,11 +22,18 @@ export const NAMESPACE = "translate";
 
 const ENGLISH = {  // until the catalogue is in (and if it can't be fetched)
   "translate.shown.translation": "Translation",
+  "translate.shown.stale": "Translation (out of date)",
   "translate.shown.original": "Original",
   "translate.shown.show_original": "Show original",
   "translate.shown.show_translation": "Show translation",
-  "translate.shown.stale": "out of date",
   "translate.shown.vote": "A vote is on the original wording.",
+};
+// The common catalogue (which every page loads) has some of these words already: those first.
+const COMMON = {
+  "translate.shown.translation": "common.translation",
+  "translate.shown.stale": "common.translation.stale",
+  "translate.shown.show_original": "common.show_original",
+  "translate.shown.show_translation": "common.show_translation",
 };
 
 // The marks' look, here so that every page calling this gets it without a stylesheet of its own.
@@ -35,7 +42,7 @@ const STYLE = `
 .tr-meta { display: inline-flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 0.5rem; font-size: 0.85rem;
   font-weight: 400; vertical-align: middle; }
 .tr-mark { border: 1px solid var(--muted, #4a4a4a); border-radius: 0.3rem; padding: 0 0.35rem; color: var(--muted, #4a4a4a); }
-.tr-stale { background: var(--warn-bg, #fff3c4); color: #3d2e00; border-radius: 0.3rem; padding: 0 0.35rem; font-weight: 600; }
+.tr-mark.tr-stale { background: var(--warn-bg, #fff3c4); color: #3d2e00; border-color: #8a6d00; font-weight: 600; }
 button.tr-toggle, button.tr-toggle[aria-pressed="true"] { width: auto; min-height: 2.5rem; margin: 0; padding: 0.2rem 0.6rem;
   font-size: 0.85rem; font-weight: 600; background: #fff; color: var(--accent, #0b4fa8); border: 2px solid var(--accent, #0b4fa8); }
 .tr-vote { display: block; margin-block-start: 0.25rem; font-size: 0.85rem; font-weight: 400; color: var(--muted, #4a4a4a); }
@@ -54,6 +61,7 @@ const shown = new Set();  // nodes showing a translation, re-worded when the cat
 let asked = false;
 
 function words(key) {
+  if (COMMON[key] && has(COMMON[key])) return t(COMMON[key]);
   return has(key) ? t(key) : ENGLISH[key];
 }
 
@@ -84,19 +92,20 @@ function render(node) {
     return;
   }
   shown.add(node);
-  if (!asked && !has("translate.shown.translation")) {
+  if (!asked && !has("translate.shown.vote")) {
     asked = true;
     loadCatalogues([NAMESPACE]).then(refresh, () => {});
   }
   const showOriginal = node.dataset.showOriginal === "1";
   const line = worded(showOriginal ? original : found.text);
-  const signature = JSON.stringify([lang, found, line, showOriginal, options.vote, words("translate.shown.translation")]);
+  const signature = JSON.stringify([lang, found, line, showOriginal, options.vote, words("translate.shown.vote")]);
   if (node.dataset.translated === signature) return;
   node.dataset.translated = signature;
   const text = span("tr-text", line, showOriginal ? { dir: "auto" } : { lang, dir: "auto" });
   const meta = span("tr-meta", "");
-  meta.append(span("tr-mark", words(showOriginal ? "translate.shown.original" : "translate.shown.translation")));
-  if (found.stale && !showOriginal) meta.append(" ", span("tr-stale", words("translate.shown.stale")));
+  if (showOriginal) meta.append(span("tr-mark", words("translate.shown.original")));
+  else if (found.stale) meta.append(span("tr-mark tr-stale", words("translate.shown.stale")));
+  else meta.append(span("tr-mark", words("translate.shown.translation")));
   const toggle = document.createElement("button");
   toggle.type = "button";
   toggle.className = "tr-toggle";
