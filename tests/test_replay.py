@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import server.features  # noqa: F401  (registers the rooms feature, as the server does)
 from server.agenda import core as ag
+from server.audio import core as ac
 from server.cafe import core as cc
 from server.cafe import views as cv
 from server.core import event as events
@@ -247,6 +248,10 @@ def _tr_translate(s: Script, lang: str, i: int, text: str) -> None:
     s.decide(tc.Translate(kind, item, text), m.Actor(m.Role.TRANSLATOR, channel=lang))
 
 
+def _booth(channel: str, name: str = "") -> m.Actor:
+    return m.Actor(m.Role.INTERPRETER, channel=channel, name=name)
+
+
 OPS: dict[str, Callable[..., None]] = {
     # the meeting
     "join": _join,
@@ -392,6 +397,18 @@ OPS: dict[str, Callable[..., None]] = {
     "tr_remove": lambda s, lang: s.by("fac", tc.RemoveLanguage(lang)),
     "tr_translate": _tr_translate,
     "tr_screen": lambda s, langs, mode: s.by("fac", tc.SetScreenLanguages(langs, mode)),
+    # interpretation: channels, a booth's live voice and handovers, captions
+    "au_channel": lambda s, name, lang: s.decide(ac.AddChannel(name, lang, ""), FACILITATOR, key=KEY),
+    "au_edit": lambda s, ch, name: s.by("fac", ac.EditChannel(ch, name=name)),
+    "au_remove": lambda s, ch: s.by("fac", ac.RemoveChannel(ch)),
+    "au_join": lambda s, ch, name: s.decide(ac.BoothJoin(name), _booth(ch)),
+    "au_live": lambda s, ch, name: s.decide(ac.GoLive(), _booth(ch, name)),
+    "au_offer": lambda s, ch, name: s.decide(ac.OfferHandover(), _booth(ch, name)),
+    "au_take": lambda s, ch, name: s.decide(ac.TakeOver(), _booth(ch, name)),
+    "au_off": lambda s, ch, name: s.decide(ac.GoOff(), _booth(ch, name)),
+    "au_retour": lambda s, ch, name, on: s.decide(ac.Retour(on), _booth(ch, name)),
+    "au_caption": lambda s, ch, text: s.decide(ac.Caption(text), m.Actor(m.Role.CAPTIONER, channel=ch)),
+    "au_screen": lambda s, ch: s.by("fac", ac.SetScreenCaptions(ch)),
 }
 
 # --- strategies --------------------------------------------------------------------------------
@@ -583,7 +600,23 @@ TRANSLATION_STEPS = [
     step("tr_translate", lang, index, text),
     step("tr_screen", st.sampled_from([("es",), ("es", "en"), ("ar", "es")]), st.sampled_from(["side", "alternate"])),
 ]
+channel = st.sampled_from(["ch1", "ch2", "ch9"])
+booth_name = st.sampled_from(["Eva", "Max", "eva"])
+AUDIO_STEPS = [
+    step("au_channel", st.sampled_from(["Español", "English", "español"]), st.sampled_from(["es", "en", "x y"])),
+    step("au_edit", channel, st.sampled_from(["Castellano", "English", ""])),
+    step("au_remove", channel),
+    step("au_join", channel, booth_name),
+    step("au_live", channel, booth_name),
+    step("au_offer", channel, booth_name),
+    step("au_take", channel, booth_name),
+    step("au_off", channel, booth_name),
+    step("au_retour", channel, booth_name, st.booleans()),
+    step("au_caption", channel, text),
+    step("au_screen", st.sampled_from(["ch1", "ch2", "", "ch9"])),
+]
 ALL_STEPS = [
+    *AUDIO_STEPS,
     *MEETING_STEPS,
     *STACK_STEPS,
     *AGENDA_STEPS,
@@ -760,6 +793,20 @@ TOUR: list[tuple[Any, ...]] = [
     ("tr_translate", "es", 0, "Título"),
     ("tr_screen", ("es", "en"), "alternate"),
     ("tr_remove", "es"),
+    # interpretation: a channel, two interpreters, a clash, a handover, silence, retour, captions on the screen
+    ("au_channel", "Español", "es"),
+    ("au_edit", "ch1", "Castellano"),
+    ("au_join", "ch1", "Eva"),
+    ("au_join", "ch1", "Max"),
+    ("au_live", "ch1", "Eva"),
+    ("au_live", "ch1", "Max"),
+    ("au_offer", "ch1", "Eva"),
+    ("au_take", "ch1", "Max"),
+    ("au_off", "ch1", "Max"),
+    ("au_retour", "ch1", "Eva", True),
+    ("au_caption", "ch1", "Hola a todas"),
+    ("au_screen", "ch1"),
+    ("au_remove", "ch1"),
     ("remove", "p4"),
     ("end_meeting",),
 ]
