@@ -53,6 +53,10 @@ LINK_GRACE = float(os.environ.get("PLAZA_MEDIA_LINK_GRACE", "5"))  # seconds a d
 HELLO_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0  # seconds to wait for an aiortc peer connection to close
 SWEEP = 0.5
+# Offers answered at once.  Answering is CPU in large synchronous pieces (about 21 ms a 9-m-line offer,
+# plus its DTLS handshake): many at once make event-loop turns long enough that live peers' ICE consent
+# checks go unanswered (aioice gives each 0.5 s), and a burst of joins would cut speakers off.
+CONCURRENT_OFFERS = int(os.environ.get("PLAZA_MEDIA_CONCURRENT_OFFERS", "2"))
 
 
 # -- settings
@@ -290,6 +294,7 @@ class MediaService:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._offering = 0  # offers being answered
+        self._answering = asyncio.Semaphore(CONCURRENT_OFFERS)
         self.stall_max = 0.0  # seconds the event loop was late, since the last stats
         self.stalls = 0  # stalls over 100 ms, since start
         self._last_stall_log = 0.0
@@ -464,7 +469,8 @@ class MediaService:
             return
         self._offering += 1  # counted against the cap while its answer is made
         try:
-            peer = await self._answer(process, pid, offer, has_mic, refuse)
+            async with self._answering:
+                peer = await self._answer(process, pid, offer, has_mic, refuse)
         finally:
             self._offering -= 1
         if peer is None:
