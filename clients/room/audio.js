@@ -1,5 +1,5 @@
 // A room's device with audio on: the table's microphone and speakers for the remote people in the
-// room.  "Turn on room audio" (one device per room: a second one is refused, because two speakers
+// room.  "Room audio" (a toggle; one device per room: a second one is refused, because two speakers
 // in one room make feedback, and the page says so plainly), a level meter per remote person heard,
 // and "Mute the room".  Kept small: the device's screen is for the room's question and its stack.
 //
@@ -25,7 +25,7 @@ let height = 0;    // the panel's height last time: room.js fits the side column
 
 export function initRoomAudio({ socket }) {
   const toggle = el("button", { type: "button", id: "ra-toggle", class: "secondary small", "aria-pressed": "false", hidden: true },
-    "Turn on room audio");
+    "Room audio");
   const mute = el("button", { type: "button", id: "ra-mute", class: "small", "aria-pressed": "false", hidden: true }, "Mute the room");
   $("#audio-toggle-home").append(toggle, mute);
   const panel = el("section", { id: "room-audio", class: "room-audio", hidden: true, "aria-labelledby": "ra-label" });
@@ -60,7 +60,9 @@ function draw() {
   toggle.hidden = !media || !open;
   const on = peer.on;
   toggle.setAttribute("aria-pressed", String(on));
-  setText(toggle, on ? "Room audio on: turn off" : "Turn on room audio");
+  // Toggle buttons keep their name; aria-pressed (green when pressed) says whether it is on.
+  setText(toggle, "Room audio");
+  toggle.title = on ? "Room audio is on: press to turn it off" : "Turn on this room's microphone and speakers";
   const refused = !on && peer.error;  // refused (a second device), or no microphone: said in the panel
   const panel = $("#room-audio");
   panel.hidden = !(on || refused) || !open;
@@ -74,7 +76,7 @@ function draw() {
   }[peer.state] || "");
   if (on && peer.error && !refused) setText($("#ra-state"), peer.error.message);
   $("#ra-state").hidden = !$("#ra-state").textContent;
-  if (!micPossible() && !on) toggle.title = ERROR_WORDS.insecure;
+  if (!micPossible() && !on) toggle.title = ERROR_WORDS.insecure;  // (said in the panel once pressed)
   const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot && s.slot.kind !== "device");
   keyed($("#ra-heard"), on ? heard : [], (s) => s.i, (s) => {
     const id = `ra-slot-${s.i}`;
@@ -84,7 +86,7 @@ function draw() {
   $("#ra-mute").hidden = !on || !peer.hasMic;
   $("#ra-mic").hidden = !on || !peer.hasMic;
   $("#ra-mute").setAttribute("aria-pressed", String(peer.muted));
-  setText($("#ra-mute"), peer.muted ? "Room muted: unmute" : "Mute the room");
+  setText($("#ra-mute"), "Mute the room");
   levels();
   const now = panel.hidden ? 0 : panel.getBoundingClientRect().height;
   if (now !== height) {  // who is here and the notes get what is left: let room.js fit them again
