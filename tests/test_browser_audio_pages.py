@@ -36,9 +36,11 @@ SHOTS = os.environ.get("PLAZA_SHOTS")
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A server with its media process, as ``python -m server`` starts by default."""
-    proc = ServerProcess(data=tmp_path / "data", port=free_port(), media=True).start()
-    yield proc
-    proc.stop()
+    proc = ServerProcess(data=tmp_path / "data", port=free_port(), media=True)
+    try:  # a start that times out must not leave the server (and its media process) running
+        yield proc.start()
+    finally:
+        proc.stop()
 
 
 @pytest.fixture
@@ -276,8 +278,9 @@ async def test_one_room_device_with_audio_per_room(
 
 
 async def test_no_sound_card_when_audio_is_off(browser: Browser, tmp_path: Path) -> None:
-    server = ServerProcess(data=tmp_path / "data", port=free_port(), media=False).start()
+    server = ServerProcess(data=tmp_path / "data", port=free_port(), media=False)
     try:
+        server.start()
         meeting = server.create_meeting()
         errors: list[str] = []
         phone = await joined_phone(browser, meeting, "Dana", errors)
