@@ -38,7 +38,7 @@ from server.app import MAX_HEADERS, create_app
 from server.config import OPTIONS, Settings, load_secret, parse_settings
 from server.http import PlazaH11Protocol, PlazaWebSocketProtocol
 from server.hub.hub import Hub
-from server.hub.media import free_port
+from server.hub.media import die_with_parent, free_port
 from server.logs import log_config
 from server.store import open_store
 
@@ -250,7 +250,9 @@ class MediaProcess:
         backoff = 0.5
         while not self.stopping.is_set():
             started = time.monotonic()
-            self.process = subprocess.Popen([sys.executable, "-m", "server.media"], env=self.env)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.media"], env=self.env, preexec_fn=die_with_parent
+            )
             code = self.process.wait()
             if self.stopping.is_set():
                 return

@@ -94,6 +94,7 @@ class ServerProcess:
                         return self
             except OSError:
                 time.sleep(0.05)
+        self.stop()  # not left running (with its media process) behind a failed start
         raise RuntimeError("server did not become healthy")
 
     def read_organiser_key(self) -> str:

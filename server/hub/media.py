@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -75,6 +76,15 @@ def ice_servers(text: str) -> list[dict[str, Any]]:
 # --- the supervisor: the media process on this machine ---------------------------------------
 
 
+def die_with_parent() -> None:
+    """In the media process before it starts (Linux): SIGTERM when Plaza dies, even by SIGKILL, so a
+    killed Plaza never leaves an orphan holding its port."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Supervisor:
     """Runs ``python -m server.media`` on a loopback port and starts it again when it exits.
 
@@ -109,7 +119,12 @@ class Supervisor:
             started = time.monotonic()
             try:
                 self.process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "server.media", env=self.env(), stdin=asyncio.subprocess.DEVNULL
+                    sys.executable,
+                    "-m",
+                    "server.media",
+                    env=self.env(),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    preexec_fn=die_with_parent,
                 )
                 log.info("media process started", extra={"pid": self.process.pid, "port": self.port})
                 code = await self.process.wait()
