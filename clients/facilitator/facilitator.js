@@ -10,11 +10,12 @@ import { breakouts } from "/static/facilitator/breakouts.js";
 import { openSpaceConsole } from "/static/facilitator/openspace.js";
 import { cafeConsole } from "/static/facilitator/cafe.js";
 import { interpretation } from "/static/facilitator/audio.js";
+import { translators } from "/static/facilitator/translations.js";
 import { t, loadCatalogues, translatePage, languagePicker, onLanguageChange, errorText, serverText, has, LANGUAGES } from "/static/shared/i18n.js";
 
 // The console's words: its own language (the picker in the header, remembered on this device),
 // whatever language the big screen shows (set below, in "Meeting").
-await loadCatalogues(["common", "server", "facilitator", "openspace-console", "cafe-console"]);
+await loadCatalogues(["common", "server", "facilitator", "openspace-console", "cafe-console", "translators-console"]);
 translatePage(document);
 $(".top").append(languagePicker({ id: "console-language" }));
 
@@ -102,6 +103,7 @@ function render(view) {
   if (view.openspace) openSpace.render(view.openspace, view);
   if (view.cafe) cafe.render(view.cafe, view);
   interpreting.render(view.audio, view);
+  translating.render(view.translations);
   renderScreenLanguages(view);
   $("#minutes-md").href = `/api/meetings/${encodeURIComponent(meetingId)}/minutes.md`;
   $("#minutes-page").href = `/minutes/${encodeURIComponent(meetingId)}`;
@@ -571,6 +573,7 @@ const rooms = breakouts({ socket, confirmDialog });
 const openSpace = openSpaceConsole({ socket, confirmDialog });
 const cafe = cafeConsole({ socket, meetingId, key });
 const interpreting = interpretation({ socket, confirmDialog });
+const translating = translators({ socket });
 
 // --- people -------------------------------------------------------------------------------------------
 
@@ -706,6 +709,7 @@ fillLanguages();
 
 // The page's fixed words are re-worded by the engine (data-i18n); what came from a view is drawn again.
 onLanguageChange(() => {
+  translating.words();
   if (latest) render(latest);
   syncVoteForm();
 });
