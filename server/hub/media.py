@@ -483,7 +483,12 @@ class AudioManager:
 
     def _replan_meeting(self, live: Any) -> None:
         self._replan_due.discard(live)
-        for peer in [p for p in self.peers.values() if p.live is live]:
+        # Plans that take a source go first: at a handover the media process then moves the channel
+        # to the taker before the previous interpreter's plan lets go, and its listeners' slot stays.
+        peers = [p for p in self.peers.values() if p.live is live]
+        state = live.state
+        peers.sort(key=lambda p: plan_for(state, live.id, p.conn, self._wishes(p.conn), p.mic)["send"] is None)
+        for peer in peers:
             self._replan(peer)
 
     def _replan_conn(self, conn: Any) -> None:
