@@ -11,7 +11,7 @@ import { openSpaceConsole } from "/static/facilitator/openspace.js";
 import { cafeConsole } from "/static/facilitator/cafe.js";
 import { interpretation } from "/static/facilitator/audio.js";
 import { translators } from "/static/facilitator/translations.js";
-import { t, loadCatalogues, translatePage, languagePicker, onLanguageChange, errorText, serverText, has, LANGUAGES } from "/static/shared/i18n.js";
+import { t, tnodes, loadCatalogues, translatePage, languagePicker, onLanguageChange, errorText, serverText, has, LANGUAGES } from "/static/shared/i18n.js";
 
 // The console's words: its own language (the picker in the header, remembered on this device),
 // whatever language the big screen shows (set below, in "Meeting").
@@ -88,7 +88,11 @@ function render(view) {
   setText($("#title"), view.title);
   document.title = t("facilitator.doc_title", { title: view.title });
   setText($("#code"), view.code);
-  setText($("#present-count"), t("facilitator.here_count", { count: view.present }));
+  // The count keeps its own element (#present), as the screen's does: tests and people read it there.
+  const here = tnodes("facilitator.here_count", { count: view.present });
+  const number = here.querySelector("bdi");
+  if (number) number.id = "present";
+  $("#present-count").replaceChildren(here);
   $("#nobody").hidden = view.participants.length > 0;
   $("#end").disabled = view.ended;
   $("#ended-note").hidden = !view.ended;
