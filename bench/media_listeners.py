@@ -182,12 +182,12 @@ def window_stats(s2: dict[str, Any], s3: dict[str, Any], n: int) -> dict[str, An
 # -- the listeners' processes
 
 
-async def worker(url: str, n: int, first: int, concurrency: int) -> None:
+async def worker(url: str, n: int, first: int, concurrency: int, slots: int) -> None:
     """N listeners on their own link; speaks JSON lines: 'ready', then a window, then the figures."""
     lift_fd_limit()
     with loopback_only():
         link = await LinkClient.connect(url, SECRET, process=f"bench-listeners-{first}")
-        peers = [PeerClient() for _ in range(n)]
+        peers = [PeerClient(slots=slots) for _ in range(n)]
         sem = asyncio.Semaphore(concurrency)
         lag: dict[str, float] = {}
         watch = asyncio.ensure_future(loop_watch(lag))
@@ -228,7 +228,7 @@ async def worker(url: str, n: int, first: int, concurrency: int) -> None:
                     "rates": rates,
                     "onsets": onsets,
                     "wrong_slot_packets": wrong_slot,
-                    "slots_ok": sum(1 for i in range(n) if link.slots(f"l{first + i}") == [CHANNEL] + [None] * 7),
+                    "slots_ok": sum(1 for i in range(n) if link.slots(f"l{first + i}") == [CHANNEL] + [None] * (slots - 1)),
                     "loop_lag_max_ms": round(lag_max * 1000, 1),
                     "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
                 }
@@ -257,7 +257,7 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
             t_connect = time.monotonic()
             for size, first in zip(sizes, firsts, strict=True):
                 cmd = [sys.executable, "-m", "bench.media_listeners", "--worker", media.url]
-                cmd += ["--n", str(size), "--first", str(first), "--concurrency", str(args.concurrency)]
+                cmd += ["--n", str(size), "--first", str(first), "--concurrency", str(args.concurrency), "--slots", str(args.slots)]
                 workers.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
                 prioritise([workers[-1].pid], args.nice)
             loop = asyncio.get_running_loop()
@@ -365,11 +365,14 @@ if __name__ == "__main__":
     ap.add_argument("--workers", type=int, default=2, help="listener processes (at most one per 50 listeners)")
     ap.add_argument("--concurrency", type=int, default=5, help="offers in flight per worker")
     ap.add_argument("--nice", type=int, default=-10, help="niceness of the media and load processes (shared machine)")
+    ap.add_argument(
+        "--slots", type=int, default=3, help="slots each listener offers (3: a phone listening in the plenary; 8: with a mic)"
+    )
     ap.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        asyncio.run(worker(a.worker, a.n, a.first, a.concurrency))
+        asyncio.run(worker(a.worker, a.n, a.first, a.concurrency, a.slots))
     else:
         asyncio.run(main(a))

@@ -135,6 +135,31 @@ async def test_a_publishers_packets_reach_every_listener_as_sent(link: LinkClien
         await closing(speaker, *listeners)
 
 
+async def test_a_listening_phone_offers_three_slots_and_every_answer_shares_one_certificate(link: LinkClient) -> None:
+    speaker = PeerClient(mic=OpusSignalTrack(seed=1))
+    remote = PeerClient(mic=OpusSignalTrack(seed=2))  # a remote speaker given the floor
+    listener = PeerClient(slots=3)
+    try:
+        answers = [
+            await join(link, "dev", speaker, FLOOR),
+            await join(link, "p1", remote, sends("m/floor/p/p1", "m/floor/")),
+            await join(link, "l", listener, listens("m/c/ch1", "m/floor/")),
+        ]
+        assert [a["t"] for a in answers] == ["answer"] * 3
+        sections = [re.findall(r"^m=audio .*$", a["sdp"], re.M) for a in answers]
+        assert [len(s) for s in sections] == [9, 9, 4]  # the mic and as many slots as offered
+        prints = {re.search(r"^a=fingerprint:(.*)$", a["sdp"], re.M).group(1) for a in answers}  # type: ignore[union-attr]
+        assert len(prints) == 1  # one DTLS identity for the process; each connection has its own keys
+        await connected(speaker, remote, listener)
+        await wait_until(lambda: link.slots("l") == ["m/floor/dev", "m/floor/p/p1", None], 5, "two floor voices")
+        await wait_until(lambda: listener.stats[0].count > 20 and listener.stats[1].count > 20, 5, "both heard")
+        assert await share(speaker, listener, 0) >= 0.95
+        assert await share(remote, listener, 1) >= 0.95
+        assert listener.stats[2].count == 0
+    finally:
+        await closing(speaker, remote, listener)
+
+
 async def test_slots_fill_in_hear_order_stay_stable_and_never_hold_your_own_voice(link: LinkClient) -> None:
     listener = PeerClient()
     floor = PeerClient(mic=OpusSignalTrack(seed=1))

@@ -56,7 +56,7 @@ def test_at_most_the_slots_it_has_and_hear_order_decides_who() -> None:
     r.set_plan(ch, Plan(send="m/c/es"))
     speak(r, "m/c/es")
     r.set_plan(lis, Plan(hear=("m/c/es", "m/r/1/")))
-    assert lis.slots == ["m/c/es", "m/r/1/p/0", "m/r/1/p/1", None, None, None, None, None]
+    assert lis.slots == ["m/c/es", "m/r/1/p/0", "m/r/1/p/1"]  # as many as it has
     r.set_plan(speakers[0], Plan(send=None))
     assert lis.slots[:3] == ["m/c/es", "m/r/1/p/2", "m/r/1/p/1"]
 

@@ -411,7 +411,7 @@ class AudioManager:
         old = self.peers.pop(conn, None)
         if old is not None:
             self.by_id.pop(old.id, None)
-        peer = Peer(conn=conn, live=live, mic=mic)
+        peer = Peer(conn=conn, live=live, mic=mic, slots=[None] * (sdp.count("\nm=audio ") - 1))
         peer.plan = plan_for(live.state, live.id, conn, w, mic)
         self.peers[conn] = peer
         self.by_id[peer.id] = peer
@@ -511,8 +511,7 @@ class AudioManager:
         peer = self.by_id.get(peer_id) if isinstance(peer_id, str) else None
         if peer is None:
             return
-        keys = [k if isinstance(k, str) else None for k in slots[:SLOTS]]
-        peer.slots = keys + [None] * (SLOTS - len(keys))
+        peer.slots = [k if isinstance(k, str) else None for k in slots[:SLOTS]]  # as many as it offered
         peer.conn.last_slots = None
         self._send_slots(peer)
 

@@ -122,3 +122,35 @@ def hook_receiver(receiver: Any, sink: Sink) -> None:
         raise InternalsChanged(_message(missing))
     receiver._RTCRtpReceiver__jitter_buffer = NoDelayJitterBuffer()
     receiver._RTCRtpReceiver__decoder_queue = ForwardQueue(sink)
+
+
+def share_certificate() -> bool:
+    """One DTLS certificate and SSL context for every peer connection of this process (False: not possible).
+
+    aiortc's ``RTCPeerConnection`` generates a new certificate for each connection
+    (``RTCCertificate.generateCertificate()``) and each DTLS transport builds its own OpenSSL context
+    from it.  Browsers let a page reuse one certificate across connections (``RTCConfiguration.certificates``);
+    aiortc has no such option, so the media process makes the class method answer one certificate,
+    whose context is built once per SRTP profile list.  Each connection keeps its own DTLS session
+    and SRTP keys: only the identity the fingerprint in each answer names is shared.
+    """
+    from aiortc.rtcdtlstransport import RTCCertificate
+
+    if not hasattr(RTCCertificate, "_create_ssl_context") or not callable(
+        getattr(RTCCertificate, "generateCertificate", None)
+    ):
+        return False
+    original = RTCCertificate.generateCertificate.__func__  # type: ignore[attr-defined]
+    made = original(RTCCertificate)
+    contexts: dict[bytes, Any] = {}
+    build = made._create_ssl_context
+
+    def shared_context(srtp_profiles: list[Any]) -> Any:
+        key = b":".join(p.openssl_profile for p in srtp_profiles)
+        if key not in contexts:
+            contexts[key] = build(srtp_profiles)
+        return contexts[key]
+
+    made._create_ssl_context = shared_context  # type: ignore[method-assign]
+    RTCCertificate.generateCertificate = classmethod(lambda cls: made)  # type: ignore[method-assign,assignment]
+    return True

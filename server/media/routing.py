@@ -180,7 +180,7 @@ class Listener:
         self.has_mic = has_mic
         self.plan = Plan()
         self.send_key: str | None = None  # the source it publishes now (None: its audio goes nowhere)
-        self.slots: list[str | None] = [None] * SLOTS
+        self.slots: list[str | None] = [None] * len(tracks)
         self.live = True
 
     def slots_changed(self) -> None:
@@ -233,7 +233,7 @@ class Router:
             self._deactivate_if_silent(key)
         for track in peer.tracks:
             track.switch(None)
-        peer.slots = [None] * SLOTS
+        peer.slots = [None] * len(peer.tracks)
 
     def _detach(self, peer: Listener) -> None:
         source = self.sources.get(peer.send_key) if peer.send_key else None

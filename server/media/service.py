@@ -520,6 +520,7 @@ class MediaService:
                     peer.tracks.append(track)
                 else:
                     transceiver.direction = "inactive"  # no receiver decoding what we do not forward
+            peer.slots = [None] * len(peer.tracks)  # as many as it offered (a listening phone offers fewer)
             await pc.setLocalDescription(await pc.createAnswer())
         except BaseException:
             self.spawn(_close_pc(pc))
@@ -697,6 +698,7 @@ async def run(settings: Settings, ready: Callable[[int], None] | None = None) ->
     loop = asyncio.get_running_loop()
     await forward.check_internals()
     trimmed = forward.trim_sender_history()
+    shared_cert = os.environ.get("PLAZA_MEDIA_SHARE_CERT", "1") == "1" and forward.share_certificate()
     restrict_addresses(settings.addresses)
     service = MediaService(settings)
 
@@ -729,6 +731,7 @@ async def run(settings: Settings, ready: Callable[[int], None] | None = None) ->
                 "ice_timeout": settings.ice_timeout,
                 "max_peers": settings.max_peers,
                 "rtp_history_trimmed": trimmed,
+                "certificate_shared": shared_cert,
             },
         )
         if ready is not None:
@@ -742,6 +745,17 @@ async def run(settings: Settings, ready: Callable[[int], None] | None = None) ->
     log.info("media process stopped")
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (PLAZA_MEDIA_LOOP=asyncio for the standard loop)."""
+    if os.environ.get("PLAZA_MEDIA_LOOP", "uvloop") == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
     config = log_config(settings.log_level)
@@ -749,7 +763,8 @@ def main(argv: list[str] | None = None) -> None:
         config["loggers"][name] = {"handlers": ["stderr"], "level": "WARNING", "propagate": False}
     logging.config.dictConfig(config)
     try:
-        asyncio.run(run(settings))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(run(settings))
     except forward.InternalsChanged as exc:
         log.critical(str(exc))
         print(str(exc), file=sys.stderr)
