@@ -8,7 +8,9 @@ renders it for people, in any language of the catalogues (``minutes.md?lang=es``
 fixed words from ``clients/i18n/minutes/``, rules, outcomes and kinds of entry from
 ``clients/i18n/server/``, plurals by Babel's CLDR rules).  Served at
 ``/api/meetings/{id}/minutes.json`` (language-free) and ``.md``.  What people wrote (names,
-proposals, reasons) is never translated; the sections of other features stay in English.
+proposals, reasons) is never translated.  Each feature's section (breakout rooms, Open Space, World
+Café, interpretation) is worded by its ``markdown(data, w)`` in the same language, from its own
+catalogues (``clients/i18n/minutes-<feature>/``, see ``Feature.words``).
 
 Secret ballots stay secret here: counts, the list of who voted, and the receipts
 (sorted by receipt) — never who chose what.
@@ -267,9 +269,9 @@ def markdown(data: dict[str, Any], lang: str = "en") -> str:
         out += ["  - " + w("minutes.action", what=a["what"], who=a["who"]) for a in d["actions"]]
     if not data["decisions"]:
         out.append(w("minutes.none"))
-    for feature in registry.features():
+    for feature in registry.features():  # each feature words its own section, in the same language
         if feature.markdown is not None and data.get(feature.name):
-            out += feature.markdown(data[feature.name])
+            out += feature.markdown(data[feature.name], i18n.words(lang, *feature.words, "minutes", "server"))
     out += ["", f"## {w('minutes.who_spoke')}", ""]
     out += [
         "- "

@@ -20,6 +20,13 @@ $("#json-link").href = `${base}.json`;
 $("#print").addEventListener("click", () => window.print());
 const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" }) : "");
 const stars = (n) => tn("harvest.stars", n);
+// A table as a heading names it ("Table 7 — Oak") or a sentence does ("table 7 — Oak"), in the page's
+// language; the table's name as written. A record without its number and name keeps the server's words.
+const tableWords = (x, sentence) => {
+  if (x.number == null || !("name" in x)) return sentence ? x.label : x.title;
+  const key = sentence ? "harvest.table.label" : "harvest.table.title";
+  return x.name ? t(`${key}_named`, { number: x.number, name: x.name }) : t(key, { number: x.number });
+};
 
 function round(r) {
   const heading = !r.started_at ? t("harvest.round.not_held", { round: r.round })
@@ -31,11 +38,11 @@ function round(r) {
     el("table", { class: "wall" },
       el("caption", { class: "muted" }, t("harvest.round.caption", { round: r.round })),
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("harvest.col.table")), el("th", { scope: "col" }, t("harvest.col.people")))),
-      el("tbody", {}, ...r.tables.map((x) => el("tr", {}, el("th", { scope: "row" }, x.title), el("td", {}, names(x.people) || t("harvest.nobody")))))));
+      el("tbody", {}, ...r.tables.map((x) => el("tr", {}, el("th", { scope: "row" }, tableWords(x)), el("td", {}, names(x.people) || t("harvest.nobody")))))));
 }
 
 function table(x) {
-  const parts = [el("h3", {}, x.title), el("p", {}, x.host ? t("harvest.host", { name: x.host }) : t("harvest.no_host"))];
+  const parts = [el("h3", {}, tableWords(x)), el("p", {}, x.host ? t("harvest.host", { name: x.host }) : t("harvest.no_host"))];
   if (x.notes.length) {
     parts.push(el("ul", { class: "ideas" }, ...x.notes.map((n) => el("li", { class: n.strong ? "strong" : "" },
       n.strong ? el("strong", {}, `★ ${n.text}`) : n.text,
@@ -45,7 +52,7 @@ function table(x) {
     parts.push(el("p", { class: "muted" }, t("harvest.no_ideas")));
   }
   if (x.summary) parts.push(el("p", {}, el("strong", {}, t("harvest.summary"))), el("blockquote", {}, x.summary));
-  return el("section", { class: "report", "aria-label": x.title }, ...parts);
+  return el("section", { class: "report", "aria-label": tableWords(x) }, ...parts);
 }
 
 function render(data) {
@@ -62,9 +69,11 @@ function render(data) {
     body.push(el("p", { class: "muted" }, tn("harvest.seating", s.repeats, { mean: String(s.random_mean), bound: String(s.lower_bound) })));
   }
   const ranking = cafe.harvest && cafe.harvest.ranking ? cafe.harvest.ranking : [];
+  const named = new Map(cafe.tables.map((x) => [x.table, x.name]));
+  const label = (i) => tableWords(named.has(i.table) ? { ...i, name: named.get(i.table) } : i, true);
   body.push(el("h2", {}, t("harvest.most_starred")));
   body.push(ranking.length
-    ? el("ol", { class: "ranking" }, ...ranking.map((i) => el("li", {}, i.text, el("span", { class: "muted" }, ` — ${i.label}, ${stars(i.stars)}`))))
+    ? el("ol", { class: "ranking" }, ...ranking.map((i) => el("li", {}, i.text, el("span", { class: "muted" }, ` — ${label(i)}, ${stars(i.stars)}`))))
     : el("p", {}, t(cafe.harvest && !cafe.harvest.closed ? "harvest.open" : "harvest.none_starred")));
   body.push(el("h2", {}, t("harvest.rounds")), ...(cafe.rounds.length ? cafe.rounds.map(round) : [el("p", {}, t("harvest.no_rounds"))]));
   body.push(el("h2", {}, t("harvest.tables")), ...(cafe.tables.length ? cafe.tables.map(table) : [el("p", {}, t("harvest.no_tables"))]));

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server import i18n
 from server.audio import core as ac
 from server.core import meeting as m
 from server.core import registry
@@ -220,26 +221,32 @@ def minutes(state: m.MeetingState) -> list[dict[str, Any]]:
     ]
 
 
-def markdown(channels: list[dict[str, Any]]) -> list[str]:
+def markdown(channels: list[dict[str, Any]], w: i18n.Words) -> list[str]:
+    """The channels in Markdown, worded by ``w`` (``clients/i18n/minutes-audio/``); channel and
+    interpreters' names as written, the language as its code."""
     if not channels:
         return []
-    out = ["", "## Interpretation", ""]
+    out = ["", f"## {w('minutes.audio.heading')}", ""]
     for c in channels:
-        where = f", in room {c['room']}" if c["room"] else ""
-        gone = " (removed)" if c["removed"] else ""
-        out.append(f"### {c['name']} ({c['language']}{where}){gone}")
+        if c["room"]:
+            heading = w("minutes.audio.channel_in_room", name=c["name"], language=c["language"], room=c["room"])
+        else:
+            heading = w("minutes.audio.channel", name=c["name"], language=c["language"])
+        if c["removed"]:
+            heading = w("minutes.audio.removed", channel=heading)
+        out.append(f"### {heading}")
         out.append("")
-        out.append(f"Interpreters: {', '.join(c['interpreters']) or 'none'}")
+        out.append(w("minutes.audio.interpreters", names=", ".join(c["interpreters"]) or w("minutes.audio.none")))
         if c["turns"]:
-            out += ["", "Live voice:"]
+            out += ["", w("minutes.audio.live_voice")]
             for t in c["turns"]:
                 when = (t["at"] or "")[11:16]
                 if t["how"] == "handover":
-                    out.append(f"- {when} handover: {t['previous']} → {t['name']}")
+                    out.append("- " + w("minutes.audio.handover", time=when, previous=t["previous"], name=t["name"]))
                 elif t["how"] == "off":
-                    out.append(f"- {when} {t['previous']} stopped; the channel was silent")
+                    out.append("- " + w("minutes.audio.off", time=when, name=t["previous"]))
                 else:
-                    out.append(f"- {when} {t['name']} went live")
+                    out.append("- " + w("minutes.audio.live", time=when, name=t["name"]))
         out.append("")
     return out
 
@@ -310,4 +317,5 @@ FEATURE = registry.Feature(
     view_deps=booth_deps,
     minutes=minutes,
     markdown=markdown,
+    words=("minutes-audio",),
 )

@@ -338,4 +338,5 @@ FEATURE = registry.Feature(
     view_deps=cv.table_deps,
     minutes=minutes,
     markdown=markdown,
+    words=("minutes-cafe",),
 )

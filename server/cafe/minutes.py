@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server import i18n
 from server.cafe import views as cv
 from server.core import meeting as m
 
@@ -23,10 +24,6 @@ def _iso(ts: float | None) -> str | None:
 def _name(state: m.MeetingState, pid: str | None) -> str:
     p = state.participants.get(pid) if pid else None
     return p.name if p else ""
-
-
-def _stars(n: int) -> str:
-    return "1 star" if n == 1 else f"{n} stars"
 
 
 def minutes(state: m.MeetingState) -> dict[str, Any] | None:
@@ -46,6 +43,7 @@ def minutes(state: m.MeetingState) -> dict[str, Any] | None:
                     {
                         "table": t,
                         "number": cs.tables[t].number if t in cs.tables else None,
+                        "name": cs.tables[t].name if t in cs.tables else "",
                         "label": cs.tables[t].label if t in cs.tables else t,
                         "title": cs.tables[t].title if t in cs.tables else t,
                         "people": [_name(state, p) for p in people],
@@ -91,40 +89,64 @@ def minutes(state: m.MeetingState) -> dict[str, Any] | None:
     }
 
 
-def markdown(data: dict[str, Any]) -> list[str]:
-    out = ["", "## World Café", ""]
+def _table(w: i18n.Words, table: dict[str, Any], label: bool = False) -> str:
+    """A table as a heading names it ("Table 7 — Oak"), or a sentence (``label``: "table 7 — Oak"),
+    in ``w``'s language; the name as written.  A record without its number and name keeps its words."""
+    if table.get("number") is None or "name" not in table:
+        return str(table["label"] if label else table["title"])
+    key = "minutes.cafe.table_label" if label else "minutes.cafe.table"
+    if table.get("name"):
+        return w(f"{key}_named", number=table["number"], name=table["name"])
+    return w(key, number=table["number"])
+
+
+def markdown(data: dict[str, Any], w: i18n.Words) -> list[str]:
+    """The section in Markdown, worded by ``w`` (``clients/i18n/minutes-cafe/``); questions, table names,
+    names, notes and summaries as written."""
+    out = ["", f"## {w('minutes.cafe.heading')}", ""]
     seating_ = data["seating"]
     if seating_:
-        out += [
-            f"Seating: {seating_['repeats']} repeated pairs (a random shuffle gives {seating_['random_mean']:g} "
-            f"on average; no plan can have fewer than {seating_['lower_bound']}).",
-            "",
-        ]
+        mean, bound = f"{seating_['random_mean']:g}", seating_["lower_bound"]
+        out += [w("minutes.cafe.seating", count=seating_["repeats"], mean=mean, bound=bound), ""]
+    names = {t["table"]: t.get("name", "") for t in data["tables"]}
     for rnd in data["rounds"]:
-        out += [f"### Round {rnd['round']}", ""]
+        out += [f"### {w('minutes.cafe.round', number=rnd['round'])}", ""]
         if rnd["question"]:
-            out += [f"Question: {rnd['question']}", ""]
+            out += [w("minutes.cafe.question", question=rnd["question"]), ""]
         for table in rnd["tables"]:
-            out.append(f"- {table['title']}: {', '.join(table['people']) or 'nobody'}")
+            title = _table(w, table)
+            out.append(f"- {title}: {', '.join(table['people']) or w('minutes.cafe.nobody')}")
         out.append("")
     for table in data["tables"]:
-        out += [f"### {table['title']}", ""]
+        out += [f"### {_table(w, table)}", ""]
         if table["host"]:
-            out += [f"Host: {table['host']}", ""]
+            out += [w("minutes.cafe.host", name=table["host"]), ""]
         if table["notes"]:
-            out.append("Key ideas (★ the strongest):")
+            out.append(w("minutes.cafe.key_ideas"))
             for n in table["notes"]:
                 mark = "★ " if n["strong"] else ""
-                stars = f", {_stars(n['stars'])}" if n["stars"] else ""
-                out.append(f"- {mark}{n['text']} (round {n['round']}, {n['by']}{stars})")
+                if n["stars"]:
+                    stars = w("minutes.cafe.stars", count=n["stars"])
+                    idea = w("minutes.cafe.idea_stars", text=n["text"], round=n["round"], name=n["by"], stars=stars)
+                else:
+                    idea = w("minutes.cafe.idea", text=n["text"], round=n["round"], name=n["by"])
+                out.append(f"- {mark}{idea}")
             out.append("")
         if table["summary"]:
-            out += ["Host's summary:", "", *(f"> {line}" if line else ">" for line in table["summary"].split("\n")), ""]
+            out += [
+                w("minutes.cafe.summary"),
+                "",
+                *(f"> {line}" if line else ">" for line in table["summary"].split("\n")),
+                "",
+            ]
     harvest_ = data["harvest"]
     if harvest_ and harvest_["ranking"]:
-        out += ["### The harvest: the most starred ideas", ""]
+        out += [f"### {w('minutes.cafe.harvest')}", ""]
         for i, idea in enumerate(harvest_["ranking"], 1):
-            out.append(f"{i}. {idea['text']} ({idea['label']}; {_stars(idea['stars'])})")
+            named = {**idea, "name": names[idea["table"]]} if idea.get("table") in names else idea
+            table = _table(w, named, label=True)
+            stars = w("minutes.cafe.stars", count=idea["stars"])
+            out.append(w("minutes.cafe.ranked", rank=i, text=idea["text"], table=table, stars=stars))
         out.append("")
     return out
 
@@ -134,10 +156,12 @@ def harvest(state: m.MeetingState) -> dict[str, Any]:
     return {"meeting": state.id, "title": state.title, "cafe": minutes(state)}
 
 
-def harvest_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# {data['title']}: World Café harvest"]
+def harvest_markdown(data: dict[str, Any], lang: str = "en") -> str:
+    """The harvest in Markdown, in ``lang`` (``harvest.md`` serves it in English)."""
+    w = i18n.words(lang, "minutes-cafe", "minutes", "server")
+    lines = [f"# {w('minutes.cafe.harvest_of', title=data['title'])}"]
     if data["cafe"] is None:
-        lines += ["", "No World Café was held in this meeting."]
+        lines += ["", w("minutes.cafe.no_cafe")]
     else:
-        lines += ["", *markdown(data["cafe"])[3:]]  # without the minutes' "## World Café" heading
+        lines += ["", *markdown(data["cafe"], w)[3:]]  # without the minutes' "## World Café" heading
     return "\n".join(lines).rstrip() + "\n"

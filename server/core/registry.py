@@ -63,7 +63,12 @@ class Feature:
     - ``views(state, key, ctx) -> data``: the view of one of the feature's own audiences
       (``audience`` is their prefix: key ``b1-2`` of audience ``room`` is view ``room:b1-2``),
       sent only to connections subscribed to it;
-    - ``minutes(state) -> data`` and ``markdown(data) -> lines``: the feature's section of the minutes.
+    - ``minutes(state) -> data`` and ``markdown(data, w) -> lines``: the feature's section of the minutes,
+      JSON (language-free) and Markdown in the reader's language: ``w`` is an :class:`server.i18n.Words`
+      in that language over the feature's ``words`` namespaces, then ``minutes`` and ``server``
+      (``minutes.md?lang=es``).  What people wrote (names, topics, notes, reports) stays as written;
+    - ``words``: the catalogue namespaces of the feature's words in the minutes
+      (``clients/i18n/<namespace>/<lang>.json``, e.g. ``minutes-rooms``), in every language.
     """
 
     name: str
@@ -85,7 +90,8 @@ class Feature:
     # (None: anyone).  Without it, any change to the feature's part means anyone.
     touched: Callable[[Any, Any], frozenset[str] | None] | None = None
     minutes: Callable[..., Any] | None = None
-    markdown: Callable[[Any], list[str]] | None = None
+    markdown: Callable[[Any, Any], list[str]] | None = None  # (data, w: i18n.Words) -> lines
+    words: tuple[str, ...] = ()  # the namespaces of its minutes' words (clients/i18n/<namespace>/)
     # (key) -> whether a key of ``audience`` is this feature's, when several features share the
     # audience ("room": b1-2 is a breakout room, o7 an Open Space circle). None: any the others don't own.
     owns: Callable[[str], bool] | None = None

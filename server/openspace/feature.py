@@ -389,4 +389,5 @@ FEATURE = registry.Feature(
     view_deps=lambda state, key: ov.circle_deps(state, key) if is_circle(key) else ov.space_deps(state, key),
     minutes=minutes,
     markdown=markdown,
+    words=("minutes-openspace",),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server import i18n
 from server.core import meeting as m
 from server.openspace import views as ov
 
@@ -43,27 +44,46 @@ def minutes(state: m.MeetingState) -> dict[str, Any] | None:
     }
 
 
-def markdown(data: dict[str, Any]) -> list[str]:
-    out = ["", "## Open Space", ""]
+def markdown(data: dict[str, Any], w: i18n.Words) -> list[str]:
+    """The section in Markdown, worded by ``w`` (``clients/i18n/minutes-openspace/``); the theme, topics,
+    spaces, names and reports as written."""
+    out = ["", f"## {w('minutes.openspace.heading')}", ""]
     if data["theme"]:
-        out += [f"Theme: {data['theme']}", ""]
+        out += [w("minutes.openspace.theme", theme=data["theme"]), ""]
     for slot in data["wall"]:
         if not slot["topics"]:
             continue
-        out += [f"### Slot {slot['slot']}", ""]
-        out += [f"- {t['title']} ({t['space']}; convener {t['convener']}; {t['came']} came)" for t in slot["topics"]]
+        out += [f"### {w('minutes.openspace.slot', slot=slot['slot'])}", ""]
+        out += [
+            "- "
+            + w(
+                "minutes.openspace.topic",
+                title=t["title"],
+                space=t["space"],
+                name=t["convener"],
+                came=w("minutes.openspace.came", count=t["came"]),
+            )
+            for t in slot["topics"]
+        ]
         out.append("")
     for r in data["reports"]:
-        out += [f"### Report: {r['title']}", "", f"Reporter: {r['reporter']}"]
-        out.append(f"Took part: {', '.join(r['participants']) or 'nobody recorded'}")
-        out.append("")
-        for key, label in (("key_points", "Key points"), ("proposals", "Proposals"), ("next_steps", "Next steps")):
+        out += [f"### {w('minutes.openspace.report', title=r['title'])}", ""]
+        out.append(w("minutes.openspace.reporter", name=r["reporter"]))
+        names = ", ".join(r["participants"]) or w("minutes.openspace.nobody")
+        out += [w("minutes.openspace.took_part", names=names), ""]
+        for key in ("key_points", "proposals", "next_steps"):
             if r[key]:
-                out += [f"{label}:", "", *(f"> {line}" if line else ">" for line in r[key].split("\n")), ""]
+                label = w(f"minutes.openspace.{key}")
+                out += [label, "", *(f"> {line}" if line else ">" for line in r[key].split("\n")), ""]
     if data["priorities"]:
-        out += ["### Priorities", ""]
+        out += [f"### {w('minutes.openspace.priorities')}", ""]
         for p in data["priorities"]:
-            who = f"adopted by {', '.join(p['adopted_by'])}" if p["adopted_by"] else "not adopted yet"
-            out.append(f"{p['rank']}. {p['title']} ({p['dots']} dots; {who})")
+            who = (
+                w("minutes.openspace.adopted_by", names=", ".join(p["adopted_by"]))
+                if p["adopted_by"]
+                else w("minutes.openspace.not_adopted")
+            )
+            dots = w("minutes.openspace.dots", count=p["dots"])
+            out.append(w("minutes.openspace.priority", rank=p["rank"], title=p["title"], dots=dots, adopted=who))
         out.append("")
     return out

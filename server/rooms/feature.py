@@ -345,6 +345,7 @@ FEATURE = registry.Feature(
     view_deps=lambda state, key: (of(state).rooms.get(key), of(state).rounds, of(state).placed, state.participants),
     minutes=minutes,
     markdown=markdown,
+    words=("minutes-rooms",),
 )
 SCOPES = registry.Scopes(
     room_of=room_of,

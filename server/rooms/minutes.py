@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server import i18n
 from server.core import meeting as m
 from server.rooms import views as rv
 from server.stack import core as sk
@@ -56,28 +57,37 @@ def minutes(state: m.MeetingState) -> list[dict[str, Any]]:
     return out
 
 
-def markdown(rounds: list[dict[str, Any]]) -> list[str]:
+def markdown(rounds: list[dict[str, Any]], w: i18n.Words) -> list[str]:
+    """The rounds in Markdown, worded by ``w`` (``clients/i18n/minutes-rooms/``); names, questions,
+    notes and reports as written."""
     out: list[str] = []
     for rnd in rounds:
-        out += ["", f"## Breakout round {rnd['round']}", ""]
+        out += ["", f"## {w('minutes.rooms.round', number=rnd['round'])}", ""]
         if rnd["question"]:
-            out += [f"Question: {rnd['question']}", ""]
+            out += [w("minutes.rooms.question", question=rnd["question"]), ""]
         for room in rnd["rooms"]:
             out += [f"### {room['name']}", ""]
-            out.append(f"In the room: {', '.join(room['people']) or 'nobody'}")
+            out.append(w("minutes.rooms.people", names=", ".join(room["people"]) or w("minutes.rooms.nobody")))
             if room["rapporteur"]:
-                out.append(f"Rapporteur: {room['rapporteur']}")
+                out.append(w("minutes.rooms.rapporteur", name=room["rapporteur"]))
             out.append("")
             if room["speakers"]:
-                out.append("Speakers:")
-                out += [f"- {s['started_at'][11:16]} {s['name']} ({s['seconds']} s)" for s in room["speakers"]]
+                out.append(w("minutes.rooms.speakers"))
+                out += [
+                    "- " + w("minutes.rooms.speaker", time=s["started_at"][11:16], name=s["name"], seconds=s["seconds"])
+                    for s in room["speakers"]
+                ]
                 out.append("")
             if room["notes"]:
-                out.append("Notes:")
-                out += [f"- {n['text']} ({n['by']})" for n in room["notes"]]
+                out.append(w("minutes.rooms.notes"))
+                out += ["- " + w("minutes.rooms.note", text=n["text"], name=n["by"]) for n in room["notes"]]
                 out.append("")
-            out += ["Report:", "", *(f"> {line}" if line else ">" for line in room["report"].split("\n"))]
+            out += [
+                w("minutes.rooms.report"),
+                "",
+                *(f"> {line}" if line else ">" for line in room["report"].split("\n")),
+            ]
             if not room["report"]:
-                out[-1] = "(no report)"
+                out[-1] = w("minutes.rooms.no_report")
             out.append("")
     return out
