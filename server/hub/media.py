@@ -485,20 +485,25 @@ class AudioManager:
         self._replan_due.discard(live)
         # Plans that take a source go first: at a handover the media process then moves the channel
         # to the taker before the previous interpreter's plan lets go, and its listeners' slot stays.
-        peers = [p for p in self.peers.values() if p.live is live]
         state = live.state
-        peers.sort(key=lambda p: plan_for(state, live.id, p.conn, self._wishes(p.conn), p.mic)["send"] is None)
-        for peer in peers:
-            self._replan(peer)
+        plans = [
+            (peer, plan_for(state, live.id, peer.conn, self._wishes(peer.conn), peer.mic))
+            for peer in self.peers.values()
+            if peer.live is live
+        ]
+        plans.sort(key=lambda pair: pair[1]["send"] is None)
+        for peer, plan in plans:
+            self._replan(peer, plan)
 
     def _replan_conn(self, conn: Any) -> None:
         peer = self.peers.get(conn)
         if peer is not None:
             self._replan(peer)
 
-    def _replan(self, peer: Peer) -> None:
-        live = peer.live
-        plan = plan_for(live.state, live.id, peer.conn, self._wishes(peer.conn), peer.mic)
+    def _replan(self, peer: Peer, plan: dict[str, Any] | None = None) -> None:
+        if plan is None:
+            live = peer.live
+            plan = plan_for(live.state, live.id, peer.conn, self._wishes(peer.conn), peer.mic)
         if plan != peer.plan:
             peer.plan = plan
             if self.link is not None:
