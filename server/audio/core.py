@@ -24,14 +24,13 @@ Who hears what and who may send where (the media routing) is projected from this
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.keys import derived_key, digest
 from server.core.text import clean_text
 
 NAME_MAX = 40
@@ -46,12 +45,7 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag, l
 
 def link_key(facilitator_secret: str, channel: str, kind: str) -> str:
     """A channel's interpreter or captioner key, derived from the facilitator's secret."""
-    mac = hmac.new(facilitator_secret.encode(), f"plaza {kind} key {channel}".encode(), hashlib.sha256).digest()
-    return mac[:12].hex()
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return derived_key(facilitator_secret, kind, channel)
 
 
 # --- events ----------------------------------------------------------------------------

@@ -31,7 +31,6 @@ sits at is its room, with its own speaking stack and notes; the table's device s
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field
 from server.cafe import seating
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.keys import digest
 from server.core.text import optional_text
 from server.rooms.core import Note, optional_text_keep_lines, room_key
 from server.stack import core as sk
@@ -64,10 +64,6 @@ HARVEST_TOP = 10  # the most starred ideas on the big screen
 def table_key(facilitator_secret: str, table: str) -> str:
     """A table device's view-only key: the rooms' derivation, so the hub's room links serve tables too."""
     return room_key(facilitator_secret, table)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 # --- events ----------------------------------------------------------------------------

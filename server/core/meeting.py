@@ -12,8 +12,6 @@ throw it away if the append fails.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +22,7 @@ from server.core import registry
 from server.core.errors import Rejection
 from server.core.event import Event, Sealed, event
 from server.core.inputs import Inputs
+from server.core.keys import derived_key, digest, secret_matches  # noqa: F401  (m.digest, m.secret_matches)
 from server.core.text import clean_text
 from server.decisions import core as dc
 from server.signals import core as sg
@@ -52,15 +51,6 @@ class Actor:
     participant_id: str | None = None
     channel: str = ""  # interpreters and captioners: their language channel
     name: str = ""  # interpreters: the name they gave in the booth
-
-
-def digest(secret: str) -> str:
-    """What the log keeps of a secret: its SHA-256, never the secret itself."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def secret_matches(secret: str, stored_digest: str) -> bool:
-    return hmac.compare_digest(digest(secret), stored_digest)
 
 
 # --- events -----------------------------------------------------------------

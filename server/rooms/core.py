@@ -19,8 +19,6 @@ the event: a replay never draws again.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -29,6 +27,7 @@ from enum import StrEnum
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.keys import derived_key, digest
 from server.core.text import clean_text, optional_text
 from server.stack import core as sk
 
@@ -58,12 +57,7 @@ MODE_WORDS = {Mode.RANDOM: "random, balanced", Mode.HAND: "by hand", Mode.SELF: 
 
 def room_key(facilitator_secret: str, room_id: str) -> str:
     """A room device's view-only key, derived from the facilitator secret (like the screen key)."""
-    mac = hmac.new(facilitator_secret.encode(), f"plaza room key {room_id}".encode(), hashlib.sha256).digest()
-    return mac[:12].hex()
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return derived_key(facilitator_secret, "room", room_id)
 
 
 # --- events ----------------------------------------------------------------------------
@@ -497,7 +491,7 @@ def start(
         mix_groups=command.mix_groups,
         ends_at=now + command.minutes * 60,
         rooms=[
-            {"room": rid, "name": name, "capacity": capacity, "key_digest": _digest(room_key(key, rid)) if key else ""}
+            {"room": rid, "name": name, "capacity": capacity, "key_digest": digest(room_key(key, rid)) if key else ""}
             for rid, name in zip(ids, names, strict=True)
         ],
     )

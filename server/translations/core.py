@@ -23,13 +23,13 @@ changes them.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from server.core.errors import Rejection
 from server.core.event import Event, event
+from server.core.keys import derived_key, digest
 from server.core.text import clean_text
 
 LANGUAGE_MAX = 12
@@ -43,12 +43,7 @@ HASH_LENGTH = 16  # hex characters of SHA-256 kept: enough to tell two wordings 
 
 def translator_key(facilitator_secret: str, language: str) -> str:
     """A language's translator key, derived from the facilitator's secret (never stored)."""
-    mac = hmac.new(facilitator_secret.encode(), f"plaza translator key {language}".encode(), hashlib.sha256)
-    return mac.digest()[:12].hex()
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return derived_key(facilitator_secret, "translator", language)
 
 
 def text_hash(text: str) -> str:
