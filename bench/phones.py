@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import msgpack
+
 from server.client import PlazaClient
 from server.testing import ServerProcess, free_port
 
@@ -284,7 +286,7 @@ LANGUAGES = ("es", "fr", "de", "pt", "ar")
 
 
 async def translate_meeting(ws_url: str, meeting: dict[str, Any], languages: int) -> None:
-    """An agenda item and a proposal, translated (with the meeting's title) into ``languages - 1`` languages."""
+    """An agenda item and a proposal, translated (with the meeting's title) into ``languages - 1`` languages (maybe none)."""
     from urllib.parse import parse_qs, urlsplit
 
     console = PlazaClient(ws_url, "msgpack")
@@ -298,7 +300,7 @@ async def translate_meeting(ws_url: str, meeting: dict[str, Any], languages: int
     item = console.view("facilitator")["agenda"]["items"][0]["item"]
     for lang in LANGUAGES[: languages - 1]:
         await console.request("add_translation_language", language=lang)
-    links = (await console.request("translator_links"))["links"]
+    links = (await console.request("translator_links"))["links"] if languages > 1 else {}
     for lang, link in links.items():
         translator = PlazaClient(ws_url, "msgpack")
         await translator.connect()
@@ -312,8 +314,15 @@ async def translate_meeting(ws_url: str, meeting: dict[str, Any], languages: int
         ):
             await translator.request("translate", kind=kind, item=ident, text=text)
         await translator.close()
+    phone = PlazaClient(ws_url, "msgpack")  # one phone, to weigh the view every phone gets
+    await phone.connect()
+    await phone.hello("phone", code=meeting["code"])
+    await phone.request("join", name="Size probe")
+    await phone.wait_view("phone", lambda v: len(v.get("translations") or {}) == languages - 1, timeout=10)
+    size = len(msgpack.packb(phone.views["phone"]))
+    await phone.close()
     await console.close()
-    print(f"translated into {len(links)} languages: {', '.join(links)}")
+    print(f"translated into {len(links)} languages: {', '.join(links) or '-'}; the phone view is {size} bytes")
 
 
 def main() -> None:
@@ -327,9 +336,10 @@ def main() -> None:
     parser.add_argument(
         "--languages",
         type=int,
-        default=1,
-        help="languages the phones read (1-6): English plus translations of the agenda item, the proposal and the "
-        "title into the others, so every view carries them (the pages word the rest themselves)",
+        default=None,
+        help="languages the phones read (1-6): an agenda item and a proposal are added, then they and the title are "
+        "translated into the other languages, so every view carries them (the pages word the rest themselves); "
+        "1 has the same texts untranslated, the baseline to compare with",
     )
     args = parser.parse_args()
     lift_fd_limit()
@@ -345,7 +355,7 @@ def main() -> None:
     pid = server.proc.pid if server is not None and server.proc is not None else 0
     try:
         meeting = create_meeting(http, server.organiser_key if server is not None else "")
-        if args.languages > 1:
+        if args.languages is not None:
             asyncio.run(translate_meeting(ws_url, meeting, args.languages))
         time.sleep(0.5)
         rss_before = rss_kib(pid) if pid else 0
