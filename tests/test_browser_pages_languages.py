@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -123,5 +124,32 @@ async def test_the_pseudo_language_fits_every_page(
             assert await page.evaluate(OVERFLOW) == [], name
             await shoot(page, f"{name}-qps")
             await page.close()
+    finally:
+        await context.close()
+
+
+async def test_the_landing_pages_links_and_file_names_read_left_to_right_in_arabic(
+    browser: Browser, server: ServerProcess
+) -> None:
+    """In Arabic, a file name or an address inside the words is a <code dir="ltr"> (it would read backwards
+    otherwise), and so are the new meeting's links."""
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        await page.goto(f"{server.http}/?lang=ar")
+        await expect(page.locator("#organiser-note code")).to_have_text("links.json")
+        await expect(page.locator("#organiser-help code")).to_have_text("…/organise#key=…")
+        assert words("landing", "landing.create.organiser_help") in await page.locator("#organiser-help").inner_text()
+        codes = await page.evaluate("[...document.querySelectorAll('code')].map((c) => [c.textContent, c.dir])")
+        assert codes and all(direction == "ltr" for _, direction in codes), codes
+        await page.get_by_label(words("landing", "landing.create.title")).fill("Asamblea")
+        await page.locator("#organiser-link").fill(server.organiser_url)
+        await page.locator("#create-button").click()
+        await expect(page.locator("#created")).to_be_visible()
+        for link in ("#facilitator-url", "#screen-url", "#join-url"):
+            await expect(page.locator(link)).to_have_attribute("dir", "ltr")
+            await expect(page.locator(link)).to_have_text(re.compile(r"^https?://"))
+        await shoot(page, "landing-ar-created")
     finally:
         await context.close()

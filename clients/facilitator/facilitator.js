@@ -15,7 +15,7 @@ import { t, tnodes, loadCatalogues, translatePage, languagePicker, onLanguageCha
 
 // The console's words: its own language (the picker in the header, remembered on this device),
 // whatever language the big screen shows (set below, in "Meeting").
-await loadCatalogues(["common", "server", "facilitator", "openspace-console", "cafe-console", "translators-console"]);
+await loadCatalogues(["common", "server", "facilitator", "openspace-console", "cafe-console", "translators-console", "audio"]);
 translatePage(document);
 $(".top").append(languagePicker({ id: "console-language" }));
 

@@ -7,19 +7,36 @@
 // As in breakouts.js, nothing is rebuilt from scratch on a view: rows and cells are kept by key
 // (``keyed()``), a form field the server owns is written only when the server's value changed
 // (``syncValue()``), and whatever is typed or focused stays.  Every refusal shows the server's words.
+//
+// Words are the openspace-console catalogue's (O(key) for openspace-console.<key>), in the console's
+// language; render() runs again when it changes.  Topic titles, names and spaces are people's own words.
 import { secondsLeft, clock, el, $, keyed, keepFocus, setText, syncValue } from "/static/shared/socket.js";
+import { t, tn, errorText, dir } from "/static/shared/i18n.js";
+
+const O = (key, params) => t(`openspace-console.${key}`, params);
+const On = (key, count, params) => tn(`openspace-console.${key}`, count, params);
+/** A title in the console language's quotation marks. */
+const quoted = (title) => O("s.quoted", { title });
+/** Between the names of a list (", ", or "، " in Arabic). */
+const separator = () => t("common.list.separator");
 
 const pad = (n) => String(n).padStart(2, "0");
 const hm = (epoch) => { const d = new Date(epoch * 1000); return `${pad(d.getHours())}:${pad(d.getMinutes())}`; };
 const dayOf = (epoch) => { const d = new Date(epoch * 1000); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`; };
-const span = (slot) => `${hm(slot.start)}–${hm(slot.end)}`;
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+/** "10:00–11:00", kept left to right inside a right-to-left console (else Arabic shows it "11:00–10:00"). */
+const span = (slot) => (dir() === "rtl" ? `\u2066${hm(slot.start)}–${hm(slot.end)}\u2069` : `${hm(slot.start)}–${hm(slot.end)}`);
+/** People's words (a space's name, a topic's title) in their own direction inside a right-to-left console. */
+const own = (text) => (dir() === "rtl" ? `\u2068${text}\u2069` : text);
+/** "3 dots", "1 place": a count and its noun, in the console's language (openspace-console.s.<key>). */
+const plural = (n, key) => On(`s.${key}`, n);
 /** Epoch seconds of a local date ("2025-05-01") and time ("10:30"), or NaN. */
 const epochOf = (day, time) => (day && time ? Math.round(new Date(`${day}T${time}`).getTime() / 1000) : NaN);
 /** "12:03", or "1:05:00" from an hour up. */
 const longClock = (seconds) => (seconds < 3600 ? clock(seconds)
   : `${Math.floor(seconds / 3600)}:${clock(seconds % 3600).padStart(5, "0")}`);
 const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : "±0");
+/** "12:03 left", or "time is up". */
+const timeLeft = (seconds) => (seconds > 0 ? O("s.left", { time: longClock(seconds) }) : O("s.time_up"));
 
 export function openSpaceConsole({ socket, confirmDialog }) {
   let os = null;            // the facilitator view's ``openspace``
@@ -38,7 +55,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       say("", done);
       return reply || true;
     } catch (err) {
-      say(err.message, "");
+      say(errorText(err), "");
       return false;
     }
   }
@@ -65,7 +82,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     radio.addEventListener("change", async () => {
       if (!radio.checked) return;
       const ok = await act("set_part", { part: radio.value },
-        radio.value === "openspace" ? "Open Space is running: the big screen shows it." : "The general assembly is running again.");
+        radio.value === "openspace" ? O("s.part_openspace") : O("s.part_assembly"));
       if (!ok) syncPart(true);
     });
   }
@@ -81,13 +98,13 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   $("#os-theme-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#os-theme");
-    if (await act("set_theme", { theme: input.value.trim() }, "Theme saved.")) input.dataset.synced = "";
+    if (await act("set_theme", { theme: input.value.trim() }, O("s.theme_saved"))) input.dataset.synced = "";
   });
   $("#os-limit-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const limit = Number($("#os-limit").value);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 20) { refuse("Each person may convene 1 to 20 topics.", $("#os-limit")); return; }
-    act("set_topic_limit", { limit }, `Each person may convene ${plural(limit, "topic", "topics")}.`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 20) { refuse(O("s.limit_range", { low: 1, high: 20 }), $("#os-limit")); return; }
+    act("set_topic_limit", { limit }, plural(limit, "limit_saved"));
   });
 
   // --- spaces ------------------------------------------------------------------------------------
@@ -96,10 +113,10 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     event.preventDefault();
     const name = $("#os-space-name");
     const capacity = Number($("#os-space-capacity").value);
-    if (!name.value.trim()) { refuse("Give the space a name.", name); return; }
-    if (!Number.isInteger(capacity) || capacity < 1) { refuse("A space holds at least one person.", $("#os-space-capacity")); return; }
+    if (!name.value.trim()) { refuse(O("s.space_name_needed"), name); return; }
+    if (!Number.isInteger(capacity) || capacity < 1) { refuse(O("s.space_capacity_needed"), $("#os-space-capacity")); return; }
     const sent = name.value;
-    if (await act("add_space", { name: sent.trim(), capacity }, `Space “${sent.trim()}” added.`) && name.value === sent) {
+    if (await act("add_space", { name: sent.trim(), capacity }, O("s.space_added", { name: sent.trim() })) && name.value === sent) {
       name.value = "";
       name.focus();
     }
@@ -112,10 +129,10 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const names = Object.fromEntries((os ? os.wall.spaces : []).map((s) => [s.space, s.name]));
     const list = $("#os-link-list");
     list.replaceChildren(...Object.entries(reply.links).map(([space, url]) => el("li", {},
-      el("a", { href: url, target: "_blank", rel: "noopener" }, `Device link: ${names[space] || space} (view only, opens in a new tab)`))));
+      el("a", { href: url, target: "_blank", rel: "noopener" }, O("s.device_link", { name: names[space] || space })))));
     list.hidden = false;
     $("#os-links-help").hidden = false;
-    if (!list.children.length) say("Add a space first: each space gets a device link.", "");
+    if (!list.children.length) say(O("s.add_space_first"), "");
   });
 
   function spaceRow(space) {
@@ -129,13 +146,13 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         const fields = { space: s.space };
         if (name.value.trim() !== s.name) fields.name = name.value.trim();
         if (Number(capacity.value) !== s.capacity) fields.capacity = Number(capacity.value);
-        if (Object.keys(fields).length === 1) { say("", "Nothing changed."); return; }
-        if (await act("edit_space", fields, "Space saved.")) { name.dataset.synced = capacity.dataset.synced = ""; }
+        if (Object.keys(fields).length === 1) { say("", O("s.nothing_changed")); return; }
+        if (await act("edit_space", fields, O("s.space_saved"))) { name.dataset.synced = capacity.dataset.synced = ""; }
       } },
       el("div", { class: "os-field os-grow" }, el("label", { for: name.id, class: "os-name-label" }), name),
       el("div", { class: "os-field" }, el("label", { for: capacity.id, class: "os-cap-label" }), capacity),
-      el("button", { type: "submit", class: "secondary small os-save" }, "Save"),
-      el("button", { type: "button", class: "danger small os-remove", onclick: () => removeSpace(li._space) }, "Remove")));
+      el("button", { type: "submit", class: "secondary small os-save" }),
+      el("button", { type: "button", class: "danger small os-remove", onclick: () => removeSpace(li._space) })));
     return li;
   }
 
@@ -144,14 +161,24 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const id = space.space;
     syncValue($(`#os-space-${id}-name`, li), space.name);
     syncValue($(`#os-space-${id}-capacity`, li), space.capacity);
-    setText(li.querySelector(".os-name-label"), `Name of ${space.name}`);
-    setText(li.querySelector(".os-cap-label"), `Places in ${space.name}`);
-    li.querySelector(".os-save").setAttribute("aria-label", `Save ${space.name}`);
-    li.querySelector(".os-remove").setAttribute("aria-label", `Remove ${space.name}`);
+    setText(li.querySelector(".os-name-label"), O("s.name_of", { name: space.name }));
+    setText(li.querySelector(".os-cap-label"), O("s.places_in", { name: space.name }));
+    wordRowButtons(li, O("s.save_name", { name: space.name }), O("s.remove_name", { name: space.name }));
+  }
+
+  /** A row's Save and Remove buttons: their words, and names that say which row. */
+  function wordRowButtons(li, saveLabel, removeLabel) {
+    const save = li.querySelector(".os-save"), remove = li.querySelector(".os-remove");
+    setText(save, O("s.save"));
+    setText(remove, O("s.remove"));
+    save.setAttribute("aria-label", saveLabel);
+    remove.setAttribute("aria-label", removeLabel);
   }
 
   async function removeSpace(space) {
-    if (await confirmDialog(`Remove the space ${space.name}?`, "Remove space")) act("remove_space", { space: space.space }, `${space.name} removed.`);
+    if (await confirmDialog(O("s.remove_space_confirm", { name: space.name }), O("s.remove_space"))) {
+      act("remove_space", { space: space.space }, O("s.removed", { name: space.name }));
+    }
   }
 
   // --- time slots ---------------------------------------------------------------------------------
@@ -169,11 +196,11 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   $("#os-slot-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const day = $("#os-slot-day"), start = $("#os-slot-start"), end = $("#os-slot-end");
-    if (!day.value) { refuse("Choose the slot's day.", day); return; }
-    if (!start.value) { refuse("Give the slot's start time.", start); return; }
-    if (!end.value) { refuse("Give the slot's end time.", end); return; }
+    if (!day.value) { refuse(O("s.slot_day_needed"), day); return; }
+    if (!start.value) { refuse(O("s.slot_start_needed"), start); return; }
+    if (!end.value) { refuse(O("s.slot_end_needed"), end); return; }
     const [from, to] = times(day.value, start.value, end.value);
-    if (await act("add_slot", { start: from, end: to }, `Slot ${hm(from)}–${hm(to)} added.`)) {
+    if (await act("add_slot", { start: from, end: to }, O("s.slot_added", { time: `${hm(from)}–${hm(to)}` }))) {
       slotFormTouched = false;  // the next view fills in the slot after it
       prefillSlot(true);
       start.focus();
@@ -210,9 +237,9 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         event.preventDefault();
         const s = li._slot;
         const [from, to] = times(day.value, start.value, end.value);
-        if (!Number.isFinite(from) || !Number.isFinite(to)) { refuse("Give the slot's day, start and end.", day); return; }
-        if (from === s.start && to === s.end) { say("", "Nothing changed."); return; }
-        if (await act("edit_slot", { slot: s.slot, start: from, end: to }, `Slot moved to ${hm(from)}–${hm(to)}.`)) {
+        if (!Number.isFinite(from) || !Number.isFinite(to)) { refuse(O("s.slot_times_needed"), day); return; }
+        if (from === s.start && to === s.end) { say("", O("s.nothing_changed")); return; }
+        if (await act("edit_slot", { slot: s.slot, start: from, end: to }, O("s.slot_moved", { time: `${hm(from)}–${hm(to)}` }))) {
           day.dataset.synced = start.dataset.synced = end.dataset.synced = "";
         }
       } },
@@ -220,8 +247,8 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       el("div", { class: "os-field" }, el("label", { for: day.id, class: "os-day-label" }), day),
       el("div", { class: "os-field" }, el("label", { for: start.id, class: "os-start-label" }), start),
       el("div", { class: "os-field" }, el("label", { for: end.id, class: "os-end-label" }), end),
-      el("button", { type: "submit", class: "secondary small os-save" }, "Save"),
-      el("button", { type: "button", class: "danger small os-remove", onclick: () => removeSlot(li._slot) }, "Remove")));
+      el("button", { type: "submit", class: "secondary small os-save" }),
+      el("button", { type: "button", class: "danger small os-remove", onclick: () => removeSlot(li._slot) })));
     return li;
   }
 
@@ -232,22 +259,25 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   function updateSlot(li, slot, index) {
     li._slot = slot;
     const id = slot.slot;
-    const name = `slot ${index + 1}`;
-    setText(li.querySelector(".os-row-title"), `Slot ${index + 1}: ${span(slot)}${slotState(slot) ? ` (${slotState(slot)})` : ""}`);
+    const n = index + 1;
+    const state = slotState(slot);
+    setText(li.querySelector(".os-row-title"), state ? O("s.slot_title_state", { n, time: span(slot), state: O(`s.state.${state}`) })
+      : O("s.slot_title", { n, time: span(slot) }));
     syncValue($(`#os-slot-${id}-day`, li), dayOf(slot.start));
     syncValue($(`#os-slot-${id}-start`, li), hm(slot.start));
     syncValue($(`#os-slot-${id}-end`, li), hm(slot.end));
-    setText(li.querySelector(".os-day-label"), `Day of ${name}`);
-    setText(li.querySelector(".os-start-label"), `Start of ${name}`);
-    setText(li.querySelector(".os-end-label"), `End of ${name}`);
+    setText(li.querySelector(".os-day-label"), O("s.day_of_slot", { n }));
+    setText(li.querySelector(".os-start-label"), O("s.start_of_slot", { n }));
+    setText(li.querySelector(".os-end-label"), O("s.end_of_slot", { n }));
     for (const input of li.querySelectorAll("input")) input.disabled = slot.started;
     li.querySelector(".os-save").hidden = li.querySelector(".os-remove").hidden = slot.started;
-    li.querySelector(".os-save").setAttribute("aria-label", `Save ${name}`);
-    li.querySelector(".os-remove").setAttribute("aria-label", `Remove ${name} (${span(slot)})`);
+    wordRowButtons(li, O("s.save_slot", { n }), O("s.remove_slot_n", { n, time: span(slot) }));
   }
 
   async function removeSlot(slot) {
-    if (await confirmDialog(`Remove the slot ${span(slot)}?`, "Remove slot")) act("remove_slot", { slot: slot.slot }, `Slot ${span(slot)} removed.`);
+    if (await confirmDialog(O("s.remove_slot_confirm", { time: span(slot) }), O("s.remove_slot"))) {
+      act("remove_slot", { slot: slot.slot }, O("s.slot_removed", { time: span(slot) }));
+    }
   }
 
   // --- the marketplace -----------------------------------------------------------------------------
@@ -261,8 +291,8 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         el("span", { class: "os-topic-who muted" }), " ",
         el("span", { class: "os-topic-where muted" })),
       el("p", { class: "row-actions" },
-        el("button", { type: "button", class: "secondary small os-choose", onclick: () => select({ topic: li._topic.topic }, true) }, "Choose on the wall"),
-        el("button", { type: "button", class: "danger small os-withdraw", onclick: () => withdraw(li._topic) }, "Withdraw")));
+        el("button", { type: "button", class: "secondary small os-choose", onclick: () => select({ topic: li._topic.topic }, true) }),
+        el("button", { type: "button", class: "danger small os-withdraw", onclick: () => withdraw(li._topic) })));
     return li;
   }
 
@@ -272,18 +302,20 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     setText(li.querySelector(".os-topic-desc"), t.description);
     li.querySelector(".os-topic-desc").hidden = !t.description;
     setText(li.querySelector(".os-topic-interest"), `★ ${t.interest}`);
-    li.querySelector(".os-topic-interest").title = `${plural(t.interest, "person wants", "people want")} to go`;
-    const conveners = [t.convener, ...t.coconveners].join(", ");
+    li.querySelector(".os-topic-interest").title = plural(t.interest, "want_to_go");
+    const conveners = [t.convener, ...t.coconveners].join(separator());
     setText(li.querySelector(".os-topic-who"), `· ${conveners}`);
     setText(li.querySelector(".os-topic-where"), `· ${where(t.slot, t.space)}`);
-    li.querySelector(".os-choose").setAttribute("aria-label", `Choose on the wall: ${t.title}`);
-    li.querySelector(".os-withdraw").setAttribute("aria-label", `Withdraw ${t.title}`);
+    setText(li.querySelector(".os-choose"), O("s.choose_on_wall"));
+    setText(li.querySelector(".os-withdraw"), O("s.withdraw"));
+    li.querySelector(".os-choose").setAttribute("aria-label", O("s.choose_on_wall_title", { title: t.title }));
+    li.querySelector(".os-withdraw").setAttribute("aria-label", O("s.withdraw_title", { title: t.title }));
   }
 
   async function withdraw(t) {
-    if (await confirmDialog(`Withdraw “${t.title}”? It leaves the marketplace and the wall.`, "Withdraw topic")) {
+    if (await confirmDialog(O("s.withdraw_confirm", { title: t.title }), O("s.withdraw_topic"))) {
       if (selected?.topic === t.topic) selected = null;
-      act("withdraw_topic", { topic: t.topic }, `“${t.title}” withdrawn.`);
+      act("withdraw_topic", { topic: t.topic }, O("s.withdrawn", { title: t.title }));
     }
   }
 
@@ -294,20 +326,20 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   const topicOf = (id) => os.topics.find((t) => t.topic === id);
   function where(slot, space) {
     const s = slot && slotOf(slot), sp = space && spaceOf(space);
-    return s && sp ? `${span(s)} · ${sp.name}` : "not on the wall";
+    return s && sp ? `${span(s)} · ${own(sp.name)}` : O("s.not_on_wall");
   }
   let cells = new Map();    // "slot|space" -> cell
   let lockedEmpty = new Set();
 
   $("#os-make").addEventListener("click", async () => {
-    if (os.schedule && !await confirmDialog("Make the schedule again? Topics move, except in locked cells and slots that have started; moves by hand are undone.", "Make it again")) return;
+    if (os.schedule && !await confirmDialog(O("s.make_again_confirm"), O("s.make_again"))) return;
     const button = $("#os-make");
     button.disabled = true;
-    setText(button, "Making the schedule…");
+    setText(button, O("s.making"));
     const ok = await act("make_schedule", {});
     button.disabled = false;
-    setText(button, "Make the schedule");
-    if (ok) say("", "The schedule is made: see its conflicts above the wall.");
+    setText(button, O("make_the_schedule"));
+    if (ok) say("", O("s.made"));
   });
 
   function renderFigures() {
@@ -322,12 +354,14 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     }
     const unplaced = s ? s.unplaced : [];
     $("#os-unplaced").hidden = !unplaced.length;
-    setText($("#os-unplaced"), unplaced.length ? `No cell was found for: ${unplaced.map((u) => `“${u.title}”`).join(", ")}.` : "");
+    setText($("#os-unplaced"), unplaced.length
+      ? O("s.unplaced", { titles: unplaced.map((u) => quoted(u.title)).join(separator()) }) : "");
     const move = os.last_move;
     $("#os-last-move").hidden = !move;
     if (move) {
-      const words = move.change > 0 ? "worse" : move.change < 0 ? "better" : "no change";
-      setText($("#os-last-move"), `Last move: “${move.title}” — conflicts ${move.before} → ${move.after} (${signed(move.change)}, ${words}).`);
+      const verdict = O(move.change > 0 ? "s.worse" : move.change < 0 ? "s.better" : "s.no_change");
+      setText($("#os-last-move"), O("s.last_move",
+        { title: move.title, before: move.before, after: move.after, change: signed(move.change), verdict }));
       $("#os-last-move").className = `os-last-move ${move.change > 0 ? "worse" : move.change < 0 ? "better" : ""}`;
     }
   }
@@ -338,8 +372,8 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     $("#os-slot-bar").hidden = !running && !next;
     $("#os-running").hidden = !running;
     $("#os-next").hidden = !next;
-    if (next) setText($("#os-next-text"), `Next: ${span(next)} (starts by itself at ${hm(next.start)})`);
-    $("#os-start-slot").setAttribute("aria-label", next ? `Start the slot ${next ? span(next) : ""} now` : "Start the next slot now");
+    if (next) setText($("#os-next-text"), O("s.next_slot", { time: span(next), start: hm(next.start) }));
+    $("#os-start-slot").setAttribute("aria-label", next ? O("s.start_slot_now", { time: span(next) }) : O("s.start_next_now"));
     tickSlotBar();
   }
 
@@ -347,21 +381,21 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const running = os && os.wall.running ? slotOf(os.wall.running) : null;
     if (!running) return;
     const left = secondsLeft(socket, running.end);
-    setText($("#os-running-text"), `Running: ${span(running)} · ${left > 0 ? `${longClock(left)} left` : "time is up"} · ${plural(os.checked_in, "person", "people")} checked in`);
+    setText($("#os-running-text"), [O("s.running_slot", { time: span(running) }), timeLeft(left), plural(os.checked_in, "checked_in")].join(" · "));
   }
 
   $("#os-end-slot").addEventListener("click", async () => {
     const running = slotOf(os.wall.running);
-    if (running && await confirmDialog(`End the slot ${span(running)} now? Every circle closes and every check-in is cleared.`, "End slot")) {
-      act("end_slot", { slot: running.slot }, `Slot ${span(running)} ended.`);
+    if (running && await confirmDialog(O("s.end_slot_confirm", { time: span(running) }), O("s.end_slot"))) {
+      act("end_slot", { slot: running.slot }, O("s.slot_ended", { time: span(running) }));
     }
   });
   $("#os-start-slot").addEventListener("click", async () => {
     const next = os.wall.slots.find((s) => !s.started);
     if (!next) return;
     const running = os.wall.running ? slotOf(os.wall.running) : null;
-    if (running && !await confirmDialog(`Start ${span(next)} now? The running slot (${span(running)}) ends first.`, "Start slot")) return;
-    act("start_slot", { slot: next.slot }, `Slot ${span(next)} started: its topics are circles now.`);
+    if (running && !await confirmDialog(O("s.start_slot_confirm", { time: span(next), running: span(running) }), O("s.start_slot"))) return;
+    act("start_slot", { slot: next.slot }, O("s.slot_started", { time: span(next) }));
   });
 
   function headCell(slot) {
@@ -371,7 +405,8 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   function fillHead(th, slot) {
     setText(th.querySelector(".os-h-main"), span(slot));
     const next = os.wall.slots.find((s) => !s.started);
-    setText(th.querySelector(".os-h-sub"), slot.running ? "running" : slot.ended ? "ended" : next === slot ? "next" : "\u00a0");
+    setText(th.querySelector(".os-h-sub"), slot.running ? O("s.state.running") : slot.ended ? O("s.state.ended")
+      : next === slot ? O("s.state.next") : "\u00a0");
     th.classList.toggle("running", slot.running);
     th.classList.toggle("ended", slot.ended);
   }
@@ -396,24 +431,25 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     button.classList.toggle("ended", slot.ended);
     button.classList.toggle("target", Boolean(moving));
     button.dataset.cell = `${slot.slot}|${space.space}`;
-    const place = `${span(slot)}, ${space.name}`;
+    const place = `${span(slot)}, ${own(space.name)}`;
     if (cell) {
       button.dataset.topic = cell.topic;
       setText(button.querySelector(".os-c-title"), cell.title);
       if (button.title !== cell.title) button.title = cell.title;  // the whole title, on hover
       const bits = [`★ ${cell.interest}`];
-      if (cell.headcount !== null) bits.push(`${cell.headcount} here`);
-      if (locked) bits.push("locked");
+      if (cell.headcount !== null) bits.push(O("s.here", { count: cell.headcount }));
+      if (locked) bits.push(O("s.locked"));
       setText(button.querySelector(".os-c-meta"), bits.join(" · "));
-      button.setAttribute("aria-label", `${cell.title}, ${place}: ${plural(cell.interest, "person wants", "people want")} it` +
-        `${cell.headcount !== null ? `, ${cell.headcount} here` : ""}${locked ? ", locked" : ""}`);
+      button.setAttribute("aria-label", O("s.cell_label", { title: cell.title, place, wants: plural(cell.interest, "wants_it") }) +
+        `${cell.headcount !== null ? `, ${O("s.here", { count: cell.headcount })}` : ""}${locked ? `, ${O("s.locked")}` : ""}`);
     } else {
       delete button.dataset.topic;
       button.removeAttribute("title");
       const moved = selected?.topic ? topicOf(selected.topic) : null;
-      setText(button.querySelector(".os-c-title"), moving ? "Move here" : locked ? "Locked, empty" : "");
-      setText(button.querySelector(".os-c-meta"), locked && moving ? "locked" : "");
-      button.setAttribute("aria-label", moving && moved ? `Move “${moved.title}” here: ${place}` : `Empty cell, ${place}${locked ? ", locked" : ""}`);
+      setText(button.querySelector(".os-c-title"), moving ? O("s.move_here") : locked ? O("s.locked_empty") : "");
+      setText(button.querySelector(".os-c-meta"), locked && moving ? O("s.locked") : "");
+      button.setAttribute("aria-label", moving && moved ? O("s.move_title_here", { title: moved.title, place })
+        : `${O("s.empty_cell", { place })}${locked ? `, ${O("s.locked")}` : ""}`);
     }
   }
 
@@ -424,7 +460,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     if (selected?.topic && !cell) {
       const topic = topicOf(selected.topic);
       const ok = await act("move_topic", { topic: selected.topic, slot: slot.slot, space: space.space },
-        topic ? `“${topic.title}” moved to ${span(slot)} · ${space.name}.` : "");
+        topic ? O("s.moved_to", { title: topic.title, place: `${span(slot)} · ${own(space.name)}` }) : "");
       if (ok) select(null);
       return;
     }
@@ -478,7 +514,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
         (td, s) => {
           if (!s) {
             setText(td.querySelector(".os-h-main"), sp.name);
-            setText(td.querySelector(".os-h-sub"), plural(sp.capacity, "place", "places"));
+            setText(td.querySelector(".os-h-sub"), plural(sp.capacity, "places"));
             return;
           }
           // A cell's click handler was made with the slot and space it was created for: both keys.
@@ -509,30 +545,32 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       if (s.started) continue;
       for (const sp of os.wall.spaces) {
         const key = `${s.slot}|${sp.space}`;
-        if (!cells.has(key) && !lockedEmpty.has(key)) free.push([`${s.slot}|${sp.space}`, `${span(s)} · ${sp.name} (${plural(sp.capacity, "place", "places")})`]);
+        if (!cells.has(key) && !lockedEmpty.has(key)) free.push([`${s.slot}|${sp.space}`, `${span(s)} · ${own(sp.name)} (${plural(sp.capacity, "places")})`]);
       }
     }
     if (selected.topic) {
       const t = topicOf(selected.topic);
       const cell = t.slot ? cells.get(`${t.slot}|${t.space}`) : null;
-      setText($("#os-sel-title"), `“${t.title}” · ${where(t.slot, t.space)}`);
-      const bits = [`convened by ${[t.convener, ...t.coconveners].join(", ")}`, `${plural(t.interest, "person wants", "people want")} it`];
-      if (cell && cell.headcount !== null) bits.push(`${cell.headcount} here now`);
-      bits.push(`reporter: ${t.reporter || t.convener}`);
+      setText($("#os-sel-title"), `${quoted(t.title)} · ${where(t.slot, t.space)}`);
+      const bits = [O("s.convened_by", { names: [t.convener, ...t.coconveners].join(separator()) }), plural(t.interest, "wants_it")];
+      if (cell && cell.headcount !== null) bits.push(O("s.here_now", { count: cell.headcount }));
+      bits.push(O("s.reporter_is", { name: t.reporter || t.convener }));
       setText($("#os-sel-meta"), bits.join(" · "));
       $("#os-sel-off").hidden = !t.slot;
       $("#os-sel-lock").hidden = !cell;
-      if (cell) setText($("#os-sel-lock"), cell.locked ? "Unlock the cell" : "Lock the cell");
-      setText($("#os-move-label"), `Move “${t.title}” to`);
-      setText($("#os-move-go"), "Move");
-      const slots = os.wall.slots.filter((s) => !s.started).map((s) => [`${s.slot}|`, `${span(s)} · any free space (the smallest that fits)`]);
-      setOptions($("#os-move-to"), [...slots, ...free, ...(t.slot ? [["|", "Off the wall"]] : [])]);
+      if (cell) setText($("#os-sel-lock"), O(cell.locked ? "s.unlock_cell" : "s.lock_cell"));
+      setText($("#os-move-label"), O("s.move_title_to", { title: t.title }));
+      setText($("#os-move-go"), O("move"));
+      const slots = os.wall.slots.filter((s) => !s.started).map((s) => [`${s.slot}|`, O("s.any_free_space", { time: span(s) })]);
+      setOptions($("#os-move-to"), [...slots, ...free, ...(t.slot ? [["|", O("s.off_the_wall")]] : [])]);
       $("#os-reporter-form").hidden = false;
       const current = people.find((p) => p.name === (t.reporter || t.convener) && (t.conveners_ids || []).includes(p.id))
         || people.find((p) => p.name === (t.reporter || t.convener));
       const convening = new Set(t.conveners_ids || []);
       const ordered = [...people].sort((a, b) => (convening.has(b.id) - convening.has(a.id)) || a.name.localeCompare(b.name));
-      setOptions($("#os-reporter"), ordered.map((p) => [p.id, `${p.name}${convening.has(p.id) ? " (convener)" : ""}${p.present ? "" : " (away)"}`]));
+      const person = (p) => (convening.has(p.id) ? (p.present ? O("s.person_convener", { name: p.name }) : O("s.person_convener_away", { name: p.name }))
+        : p.present ? p.name : O("s.person_away", { name: p.name }));
+      setOptions($("#os-reporter"), ordered.map((p) => [p.id, person(p)]));
       const reporter = $("#os-reporter");
       if (reporter.dataset.for !== t.topic || reporter.dataset.was !== (current?.id || "")) {
         reporter.dataset.for = t.topic;
@@ -543,15 +581,16 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       const s = slotOf(selected.slot), sp = spaceOf(selected.space);
       const key = `${s.slot}|${sp.space}`;
       const locked = lockedEmpty.has(key);
-      setText($("#os-sel-title"), `Empty cell · ${span(s)} · ${sp.name}`);
-      setText($("#os-sel-meta"), `${plural(sp.capacity, "place", "places")}${locked ? " · locked: making the schedule again leaves it empty" : ""}${s.started ? " · this slot has started" : ""}`);
+      setText($("#os-sel-title"), O("s.empty_cell_title", { place: `${span(s)} · ${own(sp.name)}` }));
+      setText($("#os-sel-meta"), [plural(sp.capacity, "places"), ...(locked ? [O("s.locked_stays_empty")] : []),
+        ...(s.started ? [O("s.slot_has_started")] : [])].join(" · "));
       $("#os-sel-off").hidden = true;
       $("#os-sel-lock").hidden = false;
-      setText($("#os-sel-lock"), locked ? "Unlock the cell" : "Lock the cell");
-      setText($("#os-move-label"), `Place a topic in ${span(s)} · ${sp.name}`);
-      setText($("#os-move-go"), "Place");
+      setText($("#os-sel-lock"), O(locked ? "s.unlock_cell" : "s.lock_cell"));
+      setText($("#os-move-label"), O("s.place_topic_in", { place: `${span(s)} · ${own(sp.name)}` }));
+      setText($("#os-move-go"), O("s.place"));
       const topics = [...os.topics].sort((a, b) => (a.slot ? 1 : 0) - (b.slot ? 1 : 0));
-      setOptions($("#os-move-to"), topics.map((t) => [t.topic, `${t.title} (${t.slot ? where(t.slot, t.space) : "not on the wall"}, ★ ${t.interest})`]));
+      setOptions($("#os-move-to"), topics.map((t) => [t.topic, `${own(t.title)} (${where(t.slot, t.space)}, ★ ${t.interest})`]));
       $("#os-reporter-form").hidden = true;
     }
   }
@@ -575,12 +614,13 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       const [slot, space] = value.split("|");
       const fields = { topic: t.topic, slot };
       if (space) fields.space = space;
-      const to = slot ? (space ? where(slot, space) : span(slotOf(slot))) : "off the wall";
-      if (await act("move_topic", fields, `“${t.title}” moved ${slot ? "to " : ""}${to}.`)) select(null);
+      const done = slot ? O("s.moved_to", { title: t.title, place: space ? where(slot, space) : span(slotOf(slot)) })
+        : O("s.moved_off", { title: t.title });
+      if (await act("move_topic", fields, done)) select(null);
     } else {
       const t = topicOf(value);
       if (await act("move_topic", { topic: value, slot: selected.slot, space: selected.space },
-        `“${t.title}” placed in ${where(selected.slot, selected.space)}.`)) select(null);
+        O("s.placed_in", { title: t.title, place: where(selected.slot, selected.space) }))) select(null);
     }
   });
   // A select doesn't submit its form on Enter: this one does (pick a cell, press Enter).
@@ -589,7 +629,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   });
   $("#os-sel-off").addEventListener("click", async () => {
     const t = topicOf(selected.topic);
-    if (await act("move_topic", { topic: t.topic, slot: "" }, `“${t.title}” is off the wall.`)) select(null);
+    if (await act("move_topic", { topic: t.topic, slot: "" }, O("s.is_off_wall", { title: t.title }))) select(null);
   });
   $("#os-sel-lock").addEventListener("click", async () => {
     let slot, space, locked;
@@ -601,7 +641,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
       [slot, space] = [selected.slot, selected.space];
       locked = lockedEmpty.has(`${slot}|${space}`);
     }
-    act("lock_cell", { slot, space, locked: !locked }, `${where(slot, space)} ${locked ? "unlocked" : "locked"}.`);
+    act("lock_cell", { slot, space, locked: !locked }, O(locked ? "s.cell_unlocked" : "s.cell_locked", { place: where(slot, space) }));
   });
   $("#os-sel-cancel").addEventListener("click", () => closeSelection());
   $("#os-selected").addEventListener("keydown", (event) => { if (event.key === "Escape") closeSelection(); });
@@ -620,7 +660,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const pid = $("#os-reporter").value;
     const person = people.find((p) => p.id === pid);
     if (!pid || !person) return;
-    act("set_reporter", { topic: t.topic, participant: pid }, `${person.name} reports for “${t.title}”.`);
+    act("set_reporter", { topic: t.topic, participant: pid }, O("s.reports_for", { name: person.name, title: t.title }));
   });
 
   // --- harvest and convergence --------------------------------------------------------------------
@@ -634,9 +674,10 @@ export function openSpaceConsole({ socket, confirmDialog }) {
           el("div", { class: "os-r-text" }))),
       (li, r) => {
         setText(li.querySelector(".os-r-title"), r.title);
-        setText(li.querySelector(".os-r-meta"), `· by ${r.reporter}${r.participants.length ? ` · ${plural(r.participants.length, "person", "people")}` : ""}${r.dots !== null ? ` · ${plural(r.dots, "dot", "dots")}` : ""}`);
+        setText(li.querySelector(".os-r-meta"), `· ${[O("s.by", { name: r.reporter }),
+          ...(r.participants.length ? [plural(r.participants.length, "people")] : []), ...(r.dots !== null ? [plural(r.dots, "dots")] : [])].join(" · ")}`);
         const text = li.querySelector(".os-r-text");
-        const parts = [["Key points", r.key_points], ["Proposals", r.proposals], ["Next steps", r.next_steps]].filter(([, t]) => t);
+        const parts = [[O("s.key_points"), r.key_points], [O("s.proposals"), r.proposals], [O("s.next_steps"), r.next_steps]].filter(([, t]) => t);
         const key = JSON.stringify(parts);
         if (text.dataset.key !== key) {
           text.dataset.key = key;
@@ -646,15 +687,16 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const c = os.convergence;
     const open = Boolean(c && c.open);
     $("#os-dots-form").hidden = open;
-    $("#os-open-dots").textContent = c ? "Open dot-voting again" : "Open dot-voting";
+    $("#os-open-dots").textContent = c ? O("s.open_dots_again") : O("open_dot_voting");
     $("#os-dots-open").hidden = !open;
-    if (open) setText($("#os-voters"), `Dot-voting is open: ${plural(c.dots, "dot", "dots")} each · ${plural(c.voters, "person has", "people have")} placed dots.`);
+    if (open) setText($("#os-voters"), `${plural(c.dots, "dots_open")} · ${plural(c.voters, "voters")}`);
     const priorities = c && !c.open ? c.priorities : [];
     keyed($("#os-priorities"), priorities, (p) => p.topic,
       () => el("li", {}, el("span", { class: "os-p-title" }), " ", el("span", { class: "os-p-meta muted" })),
       (li, p) => {
         setText(li.querySelector(".os-p-title"), p.title);
-        setText(li.querySelector(".os-p-meta"), `· ${plural(p.dots, "dot", "dots")} · ${p.adopted_by.length ? `adopted by ${p.adopted_by.join(", ")}` : "not adopted yet"}`);
+        setText(li.querySelector(".os-p-meta"), `· ${plural(p.dots, "dots")} · ${p.adopted_by.length
+          ? O("s.adopted_by", { names: p.adopted_by.join(separator()) }) : O("s.not_adopted")}`);
       });
     $("#os-plan-form").hidden = !priorities.length;
     setOptions($("#os-plan-slot"), os.wall.slots.filter((s) => !s.started).map((s) => [s.slot, span(s)]));
@@ -663,19 +705,19 @@ export function openSpaceConsole({ socket, confirmDialog }) {
   $("#os-dots-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const dots = Number($("#os-dots").value);
-    if (!Number.isInteger(dots) || dots < 1 || dots > 20) { refuse("Each person gets 1 to 20 dots.", $("#os-dots")); return; }
-    act("open_dots", { dots }, `Dot-voting is open: ${plural(dots, "dot", "dots")} each.`);
+    if (!Number.isInteger(dots) || dots < 1 || dots > 20) { refuse(O("s.dots_range", { low: 1, high: 20 }), $("#os-dots")); return; }
+    act("open_dots", { dots }, `${plural(dots, "dots_open")}.`);
   });
   $("#os-close-dots").addEventListener("click", async () => {
-    if (await confirmDialog("Close dot-voting? The ranking is recorded and shown on the big screen.", "Close dot-voting")) {
-      act("close_dots", {}, "Dot-voting closed: the priorities are ranked.");
+    if (await confirmDialog(O("s.close_dots_confirm"), O("close_dot_voting"))) {
+      act("close_dots", {}, O("s.dots_closed"));
     }
   });
   $("#os-plan-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const slot = $("#os-plan-slot").value;
-    if (!slot) { refuse("Add a slot that hasn't started for action planning first.", null); return; }
-    act("plan_actions", { slot }, `Action planning is on the wall in ${span(slotOf(slot))}.`);
+    if (!slot) { refuse(O("s.plan_slot_needed"), null); return; }
+    act("plan_actions", { slot }, O("s.planned", { time: span(slotOf(slot)) }));
   });
 
   // --- rendering -----------------------------------------------------------------------------------
@@ -686,7 +728,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const on = os.part === "openspace";
     document.body.classList.toggle("os-on", on);
     $("#os-top").hidden = !on;
-    setText($("#os-state"), on ? "(running)" : "(not running)");
+    setText($("#os-state"), O(on ? "s.running_paren" : "s.not_running_paren"));
     syncPart();
     const { slots, spaces } = os.wall;
     // While the assembly runs, the panel waits at the end of its column, and says little until used.
@@ -705,7 +747,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     wasOn = on;
     syncValue($("#os-theme"), os.theme);
     syncValue($("#os-limit"), os.topic_limit);
-    setText($("#os-setup-count"), `(${plural(spaces.length, "space", "spaces")}, ${plural(slots.length, "slot", "slots")})`);
+    setText($("#os-setup-count"), `(${[plural(spaces.length, "spaces"), plural(slots.length, "slots")].join(separator())})`);
     setText($("#os-spaces-count"), `(${spaces.length})`);
     setText($("#os-slots-count"), `(${slots.length})`);
     keyed($("#os-spaces"), spaces, (s) => s.space, spaceRow, updateSpace);
@@ -713,7 +755,7 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     keyed($("#os-slots"), slots, (s) => s.slot, slotRow, (li, s) => updateSlot(li, s, index++));
     prefillSlot();
     const marks = os.topics.reduce((sum, t) => sum + t.interest, 0);
-    setText($("#os-market-count"), `(${plural(os.topics.length, "topic", "topics")}, ${plural(marks, "mark", "marks")})`);
+    setText($("#os-market-count"), `(${[plural(os.topics.length, "topics"), plural(marks, "marks")].join(separator())})`);
     $("#os-no-topics").hidden = os.topics.length > 0;
     keyed($("#os-topics"), os.topics, (t) => t.topic, topicRow, updateTopic);
     $("#os-make").disabled = false;
@@ -730,8 +772,8 @@ export function openSpaceConsole({ socket, confirmDialog }) {
     const running = os.wall.running ? slotOf(os.wall.running) : null;
     if (running && os.part === "openspace") {
       const left = secondsLeft(socket, running.end);
-      setText($("#os-top-link"), `Open Space: ${span(running)}, ${left > 0 ? `${longClock(left)} left` : "time is up"}`);
-    } else setText($("#os-top-link"), "Open Space");
+      setText($("#os-top-link"), O("s.top_link", { time: span(running), left: timeLeft(left) }));
+    } else setText($("#os-top-link"), O("open_space"));
   }
 
   return { render, tick };

@@ -8,9 +8,21 @@
 //
 // Everything the booth shares comes in the `booth` view; the page keeps only who *I* am (the name I
 // joined with) and the source I chose.  People's names and captions are set as text, never HTML.
+//
+// Words come from the interpreter catalogue (clients/i18n/interpreter/) and the audio one (who is
+// heard, the sound's problems), in the interpreter's language, with a picker in the header; a refusal
+// is the server's error.<code>.  Arabic lays the booth out right to left (interpreter.css uses logical
+// properties); names, captions and the clock keep their own direction.
 import { PlazaSocket, showStatus, secondsLeft, clock, el, $ } from "/static/shared/socket.js";
 import { keyed, setText } from "/static/shared/render.js";
-import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS } from "/static/shared/audio.js";
+import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, audioErrorText } from "/static/shared/audio.js";
+import {
+  t, tn, tnodes, errorText, loadCatalogues, translatePage, languagePicker, onLanguageChange, timeLocales,
+} from "/static/shared/i18n.js";
+
+await loadCatalogues(["common", "server", "audio", "interpreter"]);
+translatePage(document);
+$("#language-slot").append(languagePicker({ id: "language" }));
 
 const meetingId = decodeURIComponent(location.pathname.split("/").pop());
 const params = new URLSearchParams(location.hash.slice(1));
@@ -20,6 +32,7 @@ const role = params.get("role") === "captioner" ? "captioner" : "interpreter";
 const nameKey = `plaza.booth.${meetingId}.${channel}`;
 const AMBER_S = 20 * 60;
 const RED_S = 30 * 60;
+const CAPTION_MAX = 300;
 
 let booth = null;        // the booth view
 let myName = localStorage.getItem(nameKey) || "";
@@ -27,6 +40,7 @@ let joined = false;      // booth_join acknowledged on this connection
 let source = "floor";    // what I interpret from: "floor" or another channel's id (relay)
 let broken = false;
 let seen = null;         // what was last announced: {live, offer, clash}
+let problemWords = null; // why the link does not work: [key, params] (worded again on a change of language)
 
 const socket = new PlazaSocket(() => ({ role, meeting: meetingId, key, channel }));
 showStatus(socket, $("#connection"));
@@ -36,10 +50,20 @@ const audio = role === "interpreter" ? new AudioPeer(socket, {
 }) : null;
 
 document.body.classList.add(role);
-if (role === "captioner") {
-  $("#brand").textContent = "Plaza · captions";
-  document.title = "Plaza — captions";
+if (role === "captioner") $("#brand").dataset.i18n = "interpreter.brand_captions";
+
+/** The header and the tab's title before the booth view comes (and when the link does not work). */
+function wordHead() {
+  translatePage($("#brand"));
+  if (problemWords) {
+    setText($("#channel-name"), t("interpreter.problem.title"));
+    document.title = t("interpreter.problem.doc_title");
+  } else if (!booth) {
+    setText($("#channel-name"), t("interpreter.connecting"));
+    document.title = t(role === "captioner" ? "interpreter.doc_title_captions" : "interpreter.doc_title");
+  }
 }
+wordHead();
 
 socket.addEventListener("message", ({ detail: message }) => {
   switch (message.type) {
@@ -55,24 +79,43 @@ socket.addEventListener("message", ({ detail: message }) => {
       break;
     case "error":
       if (["bad_key", "unknown_channel", "unknown_meeting", "bad_field"].includes(message.code) && !socket.connected) {
-        problem(message.code === "bad_key" ? "The key in this link is wrong or missing (the part after #key=)."
-          : message.code === "unknown_channel" ? "This meeting has no such language channel (it may have been removed)."
-            : message.code === "unknown_meeting" ? "There is no such meeting." : message.message);
+        problem(message.code === "bad_key" ? ["interpreter.problem.bad_key", { part: code("#key=") }]
+          : message.code === "unknown_channel" ? ["interpreter.problem.unknown_channel", {}]
+            : message.code === "unknown_meeting" ? ["interpreter.problem.unknown_meeting", {}] : [null, message]);
       }
       break;
   }
 });
 
-function problem(text) {
+/** A piece of a link, shown as written (left to right, even inside Arabic). */
+function code(text) {
+  return el("code", { dir: "ltr" }, text);
+}
+
+/** The link does not work: say why (``words``: [catalogue key, params], or [null, the server's error]). */
+function problem(words) {
   broken = true;
+  problemWords = words;
   socket.stop();
   if (audio) audio.stop();
   $("#problem").hidden = false;
-  $("#problem-text").textContent = text;
+  wordProblem();
   $("#booth").hidden = true;
   $("#name-step").hidden = true;
-  $("#channel-name").textContent = "Link not valid";
-  document.title = "Booth link not valid — Plaza";
+  wordHead();
+}
+
+function wordProblem() {
+  if (!problemWords) return;
+  const [wordsKey, params] = problemWords;
+  if (!wordsKey) {
+    $("#problem-text").replaceChildren(errorText(params));
+    return;
+  }
+  // A code node can only be in one place: each wording gets fresh ones.
+  const fresh = Object.fromEntries(Object.entries(params).map(([name, value]) =>
+    [name, value instanceof Node ? code(value.textContent) : value]));
+  $("#problem-text").replaceChildren(tnodes(wordsKey, fresh));
 }
 
 function announce(text) {
@@ -87,7 +130,7 @@ async function act(type, fields = {}, error = $("#booth-error")) {
     error.textContent = "";
     return reply || true;
   } catch (err) {
-    error.textContent = err.message;
+    error.textContent = errorText(err);
     return false;
   }
 }
@@ -112,7 +155,7 @@ async function join(name, { quiet = false } = {}) {
 $("#name-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const name = $("#name").value.trim();
-  if (!name) { $("#name-error").textContent = "Type your name first."; $("#name").focus(); return; }
+  if (!name) { $("#name-error").textContent = t("interpreter.name.first"); $("#name").focus(); return; }
   $("#name-go").disabled = true;
   try {
     // The click that names you also starts the sound: browsers start audio on a gesture.
@@ -153,25 +196,19 @@ if (audio) {
 
 $("#retour").addEventListener("click", () => act("retour", { on: !booth?.retour }, $("#sound-error")));
 
-const STATE_WORDS = {
-  off: "",
-  starting: "Starting the sound…",
-  connecting: "Connecting the sound…",
-  connected: "",
-  reconnecting: "Sound lost: reconnecting…",
-  refused: "",
-};
+// What the sound is doing, when it is worth saying (off, connected and refused say nothing here).
+const STATE_WORDS = { starting: "interpreter.sound.starting", connecting: "interpreter.sound.connecting", reconnecting: "audio.state.reconnecting" };
 
 function renderSound() {
   if (!audio) return;
   const on = audio.on;
   $("#sound-off").hidden = on || mediaOff();
   $("#sound-on").hidden = !on;
-  setText($("#sound-state"), STATE_WORDS[audio.state] ?? "");
-  setText($("#sound-error"), audio.error ? audio.error.message : "");
+  setText($("#sound-state"), STATE_WORDS[audio.state] ? t(STATE_WORDS[audio.state]) : "");
+  setText($("#sound-error"), audioErrorText(audio.error));
   const mute = $("#mute");
   mute.setAttribute("aria-pressed", String(audio.muted));
-  setText(mute, audio.muted ? "Microphone muted: unmute" : "Mute my microphone");
+  setText(mute, t(audio.muted ? "interpreter.sound.unmute" : "interpreter.sound.mute"));
   mute.disabled = !audio.hasMic;
   keyed($("#hear"), audio.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot), (s) => s.i,
     (s) => {
@@ -195,16 +232,17 @@ function render() {
   if (broken || !booth) return;
   const ch = booth.channel;
   const label = ch.language ? `${ch.name} (${ch.language})` : ch.name;
-  setText($("#channel-name"), role === "captioner" ? `Captions · ${label}` : label);
-  setText($("#channel-where"), ch.room ? `In breakout room ${ch.room_name || ch.room}` : "Plenary");
-  document.title = `${role === "captioner" ? "Captions" : "Booth"} · ${ch.name} — Plaza`;
+  setText($("#channel-name"), role === "captioner" ? t("interpreter.heading_captions", { channel: label }) : label);
+  setText($("#channel-where"), ch.room ? t("interpreter.where.room", { room: ch.room_name || ch.room }) : t("interpreter.where.plenary"));
+  document.title = t(role === "captioner" ? "interpreter.doc_title_captions_of" : "interpreter.doc_title_of", { channel: ch.name });
   if (ch.removed) {  // the facilitator removed the channel: nothing to do here any more
     $("#name-step").hidden = true;
     $("#booth").hidden = true;
     $("#clash").hidden = true;
     $("#problem").hidden = false;
-    setText($("#problem-heading"), "This channel was removed");
-    setText($("#problem-text"), "The facilitator removed this language channel: its listeners hear the floor.");
+    setText($("#problem-heading"), t("interpreter.removed.heading"));
+    setText($("#problem-text"), t("interpreter.removed.text"));
+    $("#problem-ask").hidden = true;
     if (audio && audio.on) audio.stop();
     return;
   }
@@ -222,7 +260,7 @@ function render() {
   if (mediaOff() && audio.on) audio.stop();
   const retour = Boolean(booth.retour);
   $("#retour").setAttribute("aria-pressed", String(retour));
-  setText($("#retour"), retour ? "Retour on" : "Retour");
+  setText($("#retour"), t(retour ? "interpreter.sound.retour_on" : "interpreter.sound.retour"));
   renderSound();
   tick();
 }
@@ -232,8 +270,8 @@ function renderLive() {
   const mine = Boolean(live) && live === myName;
   const offer = booth.offer;
   document.body.classList.toggle("on-air", mine);
-  setText($("#onair-badge"), mine ? "You are live" : live ? "Live" : "Off air");
-  setText($("#live-who"), mine ? "" : live ? live : "Nobody is live: the channel is silent.");
+  setText($("#onair-badge"), t(mine ? "interpreter.live.you" : live ? "interpreter.live.heading" : "interpreter.live.off_air"));
+  setText($("#live-who"), mine ? "" : live ? live : t("interpreter.live.nobody"));
   $("#onair").classList.toggle("silent", !live);
   $("#onair").classList.toggle("other", Boolean(live) && !mine);
   const pending = Boolean(offer) && offer === live && !mine;
@@ -248,21 +286,21 @@ function renderLive() {
   const offerState = $("#offer-state");
   offerState.hidden = !(mine || (live && !mine && offer !== live));
   setText(offerState, mine
-    ? (offer === myName ? "Handover offered: keep going until your partner takes over."
-      : partners.length ? "" : "No booth partner here yet: they join with the same link.")
-    : live ? `${live} is live. When they offer the handover, "Take over" shows here.` : "");
+    ? (offer === myName ? t("interpreter.offer.offered") : partners.length ? "" : t("interpreter.offer.no_partner"))
+    : live ? t("interpreter.offer.other_live", { name: live }) : "");
   if (!offerState.textContent) offerState.hidden = true;
   $("#handover").hidden = !pending;
-  if (pending) setText($("#handover-text"), `${offer} offers you the handover.`);
-  setText($("#partners"), partners.length ? `In the booth with you: ${partners.join(", ")}.` : "");
+  if (pending) setText($("#handover-text"), t("interpreter.offer.to_you", { name: offer }));
+  setText($("#partners"), partners.length ? t("interpreter.partners", { names: partners.join(t("common.list.separator")) }) : "");
 
   // Say what changed, once: the interpreter's eyes are on the speaker, not on the page.
   const now = { live, offer, clash: booth.clash ? `${booth.clash.by}@${booth.clash.at}` : "" };
   if (seen) {
     if (now.live !== seen.live) {
-      announce(now.live === myName ? "You are live." : now.live ? `${now.live} is live.` : "Nobody is live: the channel is silent.");
+      announce(now.live === myName ? t("interpreter.say.you_live") : now.live ? t("interpreter.say.live", { name: now.live })
+        : t("interpreter.live.nobody"));
     } else if (now.offer && now.offer !== seen.offer && now.offer !== myName) {
-      announce(`${now.offer} offers you the handover. Take over when ready.`);
+      announce(t("interpreter.say.offer", { name: now.offer }));
     }
   }
   seen = now;
@@ -274,15 +312,14 @@ function renderClash() {
   const shown = Boolean(clash) && secondsLeft(socket, clash.at + (booth.clash_shown ?? 10)) > 0;
   $("#clash").hidden = !shown;
   if (!shown) return;
-  const live = booth.live && booth.live !== clash.by ? booth.live : "a partner";
-  setText($("#clash-text"), `${clash.by} pressed "Go live" while ${live} is live. Only ${live} is heard: ` +
-    `to change voices, ${live} offers the handover and ${clash.by} takes over.`);
+  const live = booth.live && booth.live !== clash.by ? booth.live : "";
+  setText($("#clash-text"), live ? t("interpreter.clash.text", { by: clash.by, live }) : t("interpreter.clash.text_partner", { by: clash.by }));
 }
 
 function renderSources() {
   const select = $("#source");
-  const options = [{ id: "floor", label: booth.channel.room ? "The room (floor)" : "Floor" },
-    ...booth.channels.map((c) => ({ id: c.id, label: `Relay: ${c.name}${c.language ? ` (${c.language})` : ""}` }))];
+  const options = [{ id: "floor", label: t(booth.channel.room ? "interpreter.source.room" : "interpreter.source.floor") },
+    ...booth.channels.map((c) => ({ id: c.id, label: t("interpreter.source.relay", { channel: c.language ? `${c.name} (${c.language})` : c.name }) }))];
   const signature = options.map((o) => `${o.id}:${o.label}`).join("\n");
   if (select.dataset.options !== signature) {
     select.dataset.options = signature;
@@ -296,8 +333,9 @@ function renderSources() {
 function renderCaptions() {
   const captions = booth.captions || [];
   $("#no-captions").hidden = captions.length > 0;
-  const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  keyed($("#recent"), captions, (c) => `${c.at}:${c.text}`, () => el("li", {}, el("span", { class: "at" }), el("span", { class: "text" })),
+  const time = new Intl.DateTimeFormat(timeLocales().length ? timeLocales() : undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  keyed($("#recent"), captions, (c) => `${c.at}:${c.text}`,
+    () => el("li", {}, el("span", { class: "at", dir: "ltr" }), el("span", { class: "text", dir: "auto" })),
     (li, c) => {
       setText(li.children[0], time.format(new Date(c.at * 1000)));
       setText(li.children[1], c.text);
@@ -317,7 +355,9 @@ $("#take-over").addEventListener("click", async () => {
 });
 
 const captionInput = $("#caption-text");
-captionInput.addEventListener("input", () => setText($("#caption-count"), `${captionInput.value.length} / 300`));
+const captionCount = () => setText($("#caption-count"),
+  t("interpreter.captions.count", { count: captionInput.value.length, max: CAPTION_MAX }));
+captionInput.addEventListener("input", captionCount);
 $("#caption-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = captionInput.value.trim();
@@ -325,7 +365,7 @@ $("#caption-form").addEventListener("submit", async (event) => {
   const sent = captionInput.value;
   if (await act("caption", { text }, $("#caption-error"))) {
     if (captionInput.value === sent) captionInput.value = "";  // typed on meanwhile: keep it
-    setText($("#caption-count"), `${captionInput.value.length} / 300`);
+    captionCount();
   }
 });
 
@@ -343,17 +383,34 @@ function tick() {
   $("#clock").dataset.level = level;
   const hint = $("#clock-hint");
   hint.hidden = !level;
-  setText(hint, level === "red" ? "Over 30 minutes: hand over now, tiredness shows in the interpretation."
-    : level === "amber" ? "20 minutes: time to think about handing over." : "");
+  setText(hint, level === "red" ? tn("interpreter.clock.red", RED_S / 60)
+    : level === "amber" ? tn("interpreter.clock.amber", AMBER_S / 60) : "");
 }
 setInterval(tick, 1000);
 
+/** Words that are not plain [data-i18n] text: the sound advice without https, the caption count. */
+function wordExtras() {
+  if (role === "interpreter" && !micPossible()) {
+    setText($("#sound-advice"), t("interpreter.sound.advice_insecure", { why: t("audio.error.insecure") }));
+  }
+  captionCount();
+}
+wordExtras();
+
+// Another language picked: the fixed words are re-worded already (translatePage); the rest is drawn again.
+onLanguageChange(() => {
+  wordHead();
+  wordProblem();
+  wordExtras();
+  render();
+  tick();
+});
+
 if (!key || !channel) {
-  problem(!key ? "This link has no key (the part after #key=)." : "This link names no channel (channel= after the key).");
+  problem(!key ? ["interpreter.problem.no_key", { part: code("#key=") }] : ["interpreter.problem.no_channel", { part: code("channel=") }]);
 } else {
   if (role === "interpreter") {
     $("#name").value = myName;
-    if (!micPossible()) $("#sound-advice").textContent = `${ERROR_WORDS.insecure} Use headphones.`;
   } else {
     $("#live-card").remove();
     $("#sound").remove();

@@ -27,6 +27,14 @@ let created = null;  // the meeting just made (its heading is worded again on a 
 await loadCatalogues(["common", "server", "landing"]);
 $("#language-slot").append(languagePicker({ id: "language" }));
 
+/** A file name, command or address shown inside words: as written, left to right even in Arabic. */
+function code(text) {
+  const node = document.createElement("code");
+  node.dir = "ltr";
+  node.textContent = text;
+  return node;
+}
+
 /** The words of the page that are not plain [data-i18n] text: paragraphs with a link or a code inside. */
 function wordPage() {
   document.title = t("landing.doc_title");
@@ -37,10 +45,9 @@ function wordPage() {
     a.textContent = t(key);
     return a;
   };
-  const code = document.createElement("code");
-  code.textContent = "links.json";
   $("#organiser-note").replaceChildren(tnodes("landing.create.note",
-    { file: code, link: link("organiser-page", "landing.create.note_link") }));
+    { file: code("links.json"), link: link("organiser-page", "landing.create.note_link") }));
+  $("#organiser-help").replaceChildren(tnodes("landing.create.organiser_help", { example: code("…/organise#key=…") }));
   $("#organiser-known").replaceChildren(tnodes("landing.create.known",
     { link: link("organiser-page-known", "landing.create.known_link") }));
   $("#listed").replaceChildren(tnodes("landing.created.listed", { link: link("organiser-list", "landing.create.known_link") }));

@@ -11,53 +11,57 @@
 //
 // phone.js owns the socket and the views: it calls initAudio() once and renderAudio() on every
 // render.  This module listens to the socket itself for audio_slots, audio_state and the welcome.
+// Its words are the audio catalogue's (clients/i18n/audio/), in the phone's language: the card's
+// fixed words carry data-i18n, the rest is worded in draw(), which runs again on a change of language.
 import { el, $ } from "/static/shared/socket.js";
 import { keyed, setText } from "/static/shared/render.js";
-import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS } from "/static/shared/audio.js";
+import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, audioErrorText } from "/static/shared/audio.js";
+import { t, translatePage, onLanguageChange } from "/static/shared/i18n.js";
 
 const SPEAKING_DB = -45;  // a slot louder than this is someone speaking now (its row is marked)
 
 const CARD = `
-  <h3 id="audio-heading">Sound</h3>
+  <h3 id="audio-heading" data-i18n="audio.phone.heading">Sound</h3>
   <p id="audio-intro" class="reason">Hear the meeting on this phone.</p>
   <div id="audio-choose" class="audio-choose">
     <label for="audio-channel">Listen to</label>
     <select id="audio-channel"></select>
   </div>
   <div id="audio-mix" class="audio-mix" hidden>
-    <label for="audio-floor">Floor under interpretation: <output id="audio-floor-value" for="audio-floor">30%</output></label>
+    <label for="audio-floor"><span data-i18n="audio.phone.floor_under">Floor under interpretation:</span>
+      <output id="audio-floor-value" for="audio-floor">30%</output></label>
     <input type="range" id="audio-floor" min="0" max="100" step="5" value="30" aria-describedby="audio-floor-help">
-    <p id="audio-floor-help" class="reason">0%: only the interpreter.</p>
+    <p id="audio-floor-help" class="reason" data-i18n="audio.phone.floor_help">0%: only the interpreter.</p>
   </div>
   <div id="audio-off">
     <p class="audio-actions">
-      <button type="button" id="audio-listen">Listen</button>
-      <button type="button" id="audio-join" class="secondary">Join with audio</button>
+      <button type="button" id="audio-listen" data-i18n="audio.phone.listen">Listen</button>
+      <button type="button" id="audio-join" class="secondary" data-i18n="audio.phone.join">Join with audio</button>
     </p>
     <p id="audio-join-help" class="reason">Not in the hall? "Join with audio" uses your microphone too.</p>
   </div>
   <div id="audio-on" hidden>
     <p id="audio-state" class="audio-state" aria-live="polite"></p>
-    <ul id="audio-heard" class="plain audio-heard" aria-label="Who you hear"></ul>
+    <ul id="audio-heard" class="plain audio-heard" data-i18n-attr="aria-label:audio.phone.who_you_hear" aria-label="Who you hear"></ul>
     <div id="audio-me" class="audio-me" hidden>
-      <div class="audio-meter-row"><label for="audio-mic-meter">Your microphone</label>
+      <div class="audio-meter-row"><label for="audio-mic-meter" data-i18n="audio.phone.your_mic">Your microphone</label>
         <meter id="audio-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>
       <p id="audio-mic-words" class="reason"></p>
     </div>
     <p class="audio-actions">
       <button type="button" id="audio-mute" class="secondary" aria-pressed="false" hidden>Mute</button>
-      <button type="button" id="audio-use-mic" class="secondary" hidden>Use my microphone</button>
-      <button type="button" id="audio-leave" class="secondary">Leave audio</button>
+      <button type="button" id="audio-use-mic" class="secondary" hidden data-i18n="audio.phone.use_mic">Use my microphone</button>
+      <button type="button" id="audio-leave" class="secondary" data-i18n="audio.phone.leave">Leave audio</button>
     </p>
   </div>
   <p class="error-text" id="audio-error" role="alert"></p>
   <section id="audio-captions" class="audio-captions" hidden aria-labelledby="audio-captions-heading">
-    <h4 id="audio-captions-heading" class="audio-captions-heading">Captions</h4>
+    <h4 id="audio-captions-heading" class="audio-captions-heading" data-i18n="audio.captions">Captions</h4>
     <ol id="audio-caption-lines" class="audio-caption-lines" aria-live="polite" aria-relevant="additions"></ol>
-    <p id="audio-no-captions" class="reason">No captions on this channel yet.</p>
+    <p id="audio-no-captions" class="reason" data-i18n="audio.phone.no_captions">No captions on this channel yet.</p>
   </section>
-  <p id="audio-screen-off" class="reason audio-screen-off" hidden>Screen off: the sound keeps playing on most Android
-    phones. On an iPhone keep this page in front (the sound stops if another app plays).</p>
+  <p id="audio-screen-off" class="reason audio-screen-off" hidden data-i18n="audio.phone.screen_off">Screen off: the sound keeps playing on
+    most Android phones. On an iPhone keep this page in front (the sound stops if another app plays).</p>
   <audio id="audio-out" playsinline></audio>`;
 
 let ctx = null;      // {socket, act}
@@ -79,6 +83,7 @@ export function initAudio({ socket, act }) {
   const card = el("section", { id: "audio", class: "card audio", hidden: true, "aria-labelledby": "audio-heading" });
   card.innerHTML = CARD;  // fixed markup: names and captions are set as text below
   $("#audio-home").append(card);
+  translatePage(card);
   peer = new AudioPeer(socket, { output: "element", element: $("#audio-out") });
   peer.gainFor = (slot) => (listen && slot && slot.kind !== "channel" ? floorShare() : 1);
   peer.addEventListener("change", draw);
@@ -96,10 +101,10 @@ export function initAudio({ socket, act }) {
   floor.value = localStorage.getItem(`${listenKey}.floor`) ?? "30";
   floor.addEventListener("input", () => {
     localStorage.setItem(`${listenKey}.floor`, floor.value);
-    setText($("#audio-floor-value"), `${floor.value}%`);
+    floorWords();
     peer.applyGains();
   });
-  setText($("#audio-floor-value"), `${floor.value}%`);
+  floorWords();
   $("#audio-listen").addEventListener("click", () => start(false));
   $("#audio-join").addEventListener("click", () => start(true));
   $("#audio-use-mic").addEventListener("click", async () => {
@@ -112,10 +117,15 @@ export function initAudio({ socket, act }) {
     setPlaying(false);
   });
   $("#audio-channel").addEventListener("change", (event) => choose(event.target.value));
-  if (!micPossible()) setText($("#audio-join-help"), `Joining from somewhere else? ${ERROR_WORDS.insecure}`);
+  onLanguageChange(() => {
+    floorWords();
+    draw();
+    if (peer.on) setPlaying(true);  // the lock screen in the new language too
+  });
 }
 
 const floorShare = () => Number($("#audio-floor").value) / 100;
+const floorWords = () => setText($("#audio-floor-value"), t("audio.percent", { n: Number($("#audio-floor").value) }));
 
 async function start(mic) {
   $("#audio-error").textContent = "";
@@ -150,7 +160,8 @@ function setPlaying(on) {
     if (on) {
       const channel = channels().find((c) => c.id === listen);
       navigator.mediaSession.metadata = new MediaMetadata({
-        title: channel ? `${channel.name} — interpretation` : roomId ? roomName || "Breakout room" : "The floor",
+        title: channel ? t("audio.phone.session.channel", { name: channel.name })
+          : roomId ? roomName || t("audio.phone.session.room") : t("audio.phone.session.floor"),
         artist: title || "Plaza",
         album: "Plaza",
       });
@@ -192,12 +203,13 @@ function draw() {
     peer.applyGains();
     if (ctx.socket.connected) sendListen("");
   }
-  const here = roomId ? (roomName ? `This room (${roomName})` : "This room") : "The floor";
+  const here = roomId ? (roomName ? t("audio.phone.this_room_named", { room: roomName }) : t("audio.phone.this_room"))
+    : t("audio.phone.the_floor");
   // Audio off on the server: the choice is only whose captions to read.
-  setText($("#audio-choose label"), media ? "Listen to" : "Captions");
-  const options = [{ id: "", label: media ? here : "No captions", note: "" },
+  setText($("#audio-choose label"), media ? t("audio.phone.listen_to") : t("audio.captions"));
+  const options = [{ id: "", label: media ? here : t("audio.phone.no_captions_option"), note: "" },
     ...offered.map((c) => ({ id: c.id, label: c.language ? `${c.name} (${c.language})` : c.name,
-      note: !media ? "" : c.live ? "live" : "nobody interpreting now" }))];
+      note: !media ? "" : c.live ? t("audio.phone.channel_live") : t("audio.phone.channel_silent") }))];
   const select = $("#audio-channel");
   const signature = options.map((o) => `${o.id}:${o.label}:${o.note}`).join("\n");
   if (select.dataset.options !== signature) {
@@ -207,8 +219,9 @@ function draw() {
   if (select.value !== listen) select.value = listen;
   $("#audio-choose").hidden = options.length < 2;
   $("#audio-intro").hidden = !media;
-  setText($("#audio-intro"), offered.length ? "Hear the meeting on this phone, or follow it in another language."
-    : "Hear the meeting on this phone.");
+  setText($("#audio-intro"), offered.length ? t("audio.phone.intro_channels") : t("audio.phone.intro"));
+  setText($("#audio-join-help"), micPossible() ? t("audio.phone.join_help")
+    : t("audio.phone.join_help_insecure", { why: t("audio.error.insecure") }));
   const on = peer.on;
   $("#audio-mix").hidden = !listen || !media;
   $("#audio-off").hidden = on || !media;
@@ -218,29 +231,31 @@ function draw() {
   showEngineError();
   if (!on) return;
   const channel = offered.find((c) => c.id === listen);
-  setText($("#audio-state"), {
-    starting: "Starting…",
-    connecting: "Connecting…",
-    reconnecting: "Sound lost: reconnecting…",
-    connected: channel ? `Listening to ${channel.name}${channel.live ? "" : " (nobody interpreting right now)"}.`
-      : roomId ? `You hear ${roomName || "your breakout room"}.` : "You hear the floor.",
-  }[peer.state] || "");
+  const connected = () => (channel ? t(channel.live ? "audio.phone.listening" : "audio.phone.listening_silent", { name: channel.name })
+    : roomId ? (roomName ? t("audio.phone.hear_room", { room: roomName }) : t("audio.phone.hear_your_room"))
+      : t("audio.phone.hear_floor"));
+  const state = peer.state;
+  setText($("#audio-state"), state === "connected" ? connected()
+    : ["starting", "connecting", "reconnecting"].includes(state) ? t(`audio.state.${state}`) : "");
   const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot);
   keyed($("#audio-heard"), heard, (s) => s.i, (s) => {
     const id = `audio-slot-${s.i}`;
     return el("li", { class: "audio-meter-row" }, el("label", { for: id }),
       el("meter", { id, min: 0, max: 100, low: 60, high: 90, optimum: 50, value: 0 }));
-  }, (li, s) => setText(li.firstChild, slotName(s.slot)));
+  }, (li, s) => {
+    setText(li.firstChild, slotName(s.slot));
+    li.firstChild.dataset.speaking = t("audio.speaking");  // (CSS shows it after the name while they speak)
+  });
   const mic = peer.hasMic;
   $("#audio-me").hidden = !mic;
   $("#audio-mute").hidden = !mic;
   $("#audio-use-mic").hidden = mic || !micPossible();
   const mute = $("#audio-mute");
   mute.setAttribute("aria-pressed", String(peer.muted));
-  setText(mute, peer.muted ? "Unmute" : "Mute");
-  setText($("#audio-mic-words"), peer.muted ? "Muted: nobody hears you."
-    : roomId ? `Everyone in ${roomName || "your room"} hears you.`
-      : speaking ? "You have the floor: everyone hears you." : "You are heard when the facilitator gives you the floor.");
+  setText(mute, peer.muted ? t("audio.phone.unmute") : t("audio.phone.mute"));
+  setText($("#audio-mic-words"), peer.muted ? t("audio.phone.muted")
+    : roomId ? (roomName ? t("audio.phone.room_hears_you", { room: roomName }) : t("audio.phone.your_room_hears_you"))
+      : speaking ? t("audio.phone.floor_hears_you") : t("audio.phone.heard_when_given"));
   levels();
 }
 
@@ -248,7 +263,7 @@ let engineSaid = "";  // the engine's last error on show (a refused audio_listen
 
 function showEngineError() {
   const line = $("#audio-error");
-  const text = peer.error ? peer.error.message : "";
+  const text = audioErrorText(peer.error);
   if (text) setText(line, text);
   else if (line.textContent === engineSaid) setText(line, "");  // over: take it away, not someone else's words
   engineSaid = text;

@@ -3,20 +3,22 @@
 // in one room make feedback, and the page says so plainly), a level meter per remote person heard,
 // and "Mute the room".  Kept small: the device's screen is for the room's question and its stack.
 //
-// room.js calls initRoomAudio() once and renderRoomAudio(view) with every room view.
+// room.js calls initRoomAudio() once and renderRoomAudio(view) with every room view.  The words are
+// the audio catalogue's (clients/i18n/audio/), worded again when the device's language changes.
 import { el, $ } from "/static/shared/socket.js";
 import { keyed, setText } from "/static/shared/render.js";
-import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, ERROR_WORDS } from "/static/shared/audio.js";
+import { AudioPeer, SILENT_DB, micPossible, slotName, updateMeter, audioErrorText } from "/static/shared/audio.js";
+import { t, translatePage, onLanguageChange } from "/static/shared/i18n.js";
 
 const SPEAKING_DB = -45;
 
 const PANEL = `
-  <h2 class="visually-hidden" id="ra-label">Room audio</h2>
+  <h2 class="visually-hidden" id="ra-label" data-i18n="audio.room.audio">Room audio</h2>
   <p id="ra-state" class="ra-state" aria-live="polite"></p>
   <p id="ra-refused" class="ra-refused" role="alert" hidden></p>
-  <ul id="ra-heard" class="ra-heard" aria-label="Remote people heard in this room"></ul>
-  <p id="ra-none" class="ra-none" hidden>No remote person in this room yet.</p>
-  <div class="ra-mic" id="ra-mic"><label for="ra-mic-meter">Room mic</label>
+  <ul id="ra-heard" class="ra-heard" aria-label="Remote people heard in this room" data-i18n-attr="aria-label:audio.room.heard"></ul>
+  <p id="ra-none" class="ra-none" hidden data-i18n="audio.room.none">No remote person in this room yet.</p>
+  <div class="ra-mic" id="ra-mic"><label for="ra-mic-meter" data-i18n="audio.room.mic">Room mic</label>
     <meter id="ra-mic-meter" min="0" max="100" low="60" high="90" optimum="50" value="0"></meter></div>`;
 
 let peer = null;
@@ -25,11 +27,12 @@ let height = 0;    // the panel's height last time: room.js fits the side column
 
 export function initRoomAudio({ socket }) {
   const toggle = el("button", { type: "button", id: "ra-toggle", class: "secondary small", "aria-pressed": "false", hidden: true },
-    "Room audio");
-  const mute = el("button", { type: "button", id: "ra-mute", class: "small", "aria-pressed": "false", hidden: true }, "Mute the room");
+    t("audio.room.audio"));
+  const mute = el("button", { type: "button", id: "ra-mute", class: "small", "aria-pressed": "false", hidden: true }, t("audio.room.mute"));
   $("#audio-toggle-home").append(toggle, mute);
   const panel = el("section", { id: "room-audio", class: "room-audio", hidden: true, "aria-labelledby": "ra-label" });
   panel.innerHTML = PANEL;
+  translatePage(panel);
   $("#audio-home").append(panel);
   peer = new AudioPeer(socket);
   peer.addEventListener("change", draw);
@@ -45,6 +48,7 @@ export function initRoomAudio({ socket }) {
     draw();
   });
   $("#ra-mute").addEventListener("click", () => peer.setMuted(!peer.muted));
+  onLanguageChange(draw);
 }
 
 export function renderRoomAudio(view) {
@@ -61,22 +65,22 @@ function draw() {
   const on = peer.on;
   toggle.setAttribute("aria-pressed", String(on));
   // Toggle buttons keep their name; aria-pressed (green when pressed) says whether it is on.
-  setText(toggle, "Room audio");
-  toggle.title = on ? "Room audio is on: press to turn it off" : "Turn on this room's microphone and speakers";
+  setText(toggle, t("audio.room.audio"));
+  toggle.title = on ? t("audio.room.on_title") : t("audio.room.off_title");
   const refused = !on && peer.error;  // refused (a second device), or no microphone: said in the panel
   const panel = $("#room-audio");
   panel.hidden = !(on || refused) || !open;
   $("#ra-refused").hidden = !refused;
-  setText($("#ra-refused"), refused ? peer.error.message : "");
+  setText($("#ra-refused"), refused ? audioErrorText(peer.error) : "");
   panel.classList.toggle("refused", Boolean(refused));
   // Said only when it matters: connected and unmuted, the green toggle says it all.
-  setText($("#ra-state"), !on ? "" : {
-    starting: "Starting…", connecting: "Connecting…", reconnecting: "Sound lost: reconnecting…",
-    connected: peer.muted ? "Muted: remote people don't hear the room." : "",
-  }[peer.state] || "");
-  if (on && peer.error && !refused) setText($("#ra-state"), peer.error.message);
+  const state = peer.state;
+  setText($("#ra-state"), !on ? ""
+    : state === "connected" ? (peer.muted ? t("audio.room.muted") : "")
+      : ["starting", "connecting", "reconnecting"].includes(state) ? t(`audio.state.${state}`) : "");
+  if (on && peer.error && !refused) setText($("#ra-state"), audioErrorText(peer.error));
   $("#ra-state").hidden = !$("#ra-state").textContent;
-  if (!micPossible() && !on) toggle.title = ERROR_WORDS.insecure;  // (said in the panel once pressed)
+  if (!micPossible() && !on) toggle.title = t("audio.error.insecure");  // (said in the panel once pressed)
   const heard = peer.slots.map((slot, i) => ({ slot, i })).filter((s) => s.slot && s.slot.kind !== "device");
   keyed($("#ra-heard"), on ? heard : [], (s) => s.i, (s) => {
     const id = `ra-slot-${s.i}`;
@@ -86,7 +90,7 @@ function draw() {
   $("#ra-mute").hidden = !on || !peer.hasMic;
   $("#ra-mic").hidden = !on || !peer.hasMic;
   $("#ra-mute").setAttribute("aria-pressed", String(peer.muted));
-  setText($("#ra-mute"), "Mute the room");
+  setText($("#ra-mute"), t("audio.room.mute"));
   levels();
   const now = panel.hidden ? 0 : panel.getBoundingClientRect().height;
   if (now !== height) {  // who is here and the notes get what is left: let room.js fit them again

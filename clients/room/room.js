@@ -12,7 +12,7 @@ import {
 
 // Words come from the room catalogue (clients/i18n/room/) in the device's language, with a picker in the
 // header; names, questions, notes and broadcasts are people's own words, shown as written and isolated.
-await loadCatalogues(["common", "server", "room"]);
+await loadCatalogues(["common", "server", "room", "audio"]);
 $("#language-slot").append(languagePicker({ id: "language", visibleLabel: false }));
 if (language() !== "en") translatePage(document);  // English is the page as written
 

@@ -11,20 +11,22 @@
 // (body.captioned, screen/audio.css) so the bar never covers the QR or anything else, and the
 // page's own fitting runs again (a resize event).
 //
-// screen.js calls initScreenAudio() once and renderScreenAudio(view) with every screen view.
+// screen.js calls initScreenAudio() once and renderScreenAudio(view) with every screen view (and again
+// when the screen's languages change): the words are the audio catalogue's, in the screen's words (w).
 import { el, $ } from "/static/shared/socket.js";
 import { setText } from "/static/shared/render.js";
-import { AudioPeer, micPossible, ERROR_WORDS } from "/static/shared/audio.js";
+import { AudioPeer, micPossible, audioErrorText } from "/static/shared/audio.js";
+import { w, has } from "/static/screen/words.js";
 
 let peer = null;
 let captionsKey = "";
 
 export function initScreenAudio({ socket }) {
   const toggle = el("button", { type: "button", id: "floor-audio", class: "secondary small", "aria-pressed": "false", hidden: true },
-    "Floor audio");
+    w("audio.screen.off"));
   const state = el("span", { id: "floor-audio-state", class: "floor-audio-state", role: "status" });
   $("#floor-audio-home").append(toggle, state);
-  const bar = el("section", { id: "captions-bar", class: "captions-bar", hidden: true, "aria-label": "Captions" },
+  const bar = el("section", { id: "captions-bar", class: "captions-bar", hidden: true, "aria-label": w("audio.captions") },
     el("p", { id: "captions-channel", class: "captions-channel" }),
     el("div", { id: "captions-lines", class: "captions-lines", "aria-live": "polite" }));
   document.body.append(bar);
@@ -43,13 +45,13 @@ function draw() {
   toggle.hidden = peer.media !== true;
   const on = peer.on;
   toggle.setAttribute("aria-pressed", String(on));
-  setText(toggle, on ? "Floor audio: on" : "Floor audio: off");
+  setText(toggle, w(on ? "audio.screen.on" : "audio.screen.off"));
   const trouble = peer.state === "reconnecting" || peer.error;
   toggle.classList.toggle("trouble", Boolean(trouble));
-  const words = !on && peer.error ? peer.error.message
-    : peer.state === "reconnecting" ? "Floor audio lost: reconnecting…"
-      : on && peer.error ? peer.error.message
-        : !micPossible() && !on ? ERROR_WORDS.insecure : "";
+  const words = !on && peer.error ? audioErrorText(peer.error, w, has)
+    : peer.state === "reconnecting" ? w("audio.screen.lost")
+      : on && peer.error ? audioErrorText(peer.error, w, has)
+        : !micPossible() && !on ? w("audio.error.insecure") : "";
   setText($("#floor-audio-state"), words);
   $("#floor-audio-state").hidden = !words;
 }
@@ -64,8 +66,10 @@ export function renderScreenAudio(view) {
   const changedShape = bar.hidden === shown;
   bar.hidden = !shown;
   document.body.classList.toggle("captioned", shown);
+  const label = w("audio.captions");
+  if (bar.getAttribute("aria-label") !== label) bar.setAttribute("aria-label", label);
   if (shown) {
-    setText($("#captions-channel"), captions.name || "Captions");
+    setText($("#captions-channel"), captions.name || label);
     const key = lines.join("\n");
     if (key !== captionsKey) {
       captionsKey = key;

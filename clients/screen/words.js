@@ -20,7 +20,7 @@
 import { LANGUAGES, pseudo, dir } from "/static/shared/i18n.js";
 
 export const ALTERNATE_SECONDS = 8;
-const NAMESPACES = ["common", "server", "screen", "openspace-screen", "cafe-screen"];
+const NAMESPACES = ["common", "server", "screen", "openspace-screen", "cafe-screen", "audio"];
 const CODES = new Set(LANGUAGES.map((l) => l.code));
 const PSEUDO = "qps";
 const FSI = "\u2068";

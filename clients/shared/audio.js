@@ -23,6 +23,12 @@
 // For tests, window.plazaAudio has every peer's levels (RMS in dB per slot, -100 for silence), the
 // mic's level, and a rolling log of {t, slot, level} (t: epoch ms; slot 0-7, or "mic") sampled
 // every 20 ms, so a test can check that sound arrives and measure gaps.
+//
+// Words (issue #15): a problem is kept as {code, message, key, params}: ``message`` is English (logs,
+// an older page), ``key`` a catalogue key, the audio namespace's ``audio.error.<code>`` for what the
+// engine words itself, the server's ``error.<code>`` for a refusal; pages word it with
+// audioErrorText() in their reader's language.  slotName() words who a slot is the same way.
+import { t as translate, has as known } from "/static/shared/i18n.js";
 
 export const SLOTS = 8;
 export const SILENT_DB = -100;
@@ -39,6 +45,7 @@ const REFUSED = new Set([
   "source_taken", "bad_field", "unknown_type", "not_joined", "booth_join_first", "bad_key",
 ]);
 
+/** English words of the problems the engine words itself (the catalogues' audio.error.<code> and error.<code>). */
 export const ERROR_WORDS = {
   media_off: "Audio is turned off on this server.",
   media_unavailable: "The audio service is not answering right now. Trying again…",
@@ -51,6 +58,28 @@ export const ERROR_WORDS = {
   no_webrtc: "This browser cannot play live audio.",
   ice_timeout: "The sound could not connect (the network may block it). Trying again…",
 };
+// Those the server's catalogue words the same way (its error.<code>); the rest are the audio namespace's.
+const SERVER_WORDED = new Set(["media_off", "device_audio_taken"]);
+
+/** A problem the engine words itself: ``code``'s words, else ``fallback`` (an audio.error key and its English). */
+function problem(code, fallback = null) {
+  if (Object.hasOwn(ERROR_WORDS, code)) {
+    return { code, message: ERROR_WORDS[code], key: SERVER_WORDED.has(code) ? `error.${code}` : `audio.error.${code}`, params: {} };
+  }
+  const [key, message] = fallback || ["audio.error.connection_failed", "The sound connection failed."];
+  return { code, message, key, params: {} };
+}
+
+/**
+ * An audio problem in words: its catalogue key in the reader's language, else its English message.
+ * ``word`` and ``has`` are the page's (the big screen words in its own languages).
+ */
+export function audioErrorText(error, word = translate, has = known) {
+  if (!error) return "";
+  if (error.key && has(error.key)) return word(error.key, error.params || {});
+  if (error.code && has(`error.${error.code}`)) return word(`error.${error.code}`, error.params || {});
+  return error.message || "";
+}
 
 /** Every peer on the page, and a rolling log of levels, for tests and for the curious. */
 const registry = {
@@ -260,13 +289,14 @@ export class AudioPeer extends EventTarget {
 
   async openMic() {
     if (this.hasMic) return this.micTrack;
-    if (!micPossible()) throw Object.assign(new Error(ERROR_WORDS.insecure), { code: "insecure" });
+    if (!micPossible()) throw Object.assign(new Error(ERROR_WORDS.insecure), problem("insecure"));
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: this.micConstraints, video: false });
     } catch (err) {
       const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
-      throw Object.assign(new Error(denied ? ERROR_WORDS.mic_denied : ERROR_WORDS.no_mic), { code: denied ? "mic_denied" : "no_mic" });
+      const code = denied ? "mic_denied" : "no_mic";
+      throw Object.assign(new Error(ERROR_WORDS[code]), problem(code));
     }
     this.micTrack = stream.getAudioTracks()[0];
     this.micTrack.enabled = !this.muted;
@@ -301,7 +331,7 @@ export class AudioPeer extends EventTarget {
    */
   async start({ mic = false } = {}) {
     if (!webrtcPossible()) {
-      this.setState("refused", { code: "no_webrtc", message: ERROR_WORDS.no_webrtc });
+      this.setState("refused", problem("no_webrtc"));
       return false;
     }
     this.graph();
@@ -314,7 +344,7 @@ export class AudioPeer extends EventTarget {
         await this.openMic();
       } catch (err) {
         this.wantMic = false;
-        this.error = { code: err.code, message: err.message };
+        this.error = { code: err.code, message: err.message, key: err.key, params: err.params || {} };
         this.changed();
         if (err.code !== "insecure") {  // no microphone: off, and the error says why
           this.active = false;
@@ -336,7 +366,7 @@ export class AudioPeer extends EventTarget {
     if (!this.active) return this.start({ mic });
     if (mic && !this.hasMic) {
       try { await this.openMic(); } catch (err) {
-        this.error = { code: err.code, message: err.message };
+        this.error = { code: err.code, message: err.message, key: err.key, params: err.params || {} };
         this.changed();
         return false;
       }
@@ -382,7 +412,7 @@ export class AudioPeer extends EventTarget {
     if (!this.active) return;
     if (this.media === false) {
       this.stop({ tell: false });
-      this.setState("refused", { code: "media_off", message: ERROR_WORDS.media_off });
+      this.setState("refused", problem("media_off"));
       return;
     }
     this.closePc();
@@ -418,13 +448,16 @@ export class AudioPeer extends EventTarget {
   /** An offer that went wrong: a refusal stops; anything else is tried again, with backoff. */
   failed(err) {
     const code = err && err.code ? err.code : "internal";
-    const message = ERROR_WORDS[code] || (err && err.message) || "Audio could not start.";
+    // The engine's own words for the code, else the server's refusal (error.<code> with its params).
+    const error = Object.hasOwn(ERROR_WORDS, code) ? problem(code)
+      : err && err.message ? { code, message: err.message, key: `error.${code}`, params: err.params || {} }
+        : problem(code, ["audio.error.start_failed", "Audio could not start."]);
     if (REFUSED.has(code)) {
       this.stop({ tell: false });
-      this.setState("refused", { code, message });
+      this.setState("refused", error);
       return;
     }
-    this.error = { code, message };
+    this.error = error;
     this.retry();
   }
 
@@ -483,10 +516,10 @@ export class AudioPeer extends EventTarget {
         } else if (message.state === "failed" && REFUSED.has(message.code)) {
           // Refused once connected (a second device in the room took the floor first): say so, stay off.
           this.stop({ tell: false });
-          this.setState("refused", { code: message.code, message: ERROR_WORDS[message.code] || "Audio was refused." });
+          this.setState("refused", problem(message.code, ["audio.error.refused", "Audio was refused."]));
         } else if (message.state === "failed" || message.state === "closed") {
           // The server dropped this peer (ICE timed out, the media process went away): offer again.
-          if (message.code) this.error = { code: message.code, message: ERROR_WORDS[message.code] || "The sound connection failed." };
+          if (message.code) this.error = problem(message.code, ["audio.error.connection_failed", "The sound connection failed."]);
           this.retry();
         }
         break;
@@ -508,11 +541,14 @@ export function updateMeter(meter, level) {
   if (meter.value !== value) meter.value = value;
 }
 
-/** Who a slot is, in words. */
-export function slotName(slot) {
+/**
+ * Who a slot is, in words (``word``: the page's t).  The floor and the room's device are worded here
+ * (the server names them in English); a channel and a person by their own names.
+ */
+export function slotName(slot, word = translate) {
   if (!slot) return "";
-  if (slot.kind === "floor") return slot.name || "The floor";
-  if (slot.kind === "device") return slot.name || "The room";
-  if (slot.kind === "channel") return slot.name ? `Interpreter (${slot.name})` : "Interpreter";
-  return slot.name || "Someone";
+  if (slot.kind === "floor") return word("audio.slot.floor");
+  if (slot.kind === "device") return word("audio.slot.room");
+  if (slot.kind === "channel") return slot.name ? word("audio.slot.interpreter_of", { name: slot.name }) : word("audio.slot.interpreter");
+  return slot.name || word("audio.slot.someone");
 }

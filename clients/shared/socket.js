@@ -19,6 +19,15 @@
 // Events (EventTarget): "status" {detail: status}, "message" {detail: message}.
 // Status is one of: connecting, open, stalled (open, but a command got no answer in
 // time: checking with a ping), offline, reconnecting, closed.
+//
+// A refused command rejects with an Error carrying the server's ``code``, ``field`` and
+// ``params`` (what errorText() needs to word error.<code> in the reader's language); the
+// socket's own refusals (offline, stale, lost) and the connection's state are worded from the
+// common catalogue (common.refused.*, common.connection.*) when the page loaded it, else English.
+import { t, has, serverText, onLanguageChange } from "./i18n.js";
+
+/** ``key``'s words when a catalogue has them, else ``english`` (a page that loads no catalogue). */
+const worded = (key, english) => (has(key) ? t(key) : english);
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
@@ -81,7 +90,7 @@ export class PlazaSocket extends EventTarget {
   failPending() {
     this.heard(false);
     const lost = Object.assign(
-      new Error("The connection dropped before the server answered: check whether it went through."),
+      new Error(worded("common.refused.lost", "The connection dropped before the server answered: check whether it went through.")),
       { code: "lost" },
     );
     for (const { reject, timer } of this.pending.values()) {
@@ -187,8 +196,8 @@ export class PlazaSocket extends EventTarget {
     return new Promise((resolve, reject) => {
       const refuse = (code, text) => reject(Object.assign(new Error(text), { code }));
       const notConnected = () => refuse("offline", navigator.onLine === false || this.status === "offline"
-        ? "Not sent: this device is offline. Try again when the connection is back."
-        : "Not sent: no connection to the meeting right now. Try again when it is back.");
+        ? worded("common.refused.offline", "Not sent: this device is offline. Try again when the connection is back.")
+        : worded("common.refused.no_connection", "Not sent: no connection to the meeting right now. Try again when it is back."));
       if (!this.connected) { notConnected(); return; }
       const quiet = performance.now() - this.lastHeard;
       if (!this.proveAfterQuietMs || quiet < this.proveAfterQuietMs) {
@@ -201,7 +210,7 @@ export class PlazaSocket extends EventTarget {
       this.alive.push((alive) => {
         if (!alive || !this.connected) { notConnected(); return; }
         if (performance.now() - asked > SLOW_PONG_MS && this.lastSeq !== seq) {
-          refuse("stale", "Not sent: the meeting moved on while the connection was slow. Check, and try again.");
+          refuse("stale", worded("common.refused.stale", "Not sent: the meeting moved on while the connection was slow. Check, and try again."));
           return;
         }
         this.sendCommand(type, fields, resolve, reject);
@@ -240,7 +249,8 @@ export class PlazaSocket extends EventTarget {
       this.pending.delete(message.id);
       clearTimeout(waiting.timer);
       if (message.type === "error") {
-        waiting.reject(Object.assign(new Error(message.message), { code: message.code, field: message.field }));
+        // Its params go with it: error.<code> may name a table, a limit, a topic.
+        waiting.reject(Object.assign(new Error(message.message), { code: message.code, field: message.field, params: message.params }));
       } else {
         waiting.resolve(message);
       }
@@ -264,11 +274,16 @@ const STATUS_TEXT = {
   closed: "Disconnected.",
 };
 
-/** Show the socket's state in ``element`` (a role="status" region), plainly, including read-only spells. */
+/**
+ * Show the socket's state in ``element`` (a role="status" region), plainly, including read-only spells:
+ * in the page's language when it loaded the common catalogue (worded again when the language changes).
+ */
 export function showStatus(socket, element) {
-  let readOnly = "";
+  let readOnly = null;  // the server's status message while the meeting is read-only
   const render = () => {
-    const text = socket.status === "open" ? readOnly : STATUS_TEXT[socket.status] ?? "";
+    const status = socket.status;
+    const text = status === "open" ? (readOnly ? serverText(readOnly.message_key, readOnly.message_params, readOnly.message) : "")
+      : worded(`common.connection.${status}`, STATUS_TEXT[status] ?? "");
     element.textContent = text;
     element.hidden = !text;
     element.dataset.status = socket.status;
@@ -276,14 +291,15 @@ export function showStatus(socket, element) {
   socket.addEventListener("status", render);
   socket.addEventListener("message", ({ detail: message }) => {
     if (message.type === "status") {
-      readOnly = message.read_only ? message.message : "";
+      readOnly = message.read_only ? message : null;
       render();
     }
     if (message.type === "welcome") {
-      readOnly = "";  // a fresh hello: the server re-sends the status if still read-only
+      readOnly = null;  // a fresh hello: the server re-sends the status if still read-only
       render();
     }
   });
+  onLanguageChange(render);
   render();
 }
 
