@@ -344,8 +344,9 @@ async def get_meeting(request: Request) -> Response:
     )
 
 
-def _record(name: str, build: Callable[[Any], Any], markdown: Callable[..., str]) -> Callable[..., Any]:
-    """A record built from the log (``.json`` or ``.md``), public like the room's record: minutes, proceedings."""
+def _record(name: str, build: Callable[[Any], Any], markdown: Callable[[Any, str], str]) -> Callable[..., Any]:
+    """A record built from the log (``.json`` or ``.md``), public like the room's record: minutes, proceedings,
+    harvest.  Its Markdown is worded in the language of ``?lang=`` by ``markdown(data, lang)``."""
 
     async def endpoint(request: Request) -> Response:
         hub: Hub = request.app.state.hub
@@ -357,9 +358,8 @@ def _record(name: str, build: Callable[[Any], Any], markdown: Callable[..., str]
             return api_error(404, "unknown_meeting", "There is no such meeting.")
         data = build(live.state)
         if kind == "md":
-            # ?lang=es: the minutes in a language of the catalogues; an unknown one is English (server/i18n.py).
-            lang = request.query_params.get("lang")
-            text = markdown(data, lang) if lang and name == "minutes" else markdown(data)
+            # ?lang=es: in a language of the catalogues; none, or an unknown one, is English (server/i18n.py).
+            text = markdown(data, request.query_params.get("lang") or "en")
             return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
         return JSONResponse(data)
 

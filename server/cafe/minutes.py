@@ -157,7 +157,7 @@ def harvest(state: m.MeetingState) -> dict[str, Any]:
 
 
 def harvest_markdown(data: dict[str, Any], lang: str = "en") -> str:
-    """The harvest in Markdown, in ``lang`` (``harvest.md`` serves it in English)."""
+    """The harvest in Markdown, in ``lang`` (``harvest.md?lang=es``; anything unknown is English)."""
     w = i18n.words(lang, "minutes-cafe", "minutes", "server")
     lines = [f"# {w('minutes.cafe.harvest_of', title=data['title'])}"]
     if data["cafe"] is None:

@@ -2,9 +2,10 @@
 dot-vote's ranking and the adopted priorities with who adopted them.
 
 Produced from the meeting's state, which is the fold of its log (like the minutes), as JSON and as
-Markdown; served at ``/api/meetings/{id}/proceedings.json`` and ``.md`` and printed by the page
-``clients/proceedings/`` (docs/api.md).  Names and texts are data: the Markdown escapes nothing
-because it is served as ``text/markdown``, and the page shows every field as text.
+Markdown (in the reader's language: ``proceedings.md?lang=es``); served at
+``/api/meetings/{id}/proceedings.json`` and ``.md`` and printed by the page ``clients/proceedings/``
+(docs/api.md).  Names and texts are data: the Markdown escapes nothing because it is served as
+``text/markdown``, and the page shows every field as text.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server import i18n
 from server.core import meeting as m
 from server.openspace import views as ov
 
@@ -76,53 +78,66 @@ def proceedings(state: m.MeetingState) -> dict[str, Any]:
     }
 
 
-def markdown(data: dict[str, Any]) -> str:
+def markdown(data: dict[str, Any], lang: str = "en") -> str:
+    """The proceedings for people, in ``lang`` (one of :data:`server.i18n.LANGUAGES`; anything else is
+    English), worded from the printable page's catalogue (``clients/i18n/proceedings/``, its
+    ``proceedings.md.*`` keys being the Markdown's own).  The theme, titles, spaces, names and reports
+    stay as written."""
+    w = i18n.words(lang, "proceedings")
     meeting = data["meeting"]
-    out = [f"# Proceedings: {meeting['title']}", ""]
-    out.append(f"As of {meeting['as_of']}" + (f" (ended {meeting['ended_at']})" if meeting["ended_at"] else ""))
+    out = [f"# {w('proceedings.heading', title=meeting['title'])}", ""]
+    if meeting["ended_at"]:
+        out.append(w("proceedings.md.as_of_ended", when=meeting["as_of"], ended=meeting["ended_at"]))
+    else:
+        out.append(w("proceedings.md.as_of", when=meeting["as_of"]))
     out.append("")
     if not data["open_space"]:
-        return "\n".join([*out, "This meeting has no Open Space.", ""])
+        return "\n".join([*out, w("proceedings.no_open_space"), ""])
     if data["theme"]:
-        out += [f"**Theme:** {data['theme']}", ""]
-    out += ["## The wall", ""]
+        out += [f"**{w('proceedings.md.theme')}** {data['theme']}", ""]
+    out += [f"## {w('proceedings.wall')}", ""]
     placed = False
     for slot in data["wall"]:
         if not slot["topics"]:
             continue
         placed = True
-        ran = " (ran)" if slot["started_at"] else ""
-        out += [f"### {slot['start']} – {slot['end']}{ran}", ""]
+        key = "proceedings.md.slot_ran" if slot["started_at"] else "proceedings.md.slot"
+        out += [f"### {w(key, start=slot['start'], end=slot['end'])}", ""]
         for t in slot["topics"]:
-            co = f" with {', '.join(t['coconveners'])}" if t["coconveners"] else ""
-            out.append(
-                f"- **{t['title']}** — {t['space']}; convened by {t['convener']}{co}; "
-                f"{t['interest']} interested, {t['came']} came"
+            convener = t["convener"]
+            if t["coconveners"]:
+                convener = w("proceedings.with", convener=convener, names=", ".join(t["coconveners"]))
+            people = w(
+                "proceedings.md.people",
+                interested=w("proceedings.md.interested", count=t["interest"]),
+                came=w("proceedings.md.came", count=t["came"]),
             )
+            topic = w("proceedings.md.topic", space=t["space"], convener=convener, people=people)
+            out.append(f"- **{t['title']}** — {topic}")
         out.append("")
     if not placed:
-        out += ["No topic was placed on the wall.", ""]
-    out += ["## Reports", ""]
+        out += [w("proceedings.no_topic"), ""]
+    out += [f"## {w('proceedings.reports')}", ""]
     if not data["reports"]:
-        out += ["No reports were written.", ""]
+        out += [w("proceedings.no_reports"), ""]
     for r in data["reports"]:
-        out += [f"### {r['title']}", "", f"Reporter: {r['reporter']}"]
-        out += [f"Took part: {', '.join(r['participants']) or 'nobody recorded'}", ""]
-        for key, label in (("key_points", "Key points"), ("proposals", "Proposals"), ("next_steps", "Next steps")):
+        out += [f"### {r['title']}", "", w("proceedings.md.reporter", name=r["reporter"])]
+        out += [w("proceedings.md.took_part", names=", ".join(r["participants"]) or w("proceedings.nobody")), ""]
+        for key in ("key_points", "proposals", "next_steps"):
             if r[key]:
-                out += [f"{label}:", "", *(f"> {line}" if line else ">" for line in r[key].split("\n")), ""]
-    out += ["## Dot-vote ranking", ""]
+                out += [w(f"proceedings.{key}"), "", *(f"> {line}" if line else ">" for line in r[key].split("\n")), ""]
+    out += [f"## {w('proceedings.ranking')}", ""]
     if not data["ranking"]:
-        out += ["Dot-voting has not closed." if data["dots"] else "There was no dot-voting.", ""]
+        out += [w("proceedings.dots_open" if data["dots"] else "proceedings.no_dots"), ""]
     for p in data["ranking"]:
-        out.append(f"{p['rank']}. {p['title']} ({p['dots']} dots)")
+        out.append(f"{p['rank']}. {w('proceedings.md.ranked', title=p['title'], count=p['dots'])}")
     if data["ranking"]:
         out.append("")
-    out += ["## Adopted priorities", ""]
+    out += [f"## {w('proceedings.adopted')}", ""]
     if not data["adopted"]:
-        out += ["No priority has been adopted.", ""]
+        out += [w("proceedings.none_adopted"), ""]
     for p in data["adopted"]:
-        out.append(f"- {p['title']}: adopted by {', '.join(p['adopted_by'])}")
+        out.append(f"- {p['title']}{w('proceedings.adopted_by', names=', '.join(p['adopted_by']))}")
     if data["adopted"]:
         out.append("")
     return "\n".join(out)
