@@ -73,7 +73,7 @@ def markdown_before(data: dict[str, Any]) -> str:
     if not data["ranking"]:
         out += ["Dot-voting has not closed." if data["dots"] else "There was no dot-voting.", ""]
     for p in data["ranking"]:
-        out.append(f"{p['rank']}. {p['title']} ({p['dots']} dots)")
+        out.append(f"{p['rank']}. {p['title']} ({p['dots']} {'dot' if p['dots'] == 1 else 'dots'})")
     if data["ranking"]:
         out.append("")
     out += ["## Adopted priorities", ""]

@@ -108,7 +108,7 @@ async def test_the_proceedings_come_from_the_log_as_json_and_markdown(
         "Took part: Bo, Cy <b>",
         "> A rota on the door",
         "1. Rota (5 dots)",
-        "2. Compost (1 dots)",
+        "2. Compost (1 dot)",
         "- Rota: adopted by Ana, Cy <b>",
     ):
         assert line in text, line
