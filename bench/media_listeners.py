@@ -4,7 +4,8 @@ Set-up: ``python -m server.media`` (host candidates 127.0.0.1 only) is started b
 interpreter peer in this process publishes ``m/c/ch1``: a live-paced microphone whose 1-second cycle
 is a click (60 ms of 1 kHz), speech-like noise, then 200 ms of digital silence, Opus-encoded once
 ahead at 32 kb/s as a browser would send it (server/media/testing.py, ``OpusSignalTrack``).  N
-listeners are aiortc peers like a phone's (a mic m-line, inactive, then 8 recvonly slots) with the
+listeners are aiortc peers like a listening phone's (a mic m-line, inactive, then 3 recvonly slots;
+``--slots 8`` for a phone with a microphone) with the
 plan ``hear: [m/c/ch1, m/floor/]``, in ``--workers`` other processes with a link each.  Listeners do
 not decode: each slot's receiver hands packets to a counter (the media process's own forward hook).
 

@@ -282,12 +282,18 @@ async def test_a_breakout_room_with_a_table_device_and_two_remote_people(
         await screen.get_by_role("button", name="Floor audio").click()
         await screen.wait_for_function("() => window.plazaAudio && window.plazaAudio.state === 'connected'")
         phones = {}
-        for name, b in (("Ana", ana_b), ("Bo", bo_b)):
+        for name, b in (("Ana", ana_b), ("Bo", bo_b), ("Cy", floor_b)):
             page = await open_page(b, meeting["join_url"], errors, **PHONE)
             await page.fill("#name", name)
             await page.click("#join-button")
             phones[name] = page
-        await console.wait_view("facilitator", lambda v: v["present"] == 2, T)
+        await console.wait_view("facilitator", lambda v: v["present"] == 3, T)
+        # Cy only listens: in the plenary the phone offers 3 slots (channel, floor, a remote speaker).
+        cy = phones.pop("Cy")
+        await cy.click("#audio-listen")
+        await cy.wait_for_function("() => window.plazaAudio.state === 'connected'")
+        assert await cy.evaluate("() => window.plazaAudio.peer.offeredSlots") == 3
+        await hears(cy, await slot_of(cy, "floor"), "floor", FLOOR_HZ, MAX_HZ)
         await console.request("start_breakouts", rooms=1, minutes=10)
         room, link = next(iter((await console.request("room_links"))["links"].items()))
         table = await open_page(table_b, link, errors, viewport={"width": 1280, "height": 800})
@@ -301,9 +307,14 @@ async def test_a_breakout_room_with_a_table_device_and_two_remote_people(
         await hears(bo, await slot_of(bo, "person", "Ana"), "ana", EVA_HZ, MAX_HZ)
         await hears(table, await slot_of(table, "person", "Ana"), "ana", EVA_HZ, MAX_HZ)
         await hears(table, await slot_of(table, "person", "Bo"), "bo", MAX_HZ, EVA_HZ)
+        # Sent to the room, Cy's phone offers again with 8 slots and hears the room, not the floor.
+        await cy.wait_for_function("() => window.plazaAudio.peer.offeredSlots === 8")
+        await hears(cy, await slot_of(cy, "person", "Ana"), "ana", EVA_HZ, FLOOR_HZ)
+        await hears(cy, await slot_of(cy, "device"), "table", TABLE_HZ, FLOOR_HZ)
         # "Call everyone back": the same pages hear the floor, and not the room.
         await console.request("end_breakouts")
-        for page in (ana, bo):
+        await cy.wait_for_function("() => window.plazaAudio.peer.offeredSlots === 3")
+        for page in (ana, bo, cy):
             floor = await slot_of(page, "floor")
             await hears(page, floor, "floor", FLOOR_HZ, MAX_HZ)
             await page.wait_for_function(

@@ -84,7 +84,11 @@ export function initAudio({ socket, act }) {
   card.innerHTML = CARD;  // fixed markup: names and captions are set as text below
   $("#audio-home").append(card);
   translatePage(card);
-  peer = new AudioPeer(socket, { output: "element", element: $("#audio-out") });
+  // Listening in the plenary: the channel, the floor and a remote speaker at most.  With a
+  // microphone or in a breakout room, everyone in the room may be heard: all eight.
+  peer = new AudioPeer(socket, {
+    output: "element", element: $("#audio-out"), slotsWanted: ({ mic }) => (mic || roomId ? 8 : 3),
+  });
   peer.gainFor = (slot) => (listen && slot && slot.kind !== "channel" ? floorShare() : 1);
   peer.addEventListener("change", draw);
   let queued = false;
@@ -185,6 +189,7 @@ export function renderAudio(phone, me, live) {
   roomId = me.rooms?.room || "";
   roomName = me.rooms?.name || "";
   speaking = Boolean(me.speaking);
+  peer.reslot();  // sent to a room, or called back: the slots it needs there
   draw();
 }
 

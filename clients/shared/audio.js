@@ -141,8 +141,13 @@ export function webrtcPossible() {
  * "element" (an <audio> element plays the mix: phones, for the locked screen).
  */
 export class AudioPeer extends EventTarget {
-  constructor(socket, { output = "context", element = null, micConstraints = null } = {}) {
+  constructor(socket, { output = "context", element = null, micConstraints = null, slotsWanted = null } = {}) {
     super();
+    // How many slots the next offer has: ({mic}) -> 1..SLOTS.  A phone that only listens in the
+    // plenary hears at most three voices (its channel, the floor, a remote speaker): fewer idle slots
+    // cost the media process less CPU and memory per listener.
+    this.slotsWanted = slotsWanted;
+    this.offeredSlots = 0;     // how many the current peer connection has
     this.socket = socket;
     this.output = output;
     this.element = element;
@@ -405,6 +410,18 @@ export class AudioPeer extends EventTarget {
 
   // --- signalling ----------------------------------------------------------------------------------
 
+  slotCount(mic) {
+    const wanted = this.slotsWanted ? Number(this.slotsWanted({ mic })) : SLOTS;
+    return Number.isInteger(wanted) ? Math.max(1, Math.min(SLOTS, wanted)) : SLOTS;
+  }
+
+  /** Offer again if the page now wants another number of slots (a listening phone sent to a room). */
+  reslot() {
+    if (!this.active || !this.pc) return;
+    const mic = this.wantMic && this.hasMic;
+    if (this.slotCount(mic) !== this.offeredSlots) this.offer();
+  }
+
   async offer() {
     const generation = ++this.generation;
     clearTimeout(this.retryTimer);
@@ -422,7 +439,9 @@ export class AudioPeer extends EventTarget {
     const mic = this.wantMic && this.hasMic ? this.micTrack : null;
     const first = mic ? pc.addTransceiver(mic, { direction: "sendonly" }) : pc.addTransceiver("audio", { direction: "recvonly" });
     const slots = [];
-    for (let i = 0; i < SLOTS; i++) slots.push(pc.addTransceiver("audio", { direction: "recvonly" }));
+    const count = this.slotCount(Boolean(mic));
+    this.offeredSlots = count;
+    for (let i = 0; i < count; i++) slots.push(pc.addTransceiver("audio", { direction: "recvonly" }));
     opusOnly([first, ...slots]);
     pc.ontrack = (event) => {
       const i = slots.indexOf(event.transceiver);
