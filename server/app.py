@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import minutes
+from server import i18n, minutes
 from server.cafe import minutes as cafe_record
 from server.config import Settings, load_secret
 from server.core import registry
@@ -193,8 +193,24 @@ def qr_svg(data: str) -> bytes:
 
 
 def page(name: str) -> Callable[[Request], Awaitable[Response]]:
+    """A page's HTML; a first visit's language from ``Accept-Language`` is marked on ``<html>``.
+
+    The page words itself (clients/shared/i18n.js): ``?lang=``, then the language picked before on that
+    device, then ``data-accept-language``, then ``navigator.languages``.  Marking ``lang`` and ``dir``
+    here also lays a right-to-left page out right from its first paint.
+    """
+    path = CLIENTS / name / "index.html"
+
     async def serve(request: Request) -> Response:
-        return FileResponse(CLIENTS / name / "index.html", headers=NO_CACHE)
+        lang = i18n.from_accept_language(request.headers.get("accept-language"))
+        if lang is None:
+            return FileResponse(path, headers=NO_CACHE)
+        html = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        direction = "rtl" if lang in i18n.RTL else "ltr"
+        html = html.replace(
+            '<html lang="en">', f'<html lang="{lang}" dir="{direction}" data-accept-language="{lang}">', 1
+        )
+        return Response(html, media_type="text/html; charset=utf-8", headers={**NO_CACHE, "Vary": "Accept-Language"})
 
     return serve
 

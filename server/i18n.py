@@ -31,6 +31,31 @@ def language(code: str | None) -> str:
     return base if base in LANGUAGES else SOURCE
 
 
+RTL = frozenset({"ar"})
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header we have (by q-value, then order); None if none.
+
+    ``"ar-EG,ar;q=0.9,en;q=0.5"`` is ``ar``; ``"sw,xx"`` is None (the page decides: English).
+    """
+    choices: list[tuple[float, int, str]] = []
+    for order, part in enumerate((header or "")[:1000].split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        base = tag.strip().replace("_", "-").split("-")[0].lower()
+        if base in LANGUAGES and quality > 0:
+            choices.append((-quality, order, base))
+    return min(choices)[2] if choices else None
+
+
 @functools.cache
 def catalogue(namespace: str, lang: str) -> Mapping[str, object]:
     """One catalogue file (read once); empty if there is none."""

@@ -255,3 +255,21 @@ async def test_the_language_picker_switches_in_one_tap_and_is_remembered(
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.get_by_role("button", name="Raise hand")).to_be_visible()
     await context.close()
+
+
+async def test_a_first_visit_follows_the_requests_accept_language(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+) -> None:
+    # The header says Arabic while navigator.languages says English: the server's reading of the
+    # request decides a first visit, and the page is right to left from its first paint.
+    context = await browser.new_context(**PHONE, extra_http_headers={"Accept-Language": "ar,en;q=0.5"})
+    page = await context.new_page()
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
+    page.set_default_timeout(T)
+    await page.goto(meeting["join_url"])
+    assert not (await page.evaluate("navigator.language")).startswith("ar")
+    await expect(page.locator("html")).to_have_attribute("lang", "ar")
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(page.get_by_role("button", name="انضم", exact=True)).to_be_visible()
+    await context.close()

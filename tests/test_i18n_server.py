@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -419,3 +420,42 @@ def test_minutes_md_takes_a_language(server: ServerProcess, meeting: dict[str, A
     assert get("?lang=klingon") == english == get("?lang=")
     with urllib.request.urlopen(f"{server.http}/api/meetings/{meeting['id']}/minutes.json?lang=es", timeout=10) as r:
         assert json.loads(r.read())["meeting"]["id"] == meeting["id"]  # the JSON stays language-free
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("ar-EG,ar;q=0.9,en;q=0.5", "ar"),
+        ("es-MX", "es"),
+        ("sw, fr;q=0.4, de;q=0.8", "de"),  # by quality, not by order
+        ("de;q=0.5, pt;q=0.5", "de"),  # equal quality: the first
+        ("pt_BR", "pt"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr;q=0, sw", None),  # q=0 is "not this"
+        ("sw, xx-YY, *", None),
+        ("es;q=abc", None),
+        ("", None),
+        (None, None),
+        ("," * 5000 + "es", None),  # a prankster's header is read so far and no further
+    ],
+)
+def test_the_first_language_of_accept_language_we_have(header: str | None, lang: str | None) -> None:
+    assert i18n.from_accept_language(header) == lang
+
+
+def test_a_page_marks_the_language_its_request_accepts(server: ServerProcess, meeting: dict[str, Any]) -> None:
+    def html(path: str, accept: str | None) -> tuple[str, str]:
+        request = urllib.request.Request(f"{server.http}{path}", headers={"Accept-Language": accept} if accept else {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode(), response.headers.get("Vary", "")
+
+    phone = urllib.parse.urlsplit(meeting["join_url"]).path
+    page, vary = html(phone, "ar-EG,ar;q=0.9,en;q=0.5")
+    assert '<html lang="ar" dir="rtl" data-accept-language="ar">' in page and "Accept-Language" in vary
+    page, _ = html(phone, "es")
+    assert '<html lang="es" dir="ltr" data-accept-language="es">' in page
+    for accept in ("sw", None):
+        page, _ = html(phone, accept)
+        assert '<html lang="en">' in page and "data-accept-language" not in page
+    page, _ = html("/", "fr-CA")  # every page, the landing page too
+    assert 'data-accept-language="fr"' in page

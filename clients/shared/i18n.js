@@ -15,7 +15,8 @@
 //   setLanguage(code), onLanguageChange(fn)   reload, set <html lang dir>, translate the page, then fn()
 //   language(), dir(code?), LANGUAGES, formatNumber(n), formatList(items), timeLocales()
 //
-// The first language: ?lang=xx in the address, else localStorage "plaza.lang", else the first of
+// The first language: ?lang=xx in the address, else localStorage "plaza.lang", else the request's
+// Accept-Language as the server marked it (<html data-accept-language>), else the first of
 // navigator.languages we have (es-MX -> es), else English.  An unknown code is English, no error.
 // "qps" (only via ?lang=qps) is a pseudo-language made here from English: accented, 40% longer and
 // wrapped in ⟦ ⟧, so clipped or untranslated text shows in the tests.
@@ -77,6 +78,10 @@ function firstLanguage() {
   }
   const stored = known(storedLanguage());
   if (stored && stored !== PSEUDO) return stored;
+  // The server read the request's Accept-Language (server/app.py page()): the same list as
+  // navigator.languages in a browser, marked on <html> when it names a language we have.
+  const accepted = typeof document !== "undefined" ? known(document.documentElement.dataset.acceptLanguage) : null;
+  if (accepted && accepted !== PSEUDO) return accepted;
   const preferred = typeof navigator !== "undefined" ? navigator.languages || [navigator.language] : [];
   for (const code of preferred) {
     const ours = known(code);
