@@ -77,6 +77,9 @@ async def test_the_harvest_names_its_tables_in_the_pages_language(
         assert await text_of(page, "table.wall tbody tr:first-child th") == title  # the round's seating
         other = "Mesa" if lang == "en" else "Table"  # (get_by_text ignores case)
         assert await page.get_by_text(f"{other} 1 — Oak").count() == 0
+        # "Download as Markdown" asks for the page's language (English is the record as written).
+        href = await page.locator("#md-link").get_attribute("href")
+        assert href == f"/api/meetings/{meeting['id']}/harvest.md" + ("" if lang == "en" else f"?lang={lang}")
     finally:
         await page.close()
 

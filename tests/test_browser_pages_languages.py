@@ -99,6 +99,9 @@ async def test_each_page_in_arabic_lays_out_right_to_left(
             lang_dir = await page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
             assert lang_dir == ["ar", "rtl"], name
             assert await page.evaluate(OVERFLOW) == [], name
+            if name in ("minutes", "proceedings", "harvest"):  # the Markdown in the page's language too
+                href = await page.locator("#md-link").get_attribute("href")
+                assert href and href.endswith(f"/{name}.md?lang=ar"), (name, href)
             await shoot(page, f"{name}-ar")
             await page.close()
     finally:

@@ -8,6 +8,7 @@ these tests fail (and the media process refuses to start: ``check_internals``).
 from __future__ import annotations
 
 import asyncio
+import datetime
 import itertools
 import queue
 import threading
@@ -133,3 +134,36 @@ async def test_trimming_the_senders_history_keeps_one_packet(monkeypatch: pytest
     finally:
         await sender_pc.close()
         await receiver_pc.close()
+
+
+async def test_one_certificate_for_the_process_renewed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiortc import RTCSessionDescription
+    from aiortc.rtcdtlstransport import RTCCertificate
+
+    stock = RTCCertificate.__dict__["generateCertificate"]
+    monkeypatch.setattr(RTCCertificate, "generateCertificate", stock)  # put back after the test
+    assert forward.share_certificate()
+    first = RTCCertificate.generateCertificate()
+    assert RTCCertificate.generateCertificate() is first  # every connection: the same identity
+    # Two connections made now name the same fingerprint in their SDP, and still connect.
+    a, b = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        a.addTransceiver("audio", direction="sendrecv")
+        await a.setLocalDescription(await a.createOffer())
+        await b.setRemoteDescription(RTCSessionDescription(a.localDescription.sdp, "offer"))
+        await b.setLocalDescription(await b.createAnswer())
+        prints = {
+            line
+            for d in (a, b)
+            for line in d.localDescription.sdp.splitlines()
+            if line.startswith("a=fingerprint:sha-256")
+        }
+        assert len(prints) == 1
+    finally:
+        await a.close()
+        await b.close()
+    # aiortc's certificates last 30 days: within the renewal margin a new one is made.
+    RTCCertificate.generateCertificate = stock
+    assert forward.share_certificate(renew_before=datetime.timedelta(days=31))
+    one, two = RTCCertificate.generateCertificate(), RTCCertificate.generateCertificate()
+    assert one is not two and one.getFingerprints() != two.getFingerprints()

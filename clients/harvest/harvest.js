@@ -15,7 +15,8 @@ const names = (list) => (language() === "en" ? list.join(", ") : formatList(list
 
 const meetingId = decodeURIComponent(location.pathname.split("/").pop());
 const base = `/api/meetings/${encodeURIComponent(meetingId)}/harvest`;
-$("#md-link").href = `${base}.md`;
+// The Markdown in the page's language too (the English is the record as written).
+$("#md-link").href = ["en", "qps"].includes(language()) ? `${base}.md` : `${base}.md?lang=${language()}`;
 $("#json-link").href = `${base}.json`;
 $("#print").addEventListener("click", () => window.print());
 const hm = (iso) => (iso ? new Date(iso).toLocaleTimeString(timeLocales(), { hour: "2-digit", minute: "2-digit" }) : "");

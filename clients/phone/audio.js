@@ -186,7 +186,9 @@ export function renderAudio(phone, me, live) {
   view = phone.audio || null;
   captions = live?.audio?.captions || {};
   title = phone.title || "";
-  roomId = me.rooms?.room || "";
+  // The room the server routes this phone's sound in (m.room_of): a breakout room, the Open Space
+  // circle it checked in to, or its café table.
+  roomId = (me.rooms ? me.rooms.room : me.openspace?.checked_in || me.cafe?.seat?.table) || "";
   roomName = me.rooms?.name || "";
   speaking = Boolean(me.speaking);
   peer.reslot();  // sent to a room, or called back: the slots it needs there

@@ -268,6 +268,7 @@ class Hub:
             "type": "status",
             "read_only": True,
             "message": "Read-only for the moment: changes can't be saved. Reconnecting…",
+            "message_key": "common.connection.read_only",  # pages word it in their reader's language
         }
 
     async def _watch_lag(self) -> None:

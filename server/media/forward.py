@@ -21,6 +21,7 @@ are not there.  ``tests/test_media_forward.py`` checks the behaviour on the inst
 
 from __future__ import annotations
 
+import datetime
 import queue
 from collections.abc import Callable
 from typing import Any
@@ -124,7 +125,7 @@ def hook_receiver(receiver: Any, sink: Sink) -> None:
     receiver._RTCRtpReceiver__decoder_queue = ForwardQueue(sink)
 
 
-def share_certificate() -> bool:
+def share_certificate(renew_before: datetime.timedelta = datetime.timedelta(days=1)) -> bool:
     """One DTLS certificate and SSL context for every peer connection of this process (False: not possible).
 
     aiortc's ``RTCPeerConnection`` generates a new certificate for each connection
@@ -132,7 +133,9 @@ def share_certificate() -> bool:
     from it.  Browsers let a page reuse one certificate across connections (``RTCConfiguration.certificates``);
     aiortc has no such option, so the media process makes the class method answer one certificate,
     whose context is built once per SRTP profile list.  Each connection keeps its own DTLS session
-    and SRTP keys: only the identity the fingerprint in each answer names is shared.
+    and SRTP keys: only the identity the fingerprint in each answer names is shared.  aiortc's
+    certificates are valid for 30 days: a new one is made when the current one has less than
+    ``renew_before`` left (connections made before keep theirs).
     """
     from aiortc.rtcdtlstransport import RTCCertificate
 
@@ -141,16 +144,27 @@ def share_certificate() -> bool:
     ):
         return False
     original = RTCCertificate.generateCertificate.__func__  # type: ignore[attr-defined]
-    made = original(RTCCertificate)
-    contexts: dict[bytes, Any] = {}
-    build = made._create_ssl_context
+    current: list[Any] = []
 
-    def shared_context(srtp_profiles: list[Any]) -> Any:
-        key = b":".join(p.openssl_profile for p in srtp_profiles)
-        if key not in contexts:
-            contexts[key] = build(srtp_profiles)
-        return contexts[key]
+    def make() -> Any:
+        made = original(RTCCertificate)
+        contexts: dict[bytes, Any] = {}
+        build = made._create_ssl_context
 
-    made._create_ssl_context = shared_context  # type: ignore[method-assign]
-    RTCCertificate.generateCertificate = classmethod(lambda cls: made)  # type: ignore[method-assign,assignment]
+        def shared_context(srtp_profiles: list[Any]) -> Any:
+            key = b":".join(p.openssl_profile for p in srtp_profiles)
+            if key not in contexts:
+                contexts[key] = build(srtp_profiles)
+            return contexts[key]
+
+        made._create_ssl_context = shared_context
+        return made
+
+    def shared(cls: Any) -> Any:
+        now = datetime.datetime.now(datetime.UTC)
+        if not current or current[0].expires - now < renew_before:
+            current[:] = [make()]
+        return current[0]
+
+    RTCCertificate.generateCertificate = classmethod(shared)  # type: ignore[method-assign,assignment]
     return True
