@@ -253,6 +253,9 @@ export function tnodes(key, params = {}) {
  */
 export function errorText(error) {
   if (!error) return "";
+  // In English the server's own message is the most precise ("There is already a space called
+  // Kitchen." under the general bad_field): the catalogues word a code, once for all its uses.
+  if (current === "en" && typeof error.message === "string" && error.message) return error.message;
   const key = error.code ? `error.${error.code}` : null;
   if (key && has(key)) return t(key, error.params || {});
   return error.message || String(error);
