@@ -660,6 +660,48 @@ async def test_axe_on_every_state_of_the_phone(
     await assert_accessible(ana, "the phone in a breakout room, writing the report")
 
 
+async def test_a_join_tapped_before_the_first_welcome_waits_for_it(
+    browser: Browser,  # noqa: F811
+    meeting: dict[str, Any],
+) -> None:
+    """A busy hall's Wi-Fi: the page is up but its socket's hello takes a moment.  Someone who types a
+    name and taps Join at once is let in when the welcome comes, not told "no connection": nothing on
+    the page can be out of date yet.  (Once connected, a tap while not connected is refused, as the
+    stall test shows.)"""
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    page.set_default_timeout(T)
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
+    release = asyncio.Event()
+    held: list[str | bytes] = []
+    pages: list[Any] = []
+
+    def route(ws: Any) -> None:
+        pages.append(ws)
+        server = ws.connect_to_server()
+
+        def down(message: str | bytes) -> None:
+            if release.is_set():
+                ws.send(message)
+            else:
+                held.append(message)  # the welcome and the views, held back for now
+
+        server.on_message(down)
+
+    await page.route_web_socket(re.compile(r"/ws\b"), route)
+    await page.goto(meeting["join_url"])
+    await page.get_by_label("Your name").fill("Ana")
+    await page.get_by_role("button", name="Join").click()
+    await page.wait_for_timeout(1500)
+    assert held, "the server said nothing: the test held nothing back"
+    await expect(page.locator("#phone-error")).to_be_hidden()
+    release.set()
+    for message in held:
+        pages[-1].send(message)
+    await expect(page.get_by_role("heading", name="You're in, Ana.")).to_be_visible()
+    await context.close()
+
+
 async def test_a_silent_stall_refuses_the_next_tap(
     browser: Browser,  # noqa: F811
     meeting: dict[str, Any],

@@ -10,7 +10,8 @@
 // views.
 //
 // Nothing is ever queued for later: request() refuses at once (code "offline") unless
-// the socket is open and answering.  A tap sent into a dead connection could arrive
+// the socket is open and answering.  (One exception: a page whose socket has not yet had its
+// first welcome lets a tap wait for it, up to FIRST_CONNECT_MS; nothing can be stale then.)  A tap sent into a dead connection could arrive
 // long after it made sense ("Lower hand" after you were given the floor).  With the
 // ``proveAfterQuietMs`` option (the phone), a command after a quiet spell goes out only
 // once a ping came back; if the answer was slow and the meeting moved on meanwhile, it
@@ -34,7 +35,8 @@ const BACKOFF_MAX_MS = 15000;
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 8000;
 const ACK_WITHIN_MS = 5000;  // acks take tens of milliseconds; longer than this and the socket is suspect
-const SLOW_PONG_MS = 1000;  // a pong slower than this: the link was stalling, the page may be out of date
+const SLOW_PONG_MS = 1000;
+const FIRST_CONNECT_MS = 8000;  // how long a tap made before the page's first welcome may wait for it  // a pong slower than this: the link was stalling, the page may be out of date
 
 export class PlazaSocket extends EventTarget {
   /**
@@ -49,6 +51,7 @@ export class PlazaSocket extends EventTarget {
     this.lastHeard = 0;  // performance.now() of the last message from the server
     this.alive = [];  // waiting for a sign of life: called with true (a message came) or false (the socket went)
     this.status = "connecting";
+    this.firstWait = true;  // never connected yet: a tap may wait for the first welcome (once, briefly)
     this.lastSeq = 0;
     this.ws = null;
     this.attempt = 0;
@@ -198,6 +201,12 @@ export class PlazaSocket extends EventTarget {
       const notConnected = () => refuse("offline", navigator.onLine === false || this.status === "offline"
         ? worded("common.refused.offline", "Not sent: this device is offline. Try again when the connection is back.")
         : worded("common.refused.no_connection", "Not sent: no connection to the meeting right now. Try again when it is back."));
+      if (!this.connected && this.firstWait && this.status === "connecting" && navigator.onLine !== false) {
+        // The page has just loaded and its socket is still saying hello: nothing can be stale yet,
+        // so a quick first tap ("Join") waits for the welcome (a few seconds at most) instead of failing.
+        this.afterFirstWelcome().then(() => this.request(type, fields).then(resolve, reject));
+        return;
+      }
       if (!this.connected) { notConnected(); return; }
       const quiet = performance.now() - this.lastHeard;
       if (!this.proveAfterQuietMs || quiet < this.proveAfterQuietMs) {
@@ -216,6 +225,16 @@ export class PlazaSocket extends EventTarget {
         this.sendCommand(type, fields, resolve, reject);
       });
       if (this.alive.length === 1) this.ping();
+    });
+  }
+
+  /** Resolves at the first welcome, or when that takes too long (then taps are refused as usual). */
+  afterFirstWelcome() {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); this.removeEventListener("status", check); resolve(); };
+      const check = () => { if (!this.firstWait || this.status !== "connecting") done(); };
+      const timer = setTimeout(() => { this.firstWait = false; done(); }, FIRST_CONNECT_MS);
+      this.addEventListener("status", check);
     });
   }
 
@@ -241,6 +260,7 @@ export class PlazaSocket extends EventTarget {
       clearTimeout(this.pongTimer);
       this.heard(true);  // everything the server sent before it has arrived too
     }
+    if (message.type === "welcome") this.firstWait = false;
     if (message.type === "welcome" || this.status === "stalled") this.setStatus("open");  // (stalled: it answers after all)
     if (typeof message.server_time === "number") this.clockOffset = message.server_time * 1000 - Date.now();
     if (message.type === "view" && message.seq > this.lastSeq) this.lastSeq = message.seq;
