@@ -217,3 +217,17 @@ def test_settings_from_the_environment() -> None:
         parse_settings([], {**env, "PLAZA_ICE_SERVERS": '[{"url": "stun:x"}]'})
     with pytest.raises(SystemExit, match="PLAZA_MEDIA_ADDRESSES"):
         parse_settings([], {**env, "PLAZA_MEDIA_ADDRESSES": "192.0.2.250"})
+
+
+def test_a_peer_with_no_slots_publishes_and_hears_nothing() -> None:
+    r = Router()
+    mic_only = Peer("dev", slots=0)
+    lis = Peer("lis", mic=False, slots=3)
+    other = Peer("p1")
+    r.set_plan(mic_only, Plan(send="m/floor/dev", hear=("m/floor/p/",)))
+    r.set_plan(other, Plan(send="m/floor/p/p1"))
+    r.set_plan(lis, Plan(hear=("m/floor/",)))
+    speak(r, "m/floor/dev")
+    speak(r, "m/floor/p/p1")
+    assert mic_only.slots == [] and mic_only.tracks == []
+    assert lis.slots == ["m/floor/dev", "m/floor/p/p1", None]

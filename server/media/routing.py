@@ -278,6 +278,8 @@ class Router:
 
     def _wanted(self, peer: Listener, n: int) -> list[str]:
         out: list[str] = []
+        if n <= 0:  # an offer with a microphone and no slots: it hears nothing
+            return out
         own = {peer.plan.send, peer.send_key}
         active = [s for s in self.sources.values() if s.active]
         for pattern in peer.plan.hear:
