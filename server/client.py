@@ -85,7 +85,10 @@ class PlazaClient:
         self._waiting[msg_id] = future
         await self.send({"type": type, "id": msg_id, **fields})
         try:
-            reply = await asyncio.wait_for(future, timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel that lands as the ack
+            # arrives, and a task cancelled in a loop of requests would then never stop.
+            async with asyncio.timeout(timeout):
+                reply = await future
         finally:
             self._waiting.pop(msg_id, None)
         if reply["type"] == "error":
@@ -142,7 +145,8 @@ class PlazaClient:
                 self._changed.clear()
                 await self._changed.wait()
 
-        await asyncio.wait_for(loop(), timeout)
+        async with asyncio.timeout(timeout):
+            await loop()
 
     async def wait_view(
         self, name: str, predicate: Callable[[dict[str, Any]], bool] = lambda _: True, timeout: float = 10

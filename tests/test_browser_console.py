@@ -332,10 +332,11 @@ async def test_the_vote_form_starts_afresh_after_a_vote_opens(
 async def busy(r: Room, vote: int) -> AsyncIterator[list[int]]:
     """Phones raise and lower hands and change their ballots, every few tens of milliseconds."""
     done = [0]
+    stop = asyncio.Event()
 
     async def churn() -> None:
         i = 0
-        while True:
+        while not stop.is_set():
             name = NAMES[1 + i % (len(NAMES) - 1)]
             phone = r.phones[name]
             with contextlib.suppress(Exception):
@@ -349,6 +350,7 @@ async def busy(r: Room, vote: int) -> AsyncIterator[list[int]]:
     try:
         yield done
     finally:
+        stop.set()  # a cancel alone can be lost inside a request that is just being answered
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
