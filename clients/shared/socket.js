@@ -10,12 +10,13 @@
 // views.
 //
 // Nothing is ever queued for later: request() refuses at once (code "offline") unless
-// the socket is open and answering.  (One exception: a page whose socket has not yet had its
-// first welcome lets a tap wait for it, up to FIRST_CONNECT_MS; nothing can be stale then.)  A tap sent into a dead connection could arrive
+// the socket is open and answering.  A tap sent into a dead connection could arrive
 // long after it made sense ("Lower hand" after you were given the floor).  With the
 // ``proveAfterQuietMs`` option (the phone), a command after a quiet spell goes out only
 // once a ping came back; if the answer was slow and the meeting moved on meanwhile, it
-// is refused (code "stale") rather than sent on what the person saw before.
+// is refused (code "stale") rather than sent on what the person saw before.  One
+// exception: a page whose socket has not had its first welcome yet lets a tap wait for it,
+// up to FIRST_CONNECT_MS (nothing on the page can be stale before then).
 //
 // Events (EventTarget): "status" {detail: status}, "message" {detail: message}.
 // Status is one of: connecting, open, stalled (open, but a command got no answer in
@@ -35,8 +36,8 @@ const BACKOFF_MAX_MS = 15000;
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 8000;
 const ACK_WITHIN_MS = 5000;  // acks take tens of milliseconds; longer than this and the socket is suspect
-const SLOW_PONG_MS = 1000;
-const FIRST_CONNECT_MS = 8000;  // how long a tap made before the page's first welcome may wait for it  // a pong slower than this: the link was stalling, the page may be out of date
+const SLOW_PONG_MS = 1000;  // a pong slower than this: the link was stalling, the page may be out of date
+const FIRST_CONNECT_MS = 8000;  // how long a tap made before the page's first welcome may wait for it
 
 export class PlazaSocket extends EventTarget {
   /**
