@@ -104,6 +104,11 @@ def test_a_handover_changes_the_live_voice_in_one_event_never_two_voices() -> No
     (clash,) = a.do(ac.GoLive(), booth(ch, "ben"))
     assert isinstance(clash, ac.Clash) and clash.by == "ben"
     assert a.channel(ch).live == "Ana" and a.channel(ch).clash == ("ben", a.now)
+    # Held down: nothing more is recorded while the clash is shown; pressed again later, a new one.
+    assert a.do(ac.GoLive(), booth(ch, "ben")) == []
+    a.now += ac.CLASH_SHOWN
+    (again,) = a.do(ac.GoLive(), booth(ch, "ben"))
+    assert isinstance(again, ac.Clash) and a.channel(ch).clash == ("ben", a.now)
     a.refused(ac.TakeOver(), booth(ch, "ben"), "no_handover_offered")
     a.refused(ac.OfferHandover(), booth(ch, "ben"), "not_live")
     a.refused(ac.GoLive(), booth(ch, "Ana"), "already_live")

@@ -372,6 +372,10 @@ def go_live(state: AudioState, channel_id: str, name: str, now: float) -> list[E
     if channel.live:
         # Never two live voices: the attempt is only recorded as a clash, which warns both pages;
         # the sender is answered ``channel_live`` (server/hub/media.py, after the clash is durable).
+        # Pressing again while your clash is still shown records nothing more (a held button is not
+        # a thousand clashes in the log).
+        if channel.clash is not None and channel.clash[0] == name and now - channel.clash[1] < CLASH_SHOWN:
+            return []
         return [Clash(at=now, channel=channel.id, by=name)]
     return [Live(at=now, channel=channel.id, name=name, how="live")]
 

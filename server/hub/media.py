@@ -311,6 +311,7 @@ class MediaLink:
             backoff = min(backoff * 2, 2.0)
 
     def send(self, message: dict[str, Any]) -> bool:
+        """Queue ``message`` for the media process; messages go out in the order they were queued."""
         ws = self.ws
         if ws is None:
             return False
@@ -332,9 +333,13 @@ class MediaLink:
             old.cancel()
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[peer] = fut
-        await self.ws.send(json.dumps(message))
+        # Through send(), as every message to the media process goes: in the order they were sent
+        # (a close for a connection's old peer before the offer that replaces it).
+        if not self.send(message):
+            raise Rejection("media_unavailable", "Audio is restarting; it will be back in a moment.")
         try:
-            return await asyncio.wait_for(fut, ANSWER_WITHIN)
+            async with asyncio.timeout(ANSWER_WITHIN):
+                return await fut
         except TimeoutError:
             raise Rejection("media_unavailable", "The audio server did not answer in time; try again.") from None
         finally:
@@ -409,16 +414,21 @@ class AudioManager:
         _check_sdp(sdp)
         live = conn.meeting
         old = self.peers.pop(conn, None)
-        if old is not None:
+        if old is not None:  # a new offer replaces the connection's audio once it is answered
             self.by_id.pop(old.id, None)
         peer = Peer(conn=conn, live=live, mic=mic, slots=[None] * (sdp.count("\nm=audio ") - 1))
         peer.plan = plan_for(live.state, live.id, conn, w, mic)
         self.peers[conn] = peer
         self.by_id[peer.id] = peer
         self._watch(live)
-        reply = await self.link.request(peer.id, {"t": "offer", "peer": peer.id, "sdp": sdp, "plan": peer.plan})
+        offer = {"t": "offer", "peer": peer.id, "sdp": sdp, "plan": peer.plan, "replaces": old.id if old else None}
+        try:
+            reply = await self.link.request(peer.id, offer)
+        except Rejection:
+            self._restore(conn, peer, old)
+            raise
         if reply.get("t") == "error":
-            self._drop(conn)
+            self._restore(conn, peer, old)
             code = reply.get("code")
             if code == "source_taken":
                 raise Rejection(
@@ -428,7 +438,8 @@ class AudioManager:
             if code == "bad_sdp":
                 raise Rejection("bad_sdp", "That audio offer could not be read.", "sdp")
             raise Rejection("media_unavailable", str(reply.get("message") or "The audio server refused."))
-        if self.peers.get(conn) is not peer:  # replaced or stopped meanwhile
+        if self.peers.get(conn) is not peer:  # replaced or stopped meanwhile: it must not linger
+            self.link.send({"t": "close", "peer": peer.id})
             raise Rejection("audio_stopped", "That audio offer was replaced by a newer one.")
         self._replan(peer)  # the state may have moved while the media process answered
         return {"type": "audio_answer", "sdp": reply.get("sdp", ""), "peer": peer.id}
@@ -460,6 +471,14 @@ class AudioManager:
         """The connection closed: its audio stops."""
         self.stop_audio(conn)
         self.wishes.pop(conn, None)
+
+    def _restore(self, conn: Any, refused: Peer, old: Peer | None) -> None:
+        """An offer was refused: the connection keeps the audio it had (the media process kept it too)."""
+        if self.peers.get(conn) is refused:
+            self._drop(conn)
+            if old is not None:
+                self.peers[conn] = old
+                self.by_id[old.id] = old
 
     def _drop(self, conn: Any) -> Peer | None:
         peer = self.peers.pop(conn, None)

@@ -426,7 +426,7 @@ class MediaService:
         async with self.peer_lock(key):
             try:
                 if t == "offer":
-                    await self.offer(process, pid, msg.get("sdp"), msg.get("plan"))
+                    await self.offer(process, pid, msg.get("sdp"), msg.get("plan"), msg.get("replaces"))
                 elif t == "plan":
                     self.plan(key, msg.get("plan"))
                 else:
@@ -444,7 +444,9 @@ class MediaService:
 
     # -- offers, plans, closing
 
-    async def offer(self, process: str, pid: str, sdp: Any, raw_plan: Any) -> None:
+    async def offer(self, process: str, pid: str, sdp: Any, raw_plan: Any, replaces: Any = None) -> None:
+        """Answer an offer; ``replaces``: the id of the same client's previous peer, closed once this one
+        is answered (kept if this offer is refused, so a bad offer does not cut working audio)."""
         plan = parse_plan(raw_plan)
         key = (process, pid)
 
@@ -459,12 +461,13 @@ class MediaService:
         old = self.peers.get(key)
         if old is not None:  # a new offer replaces the peer (no state message: the id now names the new one)
             self.close_peer(old, None)
+        gone = self.peers.get((process, replaces)) if isinstance(replaces, str) and replaces != pid else None
         if len(self.peers) + self._offering >= self.settings.max_peers:
             refuse("too_many_peers", f"this media process serves at most {self.settings.max_peers} peers")
             return
         directions = offer.directions
         has_mic = directions[0] in ("sendonly", "sendrecv")
-        if has_mic and plan.exclusive and plan.send and self._taken(plan.send, None):
+        if has_mic and plan.exclusive and plan.send and self._taken(plan.send, gone):
             refuse("source_taken", f"{plan.send} already has a publisher")
             return
         self._offering += 1  # counted against the cap while its answer is made
@@ -475,6 +478,8 @@ class MediaService:
             self._offering -= 1
         if peer is None:
             return
+        if gone is not None:  # answered: the client's previous peer goes (Plaza has forgotten it)
+            self.close_peer(gone, None)
         if has_mic and plan.exclusive and plan.send and self._taken(plan.send, None):  # claimed meanwhile
             self.spawn(_close_pc(peer.pc))
             refuse("source_taken", f"{plan.send} already has a publisher")
