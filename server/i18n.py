@@ -23,6 +23,7 @@ CATALOGUES = Path(__file__).resolve().parent.parent / "clients" / "i18n"
 LANGUAGES = ("en", "es", "fr", "de", "pt", "ar")
 SOURCE = "en"
 _PARAM = re.compile(r"\{([A-Za-z0-9_]+)\}")
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 
 def language(code: str | None) -> str:
@@ -45,11 +46,8 @@ def from_accept_language(header: str | None) -> str | None:
         quality = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
+            if name.strip().lower() == "q":  # RFC 9110: 0 to 1, three decimals at most; else not this one
+                quality = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
         base = tag.strip().replace("_", "-").split("-")[0].lower()
         if base in LANGUAGES and quality > 0:
             choices.append((-quality, order, base))

@@ -434,6 +434,10 @@ def test_minutes_md_takes_a_language(server: ServerProcess, meeting: dict[str, A
         ("fr;q=0, sw", None),  # q=0 is "not this"
         ("sw, xx-YY, *", None),
         ("es;q=abc", None),
+        ("es;q=1e309, ar", "ar"),  # not a q-value: not this one
+        ("es;q=1_0, ar;q=0.5", "ar"),
+        ("es;q=1.5, ar;q=0.5", "ar"),
+        ("es;q=0.25, ar;q=0.5", "ar"),
         ("", None),
         (None, None),
         ("," * 5000 + "es", None),  # a prankster's header is read so far and no further

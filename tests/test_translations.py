@@ -189,6 +189,8 @@ def test_the_same_translation_again_is_nothing_new_and_a_blank_one_takes_it_back
         (tc.SetScreenLanguages(("es", "en", "fr")), FACILITATOR, "bad_field"),
         (tc.SetScreenLanguages(("es", "en"), "scroll"), FACILITATOR, "bad_field"),
         (tc.SetScreenLanguages(("?",)), FACILITATOR, "bad_field"),
+        (tc.SetScreenLanguages(("zz",)), FACILITATOR, "unknown_language"),  # neither the pages' nor translated
+        (tc.SetScreenLanguages(("es", "sw")), FACILITATOR, "unknown_language"),
     ],
 )
 def test_refusals_have_codes_and_change_nothing(command: Any, actor: m.Actor, code: str) -> None:
@@ -237,6 +239,11 @@ def test_the_screens_languages_are_an_event_shown_to_the_screen_and_console() ->
     assert a.facilitate(tc.SetScreenLanguages(("es", "en"), "alternate")) == []
     a.facilitate(tc.SetScreenLanguages(("ar",)))
     assert tf.of(a.state).screen == ("ar",)
+    a.add_language("sw")  # a translation language the pages don't speak: its translations, English words
+    a.facilitate(tc.SetScreenLanguages(("sw", "pt-BR")))
+    assert tf.of(a.state).screen == ("sw", "pt-BR")
+    (gone,) = a.facilitate(tc.RemoveLanguage(" sw "))  # read as it was added
+    assert gone.language == "sw"
 
 
 def test_an_agenda_approval_votes_question_can_be_translated_at_the_agenda_s_length() -> None:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from server import i18n
 from server.core.errors import Rejection
 from server.core.event import Event, event
 from server.core.keys import derived_key, digest
@@ -34,6 +35,7 @@ from server.core.text import clean_text
 
 LANGUAGE_MAX = 12
 LANGUAGES_MAX = 20
+PAGE_LANGUAGES = i18n.LANGUAGES  # what the pages word themselves in (clients/i18n/)
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag, loosely: es, pt-BR, zh-Hant
 KINDS = ("agenda", "proposal", "amendment", "vote", "topic", "theme")
 TEXT_MAX = 6000  # the protocol's bound; each kind's own limit is checked in the core (too_long)
@@ -181,6 +183,7 @@ def add_language(state: TranslationsState, language: str, key: str, now: float) 
 
 
 def remove_language(state: TranslationsState, language: str, now: float) -> list[Event]:
+    language = language_code(language)  # read as add_translation_language reads it (" es " is es)
     if language not in state.languages:
         raise Rejection("unknown_language", "This meeting is not translated into that language.", "language")
     return [LanguageRemoved(at=now, language=language)]
@@ -221,6 +224,14 @@ def screen_languages(state: TranslationsState, cmd: SetScreenLanguages, now: flo
     codes = tuple(language_code(code) for code in cmd.languages)
     if not 1 <= len(codes) <= 2 or len(set(codes)) != len(codes):
         raise Rejection("bad_field", "Give the screen one language, or two different ones.", "languages")
+    for code in codes:  # one the pages speak, or one the meeting is translated into
+        if code.split("-")[0].lower() not in PAGE_LANGUAGES and code not in state.languages:
+            raise Rejection(
+                "unknown_language",
+                f"The big screen can't speak {code}: pick one of its languages or a translation language.",
+                "languages",
+                params={"language": code},
+            )
     if cmd.mode not in MODES:
         raise Rejection("bad_field", "mode is side or alternate.", "mode")
     if (codes, cmd.mode) == (state.screen, state.screen_mode):
