@@ -220,6 +220,7 @@ async def worker(url: str, n: int, first: int, concurrency: int, slots: int) -> 
         await asyncio.sleep(max(0.0, end - time.time()))
         lag_max = lag.get("max", 0.0)
         await asyncio.sleep(0.5)  # packets that left before the end
+        expected = [CHANNEL] + [None] * (slots - 1)
         rates = [p.stats[0].in_window / (end - start) for p in peers if p.connected.is_set()]
         onsets = [t for p in peers for t in p.stats[0].onsets if start <= t < end]
         wrong_slot = sum(sum(p.counts()[1:]) for p in peers)
@@ -229,7 +230,7 @@ async def worker(url: str, n: int, first: int, concurrency: int, slots: int) -> 
                     "rates": rates,
                     "onsets": onsets,
                     "wrong_slot_packets": wrong_slot,
-                    "slots_ok": sum(1 for i in range(n) if link.slots(f"l{first + i}") == [CHANNEL] + [None] * (slots - 1)),
+                    "slots_ok": sum(1 for i in range(n) if link.slots(f"l{first + i}") == expected),
                     "loop_lag_max_ms": round(lag_max * 1000, 1),
                     "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
                 }
@@ -258,7 +259,16 @@ async def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
             t_connect = time.monotonic()
             for size, first in zip(sizes, firsts, strict=True):
                 cmd = [sys.executable, "-m", "bench.media_listeners", "--worker", media.url]
-                cmd += ["--n", str(size), "--first", str(first), "--concurrency", str(args.concurrency), "--slots", str(args.slots)]
+                cmd += [
+                    "--n",
+                    str(size),
+                    "--first",
+                    str(first),
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--slots",
+                    str(args.slots),
+                ]
                 workers.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
                 prioritise([workers[-1].pid], args.nice)
             loop = asyncio.get_running_loop()
@@ -367,7 +377,10 @@ if __name__ == "__main__":
     ap.add_argument("--concurrency", type=int, default=5, help="offers in flight per worker")
     ap.add_argument("--nice", type=int, default=-10, help="niceness of the media and load processes (shared machine)")
     ap.add_argument(
-        "--slots", type=int, default=3, help="slots each listener offers (3: a phone listening in the plenary; 8: with a mic)"
+        "--slots",
+        type=int,
+        default=3,
+        help="slots each listener offers (3: a phone listening in the plenary; 8: with a mic)",
     )
     ap.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)

@@ -286,7 +286,7 @@ LANGUAGES = ("es", "fr", "de", "pt", "ar")
 
 
 async def translate_meeting(ws_url: str, meeting: dict[str, Any], languages: int) -> None:
-    """An agenda item and a proposal, translated (with the meeting's title) into ``languages - 1`` languages (maybe none)."""
+    """An agenda item and a proposal, translated (with the meeting's title) into ``languages - 1`` languages."""
     from urllib.parse import parse_qs, urlsplit
 
     console = PlazaClient(ws_url, "msgpack")

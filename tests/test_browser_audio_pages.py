@@ -5,9 +5,10 @@ reaches the phone under the player and, once the console puts the channel on the
 screen's captions bar (which never covers the QR); two interpreters name themselves in the booth,
 one goes live, offers the handover and the other takes over, each page saying who is live; a
 captioner's page shows only the captions; with audio off on the server the phone has no sound card.
-In another language (issue #15) the booth speaks Spanish, French or Arabic (right to left), fits a small
-phone in the pseudo-language, and a Spanish phone's sound card is Spanish.  axe finds nothing on any of them.  Chromium runs with fake media devices (the interpreter's "Enter
-the booth" opens the microphone).  ``PLAZA_SHOTS=<folder>`` also writes screenshots to look at.
+In another language (issue #15) the booth speaks Spanish, French or Arabic (right to left), fits a
+small phone in the pseudo-language, and a Spanish phone's sound card is Spanish.  axe finds nothing on
+any of them.  Chromium runs with fake media devices (the interpreter's "Enter the booth" opens the
+microphone).  ``PLAZA_SHOTS=<folder>`` also writes screenshots to look at.
 """
 
 from __future__ import annotations
@@ -472,8 +473,21 @@ async def test_the_booth_in_the_pseudo_language_fits_a_small_phone(
     await expect(page.locator("#recent .text")).to_have_text(["Hola a todas"])
 
     assert await page.evaluate(OVERFLOW) == []
-    for selector in ("#clash", "#onair-badge", "#clock", "#go-off", "#withdraw", "#offer-state", "#partners",
-                     "#sound-heading", "#mute", "#retour", "#caption-text", "#caption-form button", "#recent li"):
+    for selector in (
+        "#clash",
+        "#onair-badge",
+        "#clock",
+        "#go-off",
+        "#withdraw",
+        "#offer-state",
+        "#partners",
+        "#sound-heading",
+        "#mute",
+        "#retour",
+        "#caption-text",
+        "#caption-form button",
+        "#recent li",
+    ):
         for element in await page.locator(selector).all():
             if await element.is_visible():
                 await element.scroll_into_view_if_needed()
@@ -504,7 +518,8 @@ async def test_the_phones_sound_card_in_spanish(
     await phone.get_by_role("button", name="Entrar", exact=True).click()
     card = phone.locator("#audio")
     await expect(card.get_by_role("heading", name="Sonido")).to_be_visible()
-    await expect(card.locator("#audio-intro")).to_have_text("Escucha la reunión en este teléfono, o síguela en otro idioma.")
+    intro = "Escucha la reunión en este teléfono, o síguela en otro idioma."
+    await expect(card.locator("#audio-intro")).to_have_text(intro)
     choice = phone.get_by_label("Qué escuchar")
     await expect(choice.locator("option")).to_have_text(["La sala", "English (en) · nadie interpreta ahora"])
     await expect(card.get_by_role("button", name="Escuchar", exact=True)).to_be_visible()
