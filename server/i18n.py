@@ -28,8 +28,13 @@ _QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 def language(code: str | None) -> str:
     """The language we have for ``code`` (``es-MX`` and ``ES`` are ``es``); English for anything else."""
-    base = (code or "").strip().replace("_", "-").split("-")[0].lower()
+    base = primary_subtag(code or "")
     return base if base in LANGUAGES else SOURCE
+
+
+def primary_subtag(tag: str) -> str:
+    """A language tag's primary subtag, lower case: ``es-MX``, ``ES`` and ``es_MX`` are ``es``."""
+    return tag.strip().replace("_", "-").split("-")[0].lower()
 
 
 RTL = frozenset({"ar"})
@@ -48,7 +53,7 @@ def from_accept_language(header: str | None) -> str | None:
             name, _, value = param.strip().partition("=")
             if name.strip().lower() == "q":  # RFC 9110: 0 to 1, three decimals at most; else not this one
                 quality = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
-        base = tag.strip().replace("_", "-").split("-")[0].lower()
+        base = primary_subtag(tag)
         if base in LANGUAGES and quality > 0:
             choices.append((-quality, order, base))
     return min(choices)[2] if choices else None

@@ -15,9 +15,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import ServerProcess
 from tests.test_browser import TIMEOUT_MS, browser
-from tests.test_cafe_socket import T, seated
-from tests.test_rooms_socket import phone_for
-from tests.test_stack_socket import console_for
+from tests.test_i18n_records import a_harvest as harvest_of
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -28,28 +26,7 @@ ISOLATES = re.compile("[\u2066-\u2069]")
 
 async def a_harvest(server: ServerProcess, meeting: dict[str, Any]) -> None:
     """A café of four at Oak (host Ana) and Elm: one round, Ana's idea at Oak starred once, the harvest closed."""
-    console = await console_for(server, meeting, "json")
-    phones = {n: await phone_for(server, meeting, "json", n) for n in ("Ana", "Bo", "Cy", "Di")}
-    try:
-        await console.wait_view("facilitator", lambda v: v["present"] == 4, timeout=T)
-        await console.request("set_part", part="cafe")
-        await console.request("cafe_setup", table_size=3, rounds=1, minutes=5, question="What matters?")
-        await console.request("add_tables", count=2, names=["Oak", "Elm"])
-        await console.request("appoint_host", participant=phones["Ana"].pid, table="c1")  # type: ignore[attr-defined]
-        await console.request("seat_cafe")
-        await seated(phones["Ana"], 1)
-        await console.request("start_round")
-        await phones["Ana"].wait_view("room", lambda v: v["room"] == "c1", timeout=T)
-        await phones["Ana"].request("add_note", text=IDEA)
-        room = await phones["Ana"].wait_view("room", lambda v: bool(v["notes"]), timeout=T)
-        await console.request("end_round")
-        await console.request("open_harvest")
-        await phones["Bo"].request("star_note", note=room["notes"][0]["note"])
-        await phones["Bo"].wait_view("me", lambda v: bool(v["cafe"]["stars"]), timeout=T)
-        await console.request("close_harvest")
-    finally:
-        for client in (console, *phones.values()):
-            await client.close()
+    await harvest_of(server, meeting, ideas=(IDEA,), stars=(("Bo", IDEA),))
 
 
 @pytest.mark.parametrize(

@@ -266,9 +266,18 @@ def test_german_and_portuguese_proceedings_are_worded_too(lang: str) -> None:
 # --- a World Café's harvest ----------------------------------------------------------------------------
 
 
-async def a_harvest(server: ServerProcess, meeting: dict[str, Any]) -> None:
-    """A café of four at Oak (host Ana) and Elm, one round; Ana writes two ideas at Oak, the first
-    starred by Bo and Cy, the second by Di; the harvest closed."""
+STARS = (("Bo", IDEAS[0]), ("Cy", IDEAS[0]), ("Di", IDEAS[1]))
+
+
+async def a_harvest(
+    server: ServerProcess,
+    meeting: dict[str, Any],
+    ideas: tuple[str, ...] = IDEAS,
+    stars: tuple[tuple[str, str], ...] = STARS,
+) -> None:
+    """A café of four at Oak (host Ana) and Elm, one round; Ana writes ``ideas`` at Oak, starred as
+    ``stars`` says (who, which idea; by default the first by Bo and Cy, the second by Di); the harvest
+    closed."""
     console = await console_for(server, meeting, "json")
     phones = {n: await phone_for(server, meeting, "json", n) for n in ("Ana", "Bo", "Cy", "Di")}
     try:
@@ -281,13 +290,13 @@ async def a_harvest(server: ServerProcess, meeting: dict[str, Any]) -> None:
         await seated(phones["Ana"], 1)
         await console.request("start_round")
         await phones["Ana"].wait_view("room", lambda v: v["room"] == "c1", timeout=T)
-        for idea in IDEAS:
+        for idea in ideas:
             await phones["Ana"].request("add_note", text=idea)
-        room = await phones["Ana"].wait_view("room", lambda v: len(v["notes"]) == len(IDEAS), timeout=T)
+        room = await phones["Ana"].wait_view("room", lambda v: len(v["notes"]) == len(ideas), timeout=T)
         notes = {n["text"]: n["note"] for n in room["notes"]}
         await console.request("end_round")
         await console.request("open_harvest")
-        for name, idea in (("Bo", IDEAS[0]), ("Cy", IDEAS[0]), ("Di", IDEAS[1])):
+        for name, idea in stars:
             await phones[name].request("star_note", note=notes[idea])
             await phones[name].wait_view("me", lambda v: bool(v["cafe"]["stars"]), timeout=T)
         await console.request("close_harvest")

@@ -35,7 +35,6 @@ from server.core.text import clean_text
 
 LANGUAGE_MAX = 12
 LANGUAGES_MAX = 20
-PAGE_LANGUAGES = i18n.LANGUAGES  # what the pages word themselves in (clients/i18n/)
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag, loosely: es, pt-BR, zh-Hant
 KINDS = ("agenda", "proposal", "amendment", "vote", "topic", "theme")
 TEXT_MAX = 6000  # the protocol's bound; each kind's own limit is checked in the core (too_long)
@@ -225,7 +224,7 @@ def screen_languages(state: TranslationsState, cmd: SetScreenLanguages, now: flo
     if not 1 <= len(codes) <= 2 or len(set(codes)) != len(codes):
         raise Rejection("bad_field", "Give the screen one language, or two different ones.", "languages")
     for code in codes:  # one the pages speak, or one the meeting is translated into
-        if code.split("-")[0].lower() not in PAGE_LANGUAGES and code not in state.languages:
+        if i18n.primary_subtag(code) not in i18n.LANGUAGES and code not in state.languages:
             raise Rejection(
                 "unknown_language",
                 f"The big screen can't speak {code}: pick one of its languages or a translation language.",
